@@ -1,0 +1,26 @@
+"""autodiff: reverse-mode automatic differentiation on NumPy.
+
+Two engines share the same ideas: `Value`, a scalar engine compatible with micrograd, and
+`Tensor`, an n-dimensional engine with broadcasting, higher derivatives and custom ops
+(`Function`). See README.md for a tour.
+"""
+from .anomaly import detect_anomaly
+from .creation import (arange, default_generator, eye, full, manual_seed, ones, ones_like, rand,
+                       randn, tensor, zeros, zeros_like)
+from .function import Function
+from .functional import grad, value_and_grad
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops.elementwise import maximum, minimum, where
+from .ops.linalg import einsum, matmul
+from .ops.movement import concatenate, stack
+from .tensor import Tensor
+
+__all__ = [
+    "Tensor", "Function", "GradcheckError",
+    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
+    "grad", "value_and_grad", "gradcheck", "gradgradcheck",
+    "tensor", "zeros", "ones", "full", "arange", "eye", "zeros_like", "ones_like",
+    "randn", "rand", "manual_seed", "default_generator",
+    "maximum", "minimum", "where", "concatenate", "stack", "matmul", "einsum",
+]

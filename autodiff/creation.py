@@ -1,0 +1,95 @@
+"""Functions that create tensors, and the global random generator behind ``manual_seed``.
+
+Random functions take ``rng=`` (a ``numpy.random.Generator`` or an int seed); without it they draw
+from the global generator, which ``manual_seed(s)`` resets, so that runs are reproducible.
+"""
+import numpy as np
+
+from .tensor import Tensor
+
+_global_generator = np.random.default_rng(0)
+
+
+def manual_seed(seed):
+    """Reset the global random generator used when no ``rng`` is passed."""
+    global _global_generator
+    _global_generator = np.random.default_rng(seed)
+    return _global_generator
+
+
+def default_generator():
+    """The global ``numpy.random.Generator`` (see `manual_seed`)."""
+    return _global_generator
+
+
+def get_generator(rng=None):
+    """``rng`` as a Generator: itself, a new one seeded by an int, or the global one."""
+    if rng is None:
+        return _global_generator
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(rng)
+
+
+def _shape(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _float(dtype):
+    return np.dtype(np.float32 if dtype is None else dtype)
+
+
+def tensor(data, requires_grad=False, dtype=None, name=None):
+    """A new Tensor from data (see `Tensor` for the dtype rules)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def zeros(*shape, dtype=None, requires_grad=False):
+    """A tensor of zeros (float32 unless ``dtype`` says otherwise)."""
+    return Tensor(np.zeros(_shape(shape), _float(dtype)), requires_grad=requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad=False):
+    """A tensor of ones."""
+    return Tensor(np.ones(_shape(shape), _float(dtype)), requires_grad=requires_grad)
+
+
+def full(shape, fill_value, dtype=None, requires_grad=False):
+    """A tensor of ``shape`` filled with ``fill_value``."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return Tensor(np.full(shape, fill_value, _float(dtype)), requires_grad=requires_grad)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    """Zeros with the shape (and dtype, unless given) of ``t``."""
+    return Tensor(np.zeros_like(np.asarray(t), dtype=dtype), requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    """Ones with the shape (and dtype, unless given) of ``t``."""
+    return Tensor(np.ones_like(np.asarray(t), dtype=dtype), requires_grad=requires_grad)
+
+
+def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
+    """Evenly spaced values in [start, stop) as ``np.arange`` (float32 unless ``dtype``)."""
+    values = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    return Tensor(values.astype(_float(dtype)), requires_grad=requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    """The identity matrix (n by m)."""
+    return Tensor(np.eye(n, m, dtype=_float(dtype)), requires_grad=requires_grad)
+
+
+def randn(*shape, rng=None, dtype=None, requires_grad=False):
+    """Standard normal samples."""
+    values = get_generator(rng).standard_normal(_shape(shape))
+    return Tensor(values.astype(_float(dtype)), requires_grad=requires_grad)
+
+
+def rand(*shape, rng=None, dtype=None, requires_grad=False):
+    """Uniform samples in [0, 1)."""
+    values = get_generator(rng).random(_shape(shape))
+    return Tensor(values.astype(_float(dtype)), requires_grad=requires_grad)

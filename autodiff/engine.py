@@ -1,0 +1,164 @@
+"""The backward pass: reverse topological order over the graph and the chain rule.
+
+`run_backward` walks the nodes reachable from the roots with an explicit stack (never recursion,
+so graphs of any depth work), then visits them from the outputs back: each node's ``backward``
+turns the gradient of its output into gradients of its inputs, which the engine sums back to each
+input's shape, casts to its dtype, and accumulates. Interior gradients live in a dictionary
+only while needed; leaves that require grad receive theirs in ``.grad``.
+
+Recording while running backward happens only with ``create_graph=True``, which is what makes
+higher derivatives work with no second implementation of any op. Unless ``retain_graph=True``
+every visited node releases its saved arrays, and a second pass through it raises.
+"""
+from . import anomaly
+from . import tensor as _tensor  # circular by design: the tensor module calls run_backward
+from .grad_mode import STATE
+
+
+def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=None):
+    """Backpropagate ``grads`` (Tensors shaped as ``roots``) through the graph.
+
+    With ``inputs=None`` gradients accumulate into ``.grad`` of every leaf that requires grad.
+    With a sequence of tensors as ``inputs`` nothing is accumulated: the gradient of each input
+    is returned (None where the roots do not depend on it), and the walk does not go past them.
+    """
+    if retain_graph is None:
+        retain_graph = create_graph
+    targets = None if inputs is None else {id(t): t for t in inputs}
+    stops = set() if inputs is None else {t._ctx for t in inputs if t._ctx is not None}
+    found = {}
+    pending = {}
+    for root, grad in zip(roots, grads):
+        if root._ctx is None:
+            _deliver(root, grad, targets, found)
+        else:
+            _accumulate(pending, root._ctx, grad)
+
+    previous, STATE.grad_enabled = STATE.grad_enabled, create_graph
+    try:
+        for node in topological_order(list(pending), stops):
+            grad = pending.pop(node, None)
+            if grad is None:
+                continue
+            if node.out_ref is not None:
+                _retain(node, grad)
+            if node in stops:
+                found[id(node)] = grad
+                continue
+            _propagate(node, grad, pending, targets, found)
+            if not retain_graph:
+                node.release()
+    finally:
+        STATE.grad_enabled = previous
+    if inputs is None:
+        return None
+    return tuple(found.get(id(t) if t._ctx is None else id(t._ctx)) for t in inputs)
+
+
+def _propagate(node, grad, pending, targets, found):
+    """Call the node's backward and hand each input's gradient on."""
+    input_grads = node.backward(grad)
+    if not isinstance(input_grads, tuple):
+        input_grads = (input_grads,)
+    if len(input_grads) != len(node.inputs):
+        raise RuntimeError(
+            f"{node.name}.backward returned {len(input_grads)} gradients for "
+            f"{len(node.inputs)} inputs"
+        )
+    if STATE.anomaly:
+        anomaly.on_backward(node, input_grads)
+    for tensor, input_grad, needed in zip(node.inputs, input_grads, node.needs_input_grad):
+        if input_grad is None or not needed:
+            continue
+        input_grad = conform(input_grad, tensor, node)
+        if tensor._ctx is not None:
+            _accumulate(pending, tensor._ctx, input_grad)
+        else:
+            _deliver(tensor, input_grad, targets, found)
+
+
+def conform(grad, tensor, node):
+    """The gradient as a Tensor of ``tensor``'s shape and dtype (summing broadcast axes)."""
+    if not isinstance(grad, _tensor.Tensor):
+        grad = _tensor.Tensor(grad, dtype=tensor.dtype)
+    if grad.shape != tensor.shape:
+        try:
+            grad = grad.sum_to(tensor.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{node.name}.backward returned a gradient of shape {grad.shape} for an input "
+                f"of shape {tensor.shape}; it must have the input's shape or broadcast to it"
+            ) from None
+    if grad.dtype != tensor.dtype:
+        grad = grad.astype(tensor.dtype)
+    return grad
+
+
+def _accumulate(pending, node, grad):
+    previous = pending.get(node)
+    pending[node] = grad if previous is None else previous + grad
+
+
+def _deliver(leaf, grad, targets, found):
+    """Give a leaf its gradient: into ``.grad``, or into ``found`` when collecting inputs."""
+    if targets is not None:
+        if id(leaf) in targets:
+            previous = found.get(id(leaf))
+            found[id(leaf)] = grad if previous is None else previous + grad
+        return
+    if not leaf.requires_grad:
+        return
+    if leaf.grad is None:
+        # A new Tensor object: two leaves never share one .grad object, even when an op's
+        # backward returned the same gradient for both inputs.
+        leaf.grad = grad if STATE.grad_enabled else type(grad)._make(grad.data, False)
+    else:
+        leaf.grad = leaf.grad + grad
+
+
+def _retain(node, grad):
+    """Store the gradient on an interior tensor that asked for it with retain_grad()."""
+    tensor = node.out_ref()
+    if tensor is not None:
+        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+
+
+def topological_order(roots, stops=()):
+    """Nodes reachable from ``roots``, every node before the nodes it depends on.
+
+    Iterative depth-first search; the walk does not continue past nodes in ``stops``.
+    Raises if it meets a node whose saved values were already released.
+    """
+    order = []
+    visited = set()
+    for root in roots:
+        if root in visited:
+            continue
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if node in visited:
+                continue
+            visited.add(node)
+            stack.append((node, True))
+            if node in stops:
+                continue
+            if node.inputs is None:
+                raise RuntimeError(_released_message(node))
+            for tensor in node.inputs:
+                parent = tensor._ctx
+                if parent is not None and parent not in visited:
+                    stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def _released_message(node):
+    return (
+        f"Trying to backward through the graph a second time: the values saved by "
+        f"{node.name} were freed by the first backward(). Pass retain_graph=True to the first "
+        f"backward() (or autodiff.grad) to keep them."
+    )

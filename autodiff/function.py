@@ -1,0 +1,126 @@
+"""The `Function` base class: one node of the computation graph.
+
+An op is a subclass of `Function` with two methods:
+
+* ``forward(self, *arrays) -> ndarray`` computes the result on plain NumPy arrays and may keep on
+  ``self`` whatever backward needs (the output, a mask, ...);
+* ``backward(self, grad) -> tuple`` receives the gradient of the output as a Tensor and returns one
+  gradient per input (a Tensor, an ndarray, or None where no gradient flows), written in Tensor
+  ops so that it is itself differentiable. ``self.inputs`` holds the input Tensors.
+
+``MyOp.apply(*tensors, **params)`` runs the op: keyword parameters become attributes of the node
+(``Sum.apply(x, axis=1)`` gives ``self.axis``). A node is recorded only when grad mode is on and
+an input requires grad; the output then points to its node (``out._ctx``) and the node to its
+input tensors, never the other way, so graphs hold no reference cycles and a dropped graph is
+freed at once by reference counting.
+
+A gradient returned by ``backward`` may have the broadcast shape of the output: the engine sums
+it back to each input's shape (and casts it to the input's dtype) once, for every op.
+
+Example, a numerically stable softplus with its own backward::
+
+    class Softplus(Function):
+        def forward(self, x):
+            return np.logaddexp(0.0, x)
+        def backward(self, grad):
+            (x,) = self.inputs
+            return (grad * x.sigmoid(),)
+
+    y = Softplus.apply(x)
+"""
+import numpy as np
+
+from . import anomaly
+from . import tensor as _tensor  # circular by design: tensor methods call ops, ops make tensors
+from .grad_mode import STATE
+
+# Attributes that describe the graph's structure; they survive `release()`.
+_STRUCTURE = frozenset(("parents", "needs_input_grad", "out_ref", "site", "input_meta"))
+
+
+class Function:
+    """Base class of every differentiable op; see the module docstring for the contract."""
+
+    out_ref = None  # weakref to the output tensor, set by Tensor.retain_grad()
+    site = None  # (filename, lineno, line) of the user's code that created the node
+    inputs = None  # input Tensors while the graph is alive; None once released
+
+    def __init__(self, **params):
+        self.params = params
+        self.__dict__.update(params)
+
+    def forward(self, *arrays):
+        """Compute the op on ndarrays and return an ndarray."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def backward(self, grad):
+        """Return one gradient per input, given the gradient of the output."""
+        raise NotImplementedError(f"{type(self).__name__} does not define backward()")
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the op on Tensors (other values are wrapped) and record it when needed."""
+        Tensor = _tensor.Tensor
+        inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        node = cls(**params)
+        data = node.forward(*[t.data for t in inputs])
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        requires_grad = STATE.grad_enabled and any(t.requires_grad for t in inputs)
+        out = Tensor._make(data, requires_grad)
+        if requires_grad:
+            node.out = data
+            node.inputs = inputs
+            node.needs_input_grad = tuple(t.requires_grad for t in inputs)
+            out._ctx = node
+        if STATE.anomaly or STATE.record_sites:
+            anomaly.on_forward(node, inputs, data)
+        return out
+
+    def result(self):
+        """The op's output as a Tensor, for use inside ``backward``.
+
+        While backward is not being recorded this wraps the saved output (no recomputation);
+        with ``create_graph=True`` it recomputes the op from its inputs so that the output is
+        itself differentiable and higher derivatives come out right.
+        """
+        if STATE.grad_enabled:
+            return type(self).apply(*self.inputs, **self.params)
+        return _tensor.Tensor._make(self.out, False)
+
+    @property
+    def name(self):
+        """The op's name, the class name (``Exp``, ``MatMul``)."""
+        return type(self).__name__
+
+    @property
+    def released(self):
+        """True once backward has freed this node's saved values."""
+        return self.inputs is None and "parents" in self.__dict__
+
+    def children(self):
+        """The graph edges into this node, one per input: a Function, a leaf Tensor, or None.
+
+        Still valid after the node is released (``parents`` keeps the structure)."""
+        if self.inputs is None:
+            return self.__dict__.get("parents", ())
+        return tuple(_edge(t) for t in self.inputs)
+
+    def release(self):
+        """Free the saved inputs and arrays, keeping only the graph's structure."""
+        if self.inputs is None:
+            return
+        self.parents = tuple(_edge(t) for t in self.inputs)
+        self.input_meta = tuple((t.shape, t.dtype) for t in self.inputs)
+        for key in [k for k in self.__dict__ if k not in _STRUCTURE]:
+            del self.__dict__[key]
+
+    def __repr__(self):
+        return f"<{self.name} node>"
+
+
+def _edge(tensor):
+    """The node a tensor comes from, the tensor itself for a leaf that requires grad, else None."""
+    if tensor._ctx is not None:
+        return tensor._ctx
+    return tensor if tensor.requires_grad else None

@@ -1,0 +1,67 @@
+"""Grad mode: whether operations record a graph, per thread.
+
+`no_grad()` and `enable_grad()` are context managers (and decorators); `is_grad_enabled()` reads
+the current thread's mode. The same thread-local state carries the anomaly-detection flag used by
+`detect_anomaly()` and the flag that makes ops remember the user's line that created them.
+"""
+import functools
+import threading
+
+
+class _State(threading.local):
+    """Per-thread switches. Each new thread starts with grad enabled and anomaly mode off."""
+
+    def __init__(self):
+        self.grad_enabled = True
+        self.anomaly = False  # check every forward and backward result for NaN/inf
+        self.record_sites = False  # remember the user's source line of every op
+
+
+STATE = _State()
+
+
+def is_grad_enabled():
+    """True when operations on tensors that require grad record a graph (in this thread)."""
+    return STATE.grad_enabled
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode and restores the previous one."""
+
+    enabled = True
+
+    def __enter__(self):
+        self._previous = STATE.grad_enabled
+        STATE.grad_enabled = self.enabled
+        return self
+
+    def __exit__(self, *exc_info):
+        STATE.grad_enabled = self._previous
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Disable graph recording inside the block (or the decorated function).
+
+    >>> x = Tensor([1.0], requires_grad=True)
+    >>> with no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Enable graph recording inside the block, even within `no_grad()`."""
+
+    enabled = True

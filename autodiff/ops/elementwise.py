@@ -1,0 +1,312 @@
+"""Elementwise ops: arithmetic, exp/log, activations.
+
+Binary ops broadcast as NumPy does; their backward returns gradients of the output's shape and the
+engine sums them back to each input's shape. Masks (relu, abs, max ties) are saved as arrays:
+they are constants, so the backward stays differentiable.
+"""
+import math
+
+import numpy as np
+
+from ..function import Function
+from .registry import register
+
+
+class Add(Function):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, grad):
+        return grad, -grad
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, grad):
+        a, b = self.inputs
+        return (grad * b if self.needs_input_grad[0] else None,
+                grad * a if self.needs_input_grad[1] else None)
+
+
+class Div(Function):
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, grad):
+        a, b = self.inputs
+        grad_a = grad / b
+        grad_b = -grad_a * a / b if self.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Identity(Function):
+    """The input unchanged, as a new node (transforms use it to mark where a gradient stops)."""
+
+    def forward(self, x):
+        return x
+
+    def backward(self, grad):
+        return (grad,)
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, grad):
+        return (-grad,)
+
+
+class PowScalar(Function):
+    """x ** p for a constant Python number p."""
+
+    def forward(self, x):
+        return x ** self.exponent
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        p = self.exponent
+        if p == 0:
+            return (grad * 0,)
+        return (grad * (x ** (p - 1)) * p,)
+
+
+class Pow(Function):
+    """a ** b for two tensors (a > 0 where b's gradient is needed)."""
+
+    def forward(self, a, b):
+        return a ** b
+
+    def backward(self, grad):
+        a, b = self.inputs
+        y = self.result()
+        grad_a = grad * b * a ** (b - 1) if self.needs_input_grad[0] else None
+        grad_b = grad * y * a.log() if self.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Exp(Function):
+    def forward(self, x):
+        return np.exp(x)
+
+    def backward(self, grad):
+        return (grad * self.result(),)
+
+
+class Log(Function):
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, grad):
+        return (grad / self.inputs[0],)
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        return np.sqrt(x)
+
+    def backward(self, grad):
+        return (grad / (self.result() * 2),)
+
+
+class Abs(Function):
+    def forward(self, x):
+        self.sign = np.sign(x)
+        return np.abs(x)
+
+    def backward(self, grad):
+        return (grad * self.sign,)
+
+
+class Sin(Function):
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, grad):
+        return (grad * self.inputs[0].cos(),)
+
+
+class Cos(Function):
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, grad):
+        return (-grad * self.inputs[0].sin(),)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, grad):
+        y = self.result()
+        return (grad * (1 - y * y),)
+
+
+def _stable_sigmoid(x):
+    """1 / (1 + exp(-x)) with exp taken only of -|x|, so nothing overflows."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, e) / (1 + e)
+
+
+class Sigmoid(Function):
+    def forward(self, x):
+        return _stable_sigmoid(x).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        y = self.result()
+        return (grad * y * (1 - y),)
+
+
+class Relu(Function):
+    def forward(self, x):
+        self.mask = x > 0
+        return np.maximum(x, 0)
+
+    def backward(self, grad):
+        return (grad * self.mask,)
+
+
+class LeakyRelu(Function):
+    def forward(self, x):
+        self.scale = np.where(x > 0, 1, self.slope).astype(x.dtype, copy=False)
+        return x * self.scale
+
+    def backward(self, grad):
+        return (grad * self.scale,)
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+class Erf(Function):
+    def forward(self, x):
+        return _erf(x).astype(x.dtype)
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        return (grad * (-(x * x)).exp() * (2 / math.sqrt(math.pi)),)
+
+
+def gelu(x):
+    """x * Phi(x) with Phi the standard normal CDF, written with erf (the exact form)."""
+    return x * 0.5 * (1 + (x * (1 / math.sqrt(2))).erf())
+
+
+class Softplus(Function):
+    def forward(self, x):
+        return np.logaddexp(0, x).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        return (grad * self.inputs[0].sigmoid(),)
+
+
+class Clip(Function):
+    def forward(self, x):
+        lo = -np.inf if self.lo is None else self.lo
+        hi = np.inf if self.hi is None else self.hi
+        self.mask = (x >= lo) & (x <= hi)
+        return np.clip(x, lo, hi).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        return (grad * self.mask,)
+
+
+class Cast(Function):
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, grad):
+        return (grad,)  # the engine casts it back to the input's dtype
+
+
+class Maximum(Function):
+    """Elementwise maximum; where a == b each input gets half of the gradient."""
+
+    def forward(self, a, b):
+        self.weight = (a > b) + 0.5 * (a == b)
+        return np.maximum(a, b)
+
+    def backward(self, grad):
+        return grad * self.weight, grad * (1 - self.weight)
+
+
+class Where(Function):
+    """``a`` where ``condition`` holds, else ``b``; the condition gets no gradient."""
+
+    def forward(self, a, b):
+        return np.where(self.condition, a, b)
+
+    def backward(self, grad):
+        return grad * self.condition, grad * ~self.condition
+
+
+def maximum(a, b):
+    """Elementwise maximum of two tensors (or numbers); ties share the gradient."""
+    a, b = _tensors(a, b)
+    return Maximum.apply(a, b)
+
+
+def minimum(a, b):
+    """Elementwise minimum of two tensors (or numbers); ties share the gradient."""
+    a, b = _tensors(a, b)
+    return -Maximum.apply(-a, -b)
+
+
+def where(condition, a, b):
+    """Elementwise choice: ``a`` where ``condition`` is true, else ``b`` (NumPy's where)."""
+    condition = np.asarray(getattr(condition, "data", condition), dtype=bool)
+    a, b = _tensors(a, b)
+    return Where.apply(a, b, condition=condition)
+
+
+def _tensors(a, b):
+    """Both operands as Tensors, Python numbers taking the other operand's dtype."""
+    from ..tensor import Tensor
+
+    if isinstance(a, Tensor):
+        return a, a._operand(b)
+    if isinstance(b, Tensor):
+        return b._operand(a), b
+    return Tensor(a), Tensor(b)
+
+
+# The sample domains of the property test (see registry.py).
+register("add", lambda a, b: a + b, arity=2)
+register("sub", lambda a, b: a - b, arity=2)
+register("mul", lambda a, b: a * b, arity=2)
+register("div", lambda a, b: a / b, arity=2, domain=(0.5, 2.0))
+register("neg", lambda x: -x)
+register("identity", lambda x: Identity.apply(x))
+register("pow_scalar", lambda x: x ** 3)
+register("pow_fractional", lambda x: x ** 1.5, domain=(0.5, 2.0))
+register("pow", lambda a, b: a ** b, arity=2, domain=(0.5, 2.0))
+register("exp", lambda x: x.exp())
+register("log", lambda x: x.log(), domain=(0.1, 3.0))
+register("sqrt", lambda x: x.sqrt(), domain=(0.1, 3.0))
+register("abs", lambda x: x.abs(), kinks=(0.0,))
+register("sin", lambda x: x.sin())
+register("cos", lambda x: x.cos())
+register("tanh", lambda x: x.tanh())
+register("sigmoid", lambda x: x.sigmoid(), domain=(-6.0, 6.0))
+register("relu", lambda x: x.relu(), kinks=(0.0,))
+register("leaky_relu", lambda x: x.leaky_relu(0.1), kinks=(0.0,))
+register("erf", lambda x: x.erf())
+register("gelu", lambda x: x.gelu(), domain=(-3.0, 3.0))
+register("softplus", lambda x: x.softplus(), domain=(-6.0, 6.0))
+register("clip", lambda x: x.clip(-0.5, 0.5), kinks=(-0.5, 0.5))
+register("maximum", lambda a, b: maximum(a, b), arity=2, distinct=True)
+register("minimum", lambda a, b: minimum(a, b), arity=2, distinct=True)
+register("where", lambda a, b: where(a.data > b.data, a, b), arity=2, distinct=True)
+# Through longdouble and back: exact, so finite differences see the cast's true derivative.
+register("cast", lambda x: x.astype(np.longdouble).astype(x.dtype))

@@ -1,0 +1,230 @@
+"""Ops that move data without arithmetic: reshape, transpose, broadcast, pad, index, join.
+
+Each backward is the adjoint movement: reshape back, the inverse permutation, ``sum_to`` for
+``broadcast_to`` (and the other way round), a slice for ``pad``, a scatter-add for indexing (so
+repeated indices accumulate), slices for ``concatenate`` and ``stack``.
+"""
+import numpy as np
+
+from ..function import Function
+from .registry import register
+
+
+class Reshape(Function):
+    def forward(self, x):
+        try:
+            return x.reshape(self.shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+                f"into shape {self.shape}"
+            ) from None
+
+    def backward(self, grad):
+        return (grad.reshape(self.inputs[0].shape),)
+
+
+class Transpose(Function):
+    def forward(self, x):
+        if sorted(self.axes) != list(range(x.ndim)):
+            raise ValueError(f"transpose: {self.axes} is not a permutation of the {x.ndim} axes")
+        return x.transpose(self.axes)
+
+    def backward(self, grad):
+        return (grad.transpose(tuple(np.argsort(self.axes))),)
+
+
+class BroadcastTo(Function):
+    def forward(self, x):
+        try:
+            return np.broadcast_to(x, self.shape)
+        except ValueError:
+            raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {self.shape}") from None
+
+    def backward(self, grad):
+        return (grad.sum_to(self.inputs[0].shape),)
+
+
+class SumTo(Function):
+    """Sum a broadcast array back to ``shape``: the adjoint of broadcasting."""
+
+    def forward(self, x):
+        if len(self.shape) > x.ndim or np.broadcast_shapes(self.shape, x.shape) != x.shape:
+            raise ValueError(f"sum_to: shape {x.shape} does not broadcast from {self.shape}")
+        lead = x.ndim - len(self.shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1
+        )
+        out = np.sum(x, axis=axes, keepdims=True) if axes else x
+        return out.reshape(self.shape)
+
+    def backward(self, grad):
+        return (grad.broadcast_to(self.inputs[0].shape),)
+
+
+def normalize_pad(pad_width, ndim):
+    """NumPy's ``pad_width`` (an int, a pair, or one pair per axis) as one pair per axis."""
+    pairs = np.broadcast_to(np.asarray(pad_width, dtype=int), (ndim, 2))
+    if (pairs < 0).any():
+        raise ValueError(f"pad: negative pad width in {pad_width}")
+    return tuple((int(a), int(b)) for a, b in pairs)
+
+
+class Pad(Function):
+    def forward(self, x):
+        return np.pad(x, self.pad_width)
+
+    def backward(self, grad):
+        index = tuple(slice(a, a + n) for (a, _), n in zip(self.pad_width, self.inputs[0].shape))
+        return (grad[index],)
+
+
+def _normalize_index(index):
+    """Tensors and lists inside an index become ndarrays; the result is a tuple or single item."""
+    from ..tensor import Tensor
+
+    def one(item):
+        if isinstance(item, Tensor):
+            return item.data
+        if isinstance(item, list):
+            return np.asarray(item)
+        return item
+
+    if isinstance(index, tuple):
+        return tuple(one(item) for item in index)
+    return one(index)
+
+
+def _is_basic(index):
+    """True when the index has no integer arrays (so no element is selected twice)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(
+        not isinstance(item, np.ndarray) or item.dtype == bool for item in items
+    )
+
+
+class GetItem(Function):
+    def forward(self, x):
+        try:
+            return x[self.index]
+        except IndexError as error:
+            raise IndexError(f"index {self.index!r} into a tensor of shape {x.shape}: {error}") from None
+
+    def backward(self, grad):
+        x = self.inputs[0]
+        return (IndexAdd.apply(grad, shape=x.shape, index=self.index),)
+
+
+class IndexAdd(Function):
+    """zeros(shape) with the input added at ``index``: the adjoint of indexing.
+
+    Repeated integer indices accumulate (``np.add.at``); other indices assign, which is faster.
+    """
+
+    def forward(self, values):
+        out = np.zeros(self.shape, dtype=values.dtype)
+        if _is_basic(self.index):
+            out[self.index] = values
+        else:
+            np.add.at(out, self.index, values)
+        return out
+
+    def backward(self, grad):
+        return (grad[self.index],)
+
+
+def getitem(x, index):
+    """``x[index]`` with ints, slices, None, Ellipsis, integer and boolean arrays."""
+    return GetItem.apply(x, index=_normalize_index(index))
+
+
+class Concatenate(Function):
+    def forward(self, *arrays):
+        try:
+            return np.concatenate(arrays, axis=self.axis)
+        except (ValueError, np.exceptions.AxisError) as error:
+            shapes = ", ".join(str(a.shape) for a in arrays)
+            raise ValueError(f"concatenate along axis {self.axis} of shapes {shapes}: {error}") from None
+
+    def backward(self, grad):
+        axis = self.axis % grad.ndim
+        grads, start = [], 0
+        for tensor in self.inputs:
+            stop = start + tensor.shape[axis]
+            grads.append(grad[(slice(None),) * axis + (slice(start, stop),)])
+            start = stop
+        return tuple(grads)
+
+
+class Stack(Function):
+    def forward(self, *arrays):
+        try:
+            return np.stack(arrays, axis=self.axis)
+        except (ValueError, np.exceptions.AxisError) as error:
+            shapes = ", ".join(str(a.shape) for a in arrays)
+            raise ValueError(f"stack along axis {self.axis} of shapes {shapes}: {error}") from None
+
+    def backward(self, grad):
+        axis = self.axis % grad.ndim
+        return tuple(grad[(slice(None),) * axis + (i,)] for i in range(len(self.inputs)))
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("concatenate needs at least one tensor")
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0):
+    """Join tensors of one shape along a new axis."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack needs at least one tensor")
+    return Stack.apply(*tensors, axis=axis)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """Merge axes ``start_dim``..``end_dim`` into one."""
+    if x.ndim == 0:
+        return x.reshape(1)
+    start, end = start_dim % x.ndim, end_dim % x.ndim
+    merged = int(np.prod(x.shape[start:end + 1]))
+    return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1:])
+
+
+def squeeze(x, axis=None):
+    """Remove size-1 axes (all of them, or the ones in ``axis``)."""
+    if axis is None:
+        shape = tuple(n for n in x.shape if n != 1)
+    else:
+        axes = {a % x.ndim for a in ((axis,) if isinstance(axis, int) else axis)}
+        for a in axes:
+            if x.shape[a] != 1:
+                raise ValueError(f"squeeze: axis {a} of shape {x.shape} has size {x.shape[a]}, not 1")
+        shape = tuple(n for i, n in enumerate(x.shape) if i not in axes)
+    return x.reshape(shape)
+
+
+def expand_dims(x, axis):
+    """Insert a size-1 axis at ``axis`` (negative counts from the end of the result)."""
+    ndim = x.ndim + 1
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"expand_dims: axis {axis} is out of range for a result with {ndim} dims")
+    axis %= ndim
+    return x.reshape(x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+register("reshape", lambda x: x.reshape(-1), kind="shape")
+register("transpose", lambda x: x.transpose(), kind="shape")
+register("swapaxes_first_last", lambda x: x.swapaxes(0, -1) if x.ndim else x, kind="shape")
+register("flatten", lambda x: x.flatten(), kind="shape")
+register("squeeze", lambda x: x.squeeze(), kind="shape")
+register("expand_dims", lambda x: x.expand_dims(0), kind="shape")
+register("broadcast_to", lambda x: x.broadcast_to((2,) + x.shape), kind="shape")
+register("sum_to", lambda x: x.sum_to(tuple(1 for _ in x.shape[1:])), kind="shape")
+register("pad", lambda x: x.pad(1), kind="shape")
+register("getitem", lambda x, index: x[index], kind="getitem")
+register("concatenate", lambda a, b: concatenate([a, b, a], axis=0), arity=2, kind="same_shape")
+register("stack", lambda a, b: stack([a, b, a], axis=-1), arity=2, kind="same_shape")

@@ -1,0 +1,493 @@
+"""`Tensor`: an n-dimensional NumPy array that records the operations applied to it.
+
+A Tensor holds ``data`` (an ndarray), ``requires_grad``, ``grad`` (a Tensor or None) and, when it
+is the output of a recorded op, ``_ctx``: the `Function` node that made it. Every operator and
+method here is one line that hands the work to an op in ``autodiff.ops``.
+
+Dtypes follow NumPy: ndarrays keep their dtype; Python scalars and lists become float32 unless
+``dtype`` says otherwise; a float32 tensor combined with a Python number stays float32.
+"""
+import weakref
+
+import numpy as np
+
+from . import engine
+from .grad_mode import STATE
+from .ops import elementwise as ew
+from .ops import linalg as la
+from .ops import movement as mv
+from .ops import reductions as rd
+
+_DEFAULT_FLOAT = np.dtype(np.float32)
+_SUPPORTED_KINDS = "biuf"  # bool, signed and unsigned integers, floating point
+
+
+def _as_array(data, dtype):
+    """``data`` as an ndarray of a supported dtype, following the construction rules above."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+    if isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data) if dtype is None else np.asarray(data).astype(dtype, copy=False)
+    else:
+        try:
+            array = np.asarray(data, dtype=dtype)
+        except (ValueError, TypeError) as error:
+            raise TypeError(f"cannot make a Tensor from {type(data).__name__}: {error}") from None
+        if dtype is None and array.dtype.kind in _SUPPORTED_KINDS:
+            array = array.astype(_DEFAULT_FLOAT)
+    if array.dtype.kind not in _SUPPORTED_KINDS:
+        raise TypeError(
+            f"unsupported dtype {array.dtype} for a Tensor: use bool, integer or floating-point data"
+        )
+    return array
+
+
+def _dims(args):
+    """Accept both ``f(2, 3)`` and ``f((2, 3))``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def _axis(axis, dim):
+    """NumPy's ``axis`` with PyTorch's ``dim`` accepted as an alias."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("pass either axis or dim, not both")
+        return dim
+    return axis
+
+
+class Tensor:
+    """An n-d array with reverse-mode automatic differentiation.
+
+    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    Tensor([2., 4., 6.], dtype=float32)
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "__weakref__")
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
+    __hash__ = object.__hash__  # == is elementwise, but tensors stay usable as dict keys
+
+    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        self.data = _as_array(data, dtype)
+        self.grad = None
+        self._ctx = None
+        self.name = name
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data, requires_grad):
+        """Fast internal constructor for an op's output (no checks, no copies)."""
+        tensor = object.__new__(Tensor)
+        tensor.data = data
+        tensor.grad = None
+        tensor.requires_grad = requires_grad
+        tensor._ctx = None
+        tensor.name = None
+        return tensor
+
+    # ----- attributes -------------------------------------------------------------------------
+    @property
+    def shape(self):
+        """The shape, a tuple of ints."""
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        """The number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def size(self):
+        """The number of elements (an int, as in NumPy)."""
+        return self.data.size
+
+    @property
+    def dtype(self):
+        """The NumPy dtype."""
+        return self.data.dtype
+
+    @property
+    def T(self):
+        """The tensor with its axes reversed."""
+        return self.transpose()
+
+    @property
+    def is_leaf(self):
+        """True for tensors made by the user rather than by a recorded op."""
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        """The `Function` node that produced this tensor, or None for a leaf."""
+        return self._ctx
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place (floating-point leaves only) and return self."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"only floating-point tensors can require grad, this one is {self.data.dtype}"
+            )
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("requires_grad can only be turned off on a leaf; use detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this interior tensor during backward (leaves always keep theirs)."""
+        if self._ctx is not None:
+            self._ctx.out_ref = weakref.ref(self)
+        return self
+
+    # ----- conversion -------------------------------------------------------------------------
+    def numpy(self):
+        """The underlying ndarray (shared, not copied)."""
+        return self.data
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        """The data as nested Python lists."""
+        return self.data.tolist()
+
+    def detach(self):
+        """A new leaf sharing the data, cut from the graph."""
+        return Tensor._make(self.data, False)
+
+    def astype(self, dtype):
+        """The tensor converted to ``dtype`` (differentiable between floating dtypes)."""
+        dtype = np.dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        return ew.Cast.apply(self, dtype=dtype)
+
+    def float(self):
+        """The tensor as float32."""
+        return self.astype(np.float32)
+
+    def double(self):
+        """The tensor as float64."""
+        return self.astype(np.float64)
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self):
+        for index in range(len(self)):
+            yield self[index]
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extras = [f"dtype={self.data.dtype}"]
+        if self._ctx is not None:
+            extras.append(f"grad_fn={self._ctx.name}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return f"Tensor({body}, {', '.join(extras)})"
+
+    # ----- autograd -----------------------------------------------------------------------------
+    def backward(self, grad=None, retain_graph=False, create_graph=False):
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+        ``grad`` is the gradient of some scalar with respect to this tensor (a Tensor or an
+        array of this shape); it may be omitted only when the tensor has one element.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a tensor that does not require grad: no input of the computation "
+                "has requires_grad=True (or it ran under no_grad())"
+            )
+        engine.run_backward((self,), (self._seed_grad(grad),), retain_graph or create_graph,
+                            create_graph)
+
+    def _seed_grad(self, grad):
+        """The starting gradient of backward(), checked against this tensor's shape."""
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without a grad argument needs a one-element output, this one has "
+                    f"shape {self.shape}: pass grad=ones_like(t) (or the gradient of your loss with "
+                    f"respect to it), or reduce it first, e.g. t.sum().backward()"
+                )
+            return Tensor._make(np.ones_like(self.data), False)
+        if not isinstance(grad, Tensor):
+            grad = Tensor(np.asarray(grad, dtype=self.dtype))
+        if grad.shape != self.shape:
+            raise RuntimeError(
+                f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}"
+            )
+        return grad
+
+    # ----- arithmetic -------------------------------------------------------------------------
+    def _operand(self, other):
+        """Another operand as a Tensor; Python numbers take this tensor's dtype (NumPy's rule)."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, (int, float, bool)):
+            kind = self.data.dtype.kind
+            dtype = self.data.dtype if kind == "f" else np.result_type(self.data.dtype, other)
+            return Tensor._make(np.asarray(other, dtype=dtype), False)
+        return Tensor(other)
+
+    def __add__(self, other):
+        return ew.Add.apply(self, self._operand(other))
+
+    def __radd__(self, other):
+        return ew.Add.apply(self._operand(other), self)
+
+    def __sub__(self, other):
+        return ew.Sub.apply(self, self._operand(other))
+
+    def __rsub__(self, other):
+        return ew.Sub.apply(self._operand(other), self)
+
+    def __mul__(self, other):
+        return ew.Mul.apply(self, self._operand(other))
+
+    def __rmul__(self, other):
+        return ew.Mul.apply(self._operand(other), self)
+
+    def __truediv__(self, other):
+        return ew.Div.apply(self, self._operand(other))
+
+    def __rtruediv__(self, other):
+        return ew.Div.apply(self._operand(other), self)
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, (int, float)):
+            return ew.PowScalar.apply(self, exponent=exponent)
+        return ew.Pow.apply(self, self._operand(exponent))
+
+    def __rpow__(self, base):
+        return ew.Pow.apply(self._operand(base), self)
+
+    def __matmul__(self, other):
+        return la.matmul(self, self._operand(other))
+
+    def __rmatmul__(self, other):
+        return la.matmul(self._operand(other), self)
+
+    def __neg__(self):
+        return ew.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self.abs()
+
+    # Comparisons are not differentiable: they return boolean tensors.
+    def _compare(self, other, ufunc):
+        other = other.data if isinstance(other, Tensor) else other
+        return Tensor._make(np.asarray(ufunc(self.data, other)), False)
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def __getitem__(self, index):
+        return mv.getitem(self, index)
+
+    # ----- elementwise --------------------------------------------------------------------------
+    def exp(self):
+        """e ** x."""
+        return ew.Exp.apply(self)
+
+    def log(self):
+        """Natural logarithm."""
+        return ew.Log.apply(self)
+
+    def sqrt(self):
+        """Square root."""
+        return ew.Sqrt.apply(self)
+
+    def abs(self):
+        """Absolute value (gradient 0 at 0)."""
+        return ew.Abs.apply(self)
+
+    def sin(self):
+        """Sine."""
+        return ew.Sin.apply(self)
+
+    def cos(self):
+        """Cosine."""
+        return ew.Cos.apply(self)
+
+    def tanh(self):
+        """Hyperbolic tangent."""
+        return ew.Tanh.apply(self)
+
+    def sigmoid(self):
+        """1 / (1 + e ** -x), without overflow for large |x|."""
+        return ew.Sigmoid.apply(self)
+
+    def relu(self):
+        """max(x, 0) (gradient 0 at 0)."""
+        return ew.Relu.apply(self)
+
+    def leaky_relu(self, slope=0.01):
+        """x where x > 0, else slope * x."""
+        return ew.LeakyRelu.apply(self, slope=slope)
+
+    def erf(self):
+        """The error function."""
+        return ew.Erf.apply(self)
+
+    def gelu(self):
+        """x * Phi(x), the exact (erf) form of GELU."""
+        return ew.gelu(self)
+
+    def softplus(self):
+        """log(1 + e ** x), without overflow for large |x|."""
+        return ew.Softplus.apply(self)
+
+    def clip(self, lo=None, hi=None):
+        """Values limited to [lo, hi] (gradient 0 outside)."""
+        return ew.Clip.apply(self, lo=lo, hi=hi)
+
+    # ----- reductions ---------------------------------------------------------------------------
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Sum over ``axis`` (None: all axes; an int or a tuple)."""
+        return rd.Sum.apply(self, axis=rd.normalize_axis(_axis(axis, dim), self.ndim),
+                            keepdims=keepdims or bool(keepdim))
+
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Mean over ``axis``."""
+        return rd.mean(self, _axis(axis, dim), keepdims or bool(keepdim))
+
+    def var(self, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None):
+        """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's default 0)."""
+        return rd.var(self, _axis(axis, dim), ddof, keepdims or bool(keepdim))
+
+    def std(self, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None):
+        """Standard deviation over ``axis``."""
+        return self.var(_axis(axis, dim), ddof, keepdims or bool(keepdim)).sqrt()
+
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Maximum over ``axis``; tied maxima share the gradient equally."""
+        return rd.Max.apply(self, axis=rd.normalize_axis(_axis(axis, dim), self.ndim),
+                            keepdims=keepdims or bool(keepdim))
+
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Minimum over ``axis``; tied minima share the gradient equally."""
+        return -((-self).max(_axis(axis, dim), keepdims or bool(keepdim)))
+
+    def argmax(self, axis=None, keepdims=False, *, dim=None):
+        """Indices of the maxima (an integer tensor, not differentiable)."""
+        return Tensor(np.argmax(self.data, axis=_axis(axis, dim), keepdims=keepdims))
+
+    def argmin(self, axis=None, keepdims=False, *, dim=None):
+        """Indices of the minima (an integer tensor, not differentiable)."""
+        return Tensor(np.argmin(self.data, axis=_axis(axis, dim), keepdims=keepdims))
+
+    def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """log(sum(exp(x))) over ``axis``, computed without overflow."""
+        return rd.LogSumExp.apply(self, axis=rd.normalize_axis(_axis(axis, dim), self.ndim),
+                                  keepdims=keepdims or bool(keepdim))
+
+    def softmax(self, axis=-1, *, dim=None):
+        """exp(x) / sum(exp(x)) along ``axis``, computed without overflow."""
+        return rd.Softmax.apply(self, axis=_axis(axis, dim))
+
+    def log_softmax(self, axis=-1, *, dim=None):
+        """x - logsumexp(x) along ``axis``, computed without overflow."""
+        return rd.LogSoftmax.apply(self, axis=_axis(axis, dim))
+
+    # ----- shape ----------------------------------------------------------------------------------
+    def reshape(self, *shape):
+        """The same data in a new shape (ints or one tuple; one entry may be -1)."""
+        return mv.Reshape.apply(self, shape=_dims(shape))
+
+    view = reshape
+
+    def transpose(self, *axes):
+        """Axes permuted as NumPy's transpose (reversed when none are given)."""
+        axes = _dims(axes) or tuple(range(self.ndim - 1, -1, -1))
+        return mv.Transpose.apply(self, axes=axes)
+
+    permute = transpose
+
+    def swapaxes(self, axis1, axis2):
+        """Two axes exchanged."""
+        axes = list(range(self.ndim))
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        return self.transpose(axes)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Axes ``start_dim`` to ``end_dim`` merged into one (all of them by default)."""
+        return mv.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, axis=None, *, dim=None):
+        """Size-1 axes removed (all of them, or only ``axis``)."""
+        return mv.squeeze(self, _axis(axis, dim))
+
+    def expand_dims(self, axis):
+        """A size-1 axis inserted at ``axis``."""
+        return mv.expand_dims(self, axis)
+
+    unsqueeze = expand_dims
+
+    def broadcast_to(self, shape):
+        """The tensor broadcast to ``shape`` (NumPy's rules)."""
+        shape = tuple(shape)
+        if shape == self.shape:
+            return self
+        return mv.BroadcastTo.apply(self, shape=shape)
+
+    def sum_to(self, shape):
+        """Sum over broadcast axes so that the result has ``shape``: broadcasting's adjoint."""
+        shape = tuple(shape)
+        if shape == self.shape:
+            return self
+        return mv.SumTo.apply(self, shape=shape)
+
+    def pad(self, pad_width):
+        """Zero padding with NumPy's ``pad_width``."""
+        return mv.Pad.apply(self, pad_width=mv.normalize_pad(pad_width, self.ndim))
