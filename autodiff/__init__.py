@@ -15,9 +15,10 @@ from .ops.elementwise import maximum, minimum, where
 from .ops.linalg import einsum, matmul
 from .ops.movement import concatenate, stack
 from .tensor import Tensor
+from .value import Value
 
 __all__ = [
-    "Tensor", "Function", "GradcheckError",
+    "Tensor", "Value", "Function", "GradcheckError",
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
     "grad", "value_and_grad", "gradcheck", "gradgradcheck",
     "tensor", "zeros", "ones", "full", "arange", "eye", "zeros_like", "ones_like",

@@ -1,0 +1,268 @@
+"""Scalar reverse-mode autodiff, compatible with micrograd's ``Value``.
+
+Each node stores its parents (``_prev``) and the local derivative of its output
+with respect to each parent (``_local``), computed once in the forward pass. The
+backward pass is then one loop, ``parent.grad += local * node.grad``, over the
+nodes in reverse topological order. Unlike micrograd there is no ``_backward``
+closure holding its own output, so a graph has no reference cycles and is freed
+as soon as the last reference to it goes; the topological sort uses an explicit
+stack, so graphs of any depth work without touching the recursion limit.
+
+>>> a = Value(-4.0); b = Value(2.0)
+>>> c = a * b + b ** 3
+>>> c.backward()
+>>> (c.data, a.grad, b.grad)
+(0.0, 2.0, 8.0)
+"""
+import itertools
+import math
+from numbers import Real
+from operator import attrgetter, mul
+
+__all__ = ["Value", "linear"]
+
+
+class Value:
+    """A scalar that records the operations applied to it, for ``backward()``.
+
+    ``data`` is the float value and ``grad`` the derivative of the last
+    ``backward()`` root with respect to it. As in micrograd, ``_prev`` holds the
+    parent Values, ``_op`` the label of the op that made this node and ``label``
+    an optional name (used when drawing the graph).
+    """
+
+    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "_seq", "__weakref__")
+
+    def __init__(self, data, label=""):
+        self.data = float(data)
+        self.grad = 0.0
+        self._prev = ()
+        self._local = ()
+        self._op = ""
+        self.label = label
+        self._seq = 0
+
+    def __repr__(self):
+        return f"Value(data={self.data}, grad={self.grad})"
+
+    # ---- binary ops -----------------------------------------------------
+    def __add__(self, other):
+        if isinstance(other, Value):
+            return _node(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        if not isinstance(other, _NUMBER):
+            other = _as_float(other)
+            if other is None:
+                return NotImplemented
+        return _node(self.data + other, (self,), (1.0,), "+")
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        if isinstance(other, Value):
+            return _node(self.data - other.data, (self, other), (1.0, -1.0), "-")
+        if not isinstance(other, _NUMBER):
+            other = _as_float(other)
+            if other is None:
+                return NotImplemented
+        return _node(self.data - other, (self,), (1.0,), "-")
+
+    def __rsub__(self, other):
+        if not isinstance(other, _NUMBER):
+            other = _as_float(other)
+            if other is None:
+                return NotImplemented
+        return _node(other - self.data, (self,), (-1.0,), "-")
+
+    def __mul__(self, other):
+        if isinstance(other, Value):
+            return _node(self.data * other.data, (self, other), (other.data, self.data), "*")
+        if not isinstance(other, _NUMBER):
+            other = _as_float(other)
+            if other is None:
+                return NotImplemented
+        return _node(self.data * other, (self,), (other,), "*")
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        if isinstance(other, Value):
+            inv = _reciprocal(other.data)
+            out = self.data * inv
+            return _node(out, (self, other), (inv, -out * inv), "/")
+        if not isinstance(other, _NUMBER):
+            other = _as_float(other)
+            if other is None:
+                return NotImplemented
+        inv = _reciprocal(other)
+        return _node(self.data * inv, (self,), (inv,), "/")
+
+    def __rtruediv__(self, other):
+        if not isinstance(other, _NUMBER):
+            other = _as_float(other)
+            if other is None:
+                return NotImplemented
+        inv = _reciprocal(self.data)
+        out = other * inv
+        return _node(out, (self,), (-out * inv,), "/")
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
+            raise TypeError(
+                f"Value ** exponent needs an int or float exponent, got {type(exponent).__name__}"
+            )
+        x = self.data
+        try:
+            out = x ** exponent
+        except ZeroDivisionError:
+            raise ZeroDivisionError(f"Value ** {exponent}: 0.0 cannot be raised to a negative power") from None
+        if isinstance(out, complex):
+            raise ValueError(f"Value ** {exponent}: a negative base ({x}) needs an integer exponent")
+        return _node(out, (self,), (_pow_derivative(x, exponent, out),), f"**{exponent}")
+
+    def __neg__(self):
+        return _node(-self.data, (self,), (-1.0,), "neg")
+
+    # ---- unary functions ------------------------------------------------
+    def relu(self):
+        """max(0, x); the derivative at 0 is taken as 0, as in micrograd."""
+        x = self.data
+        if x > 0.0:
+            return _node(x, (self,), (1.0,), "ReLU")
+        return _node(0.0, (self,), (0.0,), "ReLU")
+
+    def tanh(self):
+        """Hyperbolic tangent."""
+        t = math.tanh(self.data)
+        return _node(t, (self,), (1.0 - t * t,), "tanh")
+
+    def exp(self):
+        """e ** x; raises OverflowError naming x when the result is not a finite float."""
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp({self.data}) overflows a float") from None
+        return _node(e, (self,), (e,), "exp")
+
+    def log(self):
+        """Natural logarithm; raises ValueError naming x when x <= 0."""
+        x = self.data
+        if not x > 0.0:
+            raise ValueError(f"log is defined only for positive values, got {x}")
+        return _node(math.log(x), (self,), (1.0 / x,), "log")
+
+    def sigmoid(self):
+        """1 / (1 + e**-x), computed without overflow for any x."""
+        x = self.data
+        if x >= 0.0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:
+            z = math.exp(x)
+            s = z / (1.0 + z)
+        return _node(s, (self,), (s * (1.0 - s),), "sigmoid")
+
+    # ---- backward pass --------------------------------------------------
+    def backward(self):
+        """Set ``grad`` on every node of the graph that ends at this Value.
+
+        The root's grad becomes 1 and every interior node's grad is recomputed
+        from zero, so calling ``backward()`` twice gives the same interior
+        gradients; leaves (Values with no parents) accumulate, as parameters
+        do in PyTorch. Call ``zero_grad()`` on a model (or set ``grad = 0``)
+        between steps.
+        """
+        order = _topological_order(self)
+        self.grad = 1.0
+        for node in reversed(order):
+            g = node.grad
+            for parent, local in zip(node._prev, node._local):
+                parent.grad += local * g
+
+
+def linear(weights, inputs, bias):
+    """One node for ``bias + sum(w * x)``: a neuron's pre-activation.
+
+    ``weights`` and ``bias`` are Values, ``inputs`` Values or numbers. It gives
+    the same data and gradients as micrograd's ``sum([w*x ...], b)`` but records
+    one node instead of 2n, which makes scalar models several times faster.
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
+    ws = [w.data for w in weights]
+    values = [x for x in inputs if isinstance(x, Value)]
+    if len(values) == len(inputs):
+        xs = [x.data for x in inputs]
+        parents = (*weights, bias, *inputs)
+        local = (*xs, 1.0, *ws)
+    else:
+        xs = [x.data if isinstance(x, Value) else float(x) for x in inputs]
+        parents = (*weights, bias, *values)
+        local = (*xs, 1.0, *[w for w, x in zip(ws, inputs) if isinstance(x, Value)])
+    return _node(sum(map(mul, ws, xs), bias.data), parents, local, "linear")
+
+
+_new = object.__new__
+# Creation order is a topological order: a node is always made after its parents.
+_next_seq = itertools.count(1).__next__
+_by_seq = attrgetter("_seq")
+_NUMBER = (float, int)  # fast path; other Real numbers go through _as_float
+
+
+def _node(data, prev, local, op):
+    """Make an op's output Value without __init__'s float conversion (hot path)."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out._prev = prev
+    out._local = local
+    out._op = op
+    out.label = ""
+    out._seq = _next_seq()
+    return out
+
+
+def _as_float(x):
+    """x as a float when it is a real number, else None (so the op returns NotImplemented)."""
+    if isinstance(x, Real):
+        return float(x)
+    return None
+
+
+def _reciprocal(x):
+    if x == 0.0:
+        raise ZeroDivisionError("Value division by zero")
+    return 1.0 / x
+
+
+def _pow_derivative(x, n, out):
+    """d/dx x**n, from the forward result (x**n / x saves a second power)."""
+    if x != 0.0:
+        return n * out / x
+    if n == 0 or n > 1:
+        return 0.0
+    return 1.0 if n == 1 else math.inf
+
+
+def _topological_order(root):
+    """Interior nodes reachable from root, each after all of its parents.
+
+    Collects the nodes with an explicit stack, then sorts them by creation
+    number (a node is always created after its parents); this is several times
+    faster than a post-order walk on deep graphs. Leaves are left out (they
+    have nothing to propagate); interior grads are reset to 0 here so that a
+    second backward() does not add onto the first.
+    """
+    if not root._prev:
+        return []
+    root.grad = 0.0
+    seen = {root}
+    stack = [root]
+    order = [root]
+    while stack:
+        for parent in stack.pop()._prev:
+            if parent._prev and parent not in seen:
+                parent.grad = 0.0
+                seen.add(parent)
+                stack.append(parent)
+                order.append(parent)
+    order.sort(key=_by_seq)
+    return order
