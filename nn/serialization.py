@@ -1,0 +1,330 @@
+"""Checkpoint files: ``save(obj, path)`` and ``load(path)`` without pickle.
+
+A checkpoint is an ordinary ``.npz`` archive (``np.savez``, readable by ``np.load``). ``obj`` may
+be any nesting of dicts (str or int keys), lists and tuples whose leaves are ``Tensor``,
+ndarrays, NumPy scalars, Python ``int float bool str`` or ``None``: a model's ``state_dict()``,
+an optimizer's ``state_dict()``, or a dict holding both and an epoch counter. Each array leaf
+becomes one archive entry; one more entry, ``__autodiff_meta__``, holds UTF-8 JSON describing
+the structure and the type of every leaf, so ``load`` rebuilds the same object: Tensors come
+back as ``Tensor`` (same dtype, ``requires_grad=False``), ndarrays as ndarrays, tuples as
+tuples, int keys as int keys.
+
+Loading never executes code: arrays are read with ``allow_pickle=False`` and the structure is
+plain JSON. Saving is atomic: the archive is written to a temporary file next to ``path``,
+flushed to disk, then renamed onto ``path``, so a crash leaves either the old file or the new
+one, and never a temporary file.
+
+>>> import tempfile, os, numpy as np
+>>> state = {"epoch": 3, "weights": {"w": np.eye(2, dtype=np.float32)}, "betas": (0.9, 0.999)}
+>>> path = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
+>>> save(state, path)
+>>> back = load(path)
+>>> back["epoch"], back["betas"], back["weights"]["w"].dtype
+(3, (0.9, 0.999), dtype('float32'))
+"""
+
+import errno
+import json
+import os
+import secrets
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from autodiff import Tensor
+
+__all__ = ["save", "load"]
+
+META_KEY = "__autodiff_meta__"
+FORMAT_NAME = "autodiff-checkpoint"
+FORMAT_VERSION = 1
+
+
+class _FormatError(Exception):
+    """The metadata does not describe a valid checkpoint; ``load`` re-raises it as ValueError."""
+
+
+# ---------------------------------------------------------------------------------- encoding
+
+class _Encoder:
+    """Turns a nested object into a JSON-able description plus a dict of named arrays."""
+
+    def __init__(self):
+        self.arrays = {}
+        self._open_containers = set()  # ids on the current path, to reject cycles
+
+    def _store(self, array, where):
+        if array.dtype.hasobject:
+            raise TypeError(
+                f"cannot save the object array at {where}: only numeric, bool and string dtypes "
+                "can be stored without pickle"
+            )
+        name = f"a{len(self.arrays)}"
+        self.arrays[name] = array
+        return name
+
+    def encode(self, obj, where):
+        """The JSON node for ``obj``; ``where`` names its position for error messages."""
+        if isinstance(obj, Tensor):
+            return {"type": "tensor", "ref": self._store(np.asarray(obj.data), where)}
+        if isinstance(obj, np.ndarray):
+            return {"type": "ndarray", "ref": self._store(np.asarray(obj), where)}
+        if isinstance(obj, np.generic):  # before float: np.float64 subclasses float
+            return {"type": "numpy_scalar", "ref": self._store(np.asarray(obj), where)}
+        if obj is None:
+            return {"type": "none"}
+        if isinstance(obj, bool):  # before int: bool subclasses int
+            return {"type": "bool", "value": obj}
+        if isinstance(obj, int):
+            return {"type": "int", "value": int(obj)}
+        if isinstance(obj, float):
+            # repr round-trips exactly and also spells nan and inf, which strict JSON cannot
+            return {"type": "float", "value": repr(float(obj))}
+        if isinstance(obj, str):
+            return {"type": "str", "value": obj}
+        if isinstance(obj, (dict, list, tuple)):
+            return self._encode_container(obj, where)
+        raise TypeError(
+            f"cannot save {type(obj).__name__} at {where}: expected Tensor, ndarray, int, float, "
+            "bool, str, None, or a dict/list/tuple of these"
+        )
+
+    def _encode_container(self, obj, where):
+        if id(obj) in self._open_containers:
+            raise ValueError(f"cannot save a structure that contains itself (at {where})")
+        self._open_containers.add(id(obj))
+        try:
+            if isinstance(obj, dict):
+                items = [[_encode_key(k, where), self.encode(v, f"{where}[{k!r}]")]
+                         for k, v in obj.items()]
+                return {"type": "dict", "items": items}
+            kind = "tuple" if isinstance(obj, tuple) else "list"
+            items = [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+            return {"type": kind, "items": items}
+        finally:
+            self._open_containers.discard(id(obj))
+
+
+def _encode_key(key, where):
+    if isinstance(key, str):
+        return ["str", key]
+    if isinstance(key, int) and not isinstance(key, bool):
+        return ["int", int(key)]
+    raise TypeError(
+        f"cannot save dict key {key!r} ({type(key).__name__}) at {where}: keys must be str or int"
+    )
+
+
+# ---------------------------------------------------------------------------------- decoding
+
+# leaf type -> (the JSON type its "value" has, the converter back to the Python value)
+_SCALARS = {"bool": (bool, bool), "int": (int, int), "float": (str, float), "str": (str, str)}
+
+
+def _decode(node, arrays, used, where):
+    """Rebuild the object described by ``node``; records consumed array names in ``used``."""
+    if not isinstance(node, dict) or "type" not in node:
+        raise _FormatError(f"malformed metadata node at {where}: {node!r:.80}")
+    kind = node["type"]
+    if kind in ("tensor", "ndarray", "numpy_scalar"):
+        return _decode_array_leaf(kind, _take_array(node, arrays, used, where), where)
+    if kind == "none":
+        return None
+    if kind in _SCALARS:
+        return _decode_scalar(kind, node.get("value"), where)
+    if kind in ("dict", "list", "tuple"):
+        items = node.get("items")
+        if not isinstance(items, list):
+            raise _FormatError(f"{kind} at {where} has no item list")
+        if kind == "dict":
+            return _decode_dict(items, arrays, used, where)
+        values = [_decode(v, arrays, used, f"{where}[{i}]") for i, v in enumerate(items)]
+        return tuple(values) if kind == "tuple" else values
+    raise _FormatError(f"unknown leaf type {kind!r} at {where}")
+
+
+def _decode_array_leaf(kind, array, where):
+    if kind == "ndarray":
+        return array
+    if kind == "numpy_scalar":
+        if array.ndim != 0:
+            raise _FormatError(f"the NumPy scalar at {where} has shape {array.shape}")
+        return array[()]
+    try:
+        return Tensor(array)
+    except TypeError as exc:  # a dtype no Tensor can have
+        raise _FormatError(f"the tensor at {where}: {exc}") from None
+
+
+def _decode_scalar(kind, value, where):
+    json_type, convert = _SCALARS[kind]
+    try:
+        if type(value) is not json_type:
+            raise ValueError
+        return convert(value)
+    except ValueError:
+        raise _FormatError(f"{kind} leaf at {where} holds {value!r:.80}") from None
+
+
+def _decode_dict(items, arrays, used, where):
+    result = {}
+    for item in items:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], list)
+                and len(item[0]) == 2):
+            raise _FormatError(f"malformed dict item at {where}: {item!r:.80}")
+        (key_kind, key), value = item
+        if not ((key_kind == "str" and isinstance(key, str))
+                or (key_kind == "int" and type(key) is int)):
+            raise _FormatError(f"malformed dict key at {where}: {item[0]!r:.80}")
+        result[key] = _decode(value, arrays, used, f"{where}[{key!r}]")
+    return result
+
+
+def _take_array(node, arrays, used, where):
+    name = node.get("ref")
+    if not isinstance(name, str) or name not in arrays:
+        raise _FormatError(f"the array for {where} ({name!r}) is missing from the archive")
+    used.add(name)
+    return arrays[name]
+
+
+# ---------------------------------------------------------------------------------- files
+
+def save(obj, path):
+    """Write ``obj`` (e.g. a ``state_dict()``) to ``path`` as an ``.npz`` checkpoint, atomically.
+
+    ``path`` (str or ``pathlib.Path``) is used exactly as given: no ``.npz`` suffix is added. The
+    archive goes to a temporary file in the same directory, is flushed and fsynced, then
+    ``os.replace``-d onto ``path``; on any error the temporary file is removed and an existing
+    file at ``path`` is left untouched. Raises ``TypeError`` for values that cannot be stored
+    without pickle (naming where in ``obj`` they are), before any file is created.
+    """
+    path = Path(os.fspath(path))
+    encoder = _Encoder()
+    root = encoder.encode(obj, "obj")
+    meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "root": root}
+    arrays = dict(encoder.arrays)
+    arrays[META_KEY] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+
+    directory = path.parent
+    if not directory.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "directory for the checkpoint does not exist",
+                                str(directory))
+    tmp = directory / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    # O_EXCL: never clobber (nor, below, remove) someone else's file; mode 0o666 lets the
+    # umask apply as it would for a plain open()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)  # a file object, so np.savez does not append ".npz"
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # also on KeyboardInterrupt: never leave the temporary behind
+        _remove_if_present(tmp)
+        raise
+    _fsync_directory(directory)
+
+
+def _remove_if_present(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _fsync_directory(directory):
+    """Make the rename durable on POSIX; not possible (nor needed) on every platform."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def load(path):
+    """Read a checkpoint written by :func:`save` and return the object it holds.
+
+    Tensors come back as ``Tensor`` with their dtype and ``requires_grad=False``. Raises
+    ``FileNotFoundError`` if ``path`` does not exist and ``ValueError`` naming ``path`` if the
+    file is truncated, corrupt, not an ``.npz`` archive, or an ``.npz`` not written by
+    :func:`save`. Never unpickles, so loading an untrusted file cannot run code.
+    """
+    path = Path(os.fspath(path))
+    if not path.exists():
+        raise FileNotFoundError(errno.ENOENT, "no such checkpoint file", str(path))
+    arrays = _read_arrays(path)
+    if META_KEY not in arrays:
+        entries = ", ".join(sorted(arrays)) or "none"
+        raise ValueError(
+            f"{path}: not an autodiff checkpoint: no {META_KEY!r} entry (entries: {entries})"
+        )
+    meta = arrays.pop(META_KEY)
+    try:
+        root = _parse_meta(meta)
+        used = set()
+        obj = _decode(root, arrays, used, "obj")
+    except _FormatError as exc:
+        raise ValueError(f"{path}: corrupt autodiff checkpoint: {exc}") from None
+    except RecursionError:
+        raise ValueError(
+            f"{path}: corrupt autodiff checkpoint: metadata nested too deeply"
+        ) from None
+    unused = sorted(set(arrays) - used)
+    if unused:
+        raise ValueError(
+            f"{path}: corrupt autodiff checkpoint: entries not described by the metadata: "
+            f"{', '.join(unused)}"
+        )
+    return obj
+
+
+# What np.load and zipfile raise on damaged archives: flipped header bits give anything from
+# BadZipFile to "encrypted" (RuntimeError), "compression method" (NotImplementedError) and
+# seeks to negative offsets (OSError).
+_DAMAGED_ARCHIVE_ERRORS = (ValueError, EOFError, OSError, RuntimeError, NotImplementedError,
+                           zipfile.BadZipFile, zlib.error)
+
+
+def _read_arrays(path):
+    """Every entry of the ``.npz`` at ``path``, read eagerly, without pickle."""
+    with open(path, "rb") as f:  # outside the try: permission errors stay what they are
+        try:
+            content = np.load(f, allow_pickle=False)
+            if not isinstance(content, np.lib.npyio.NpzFile):
+                raise ValueError("a single .npy array, not an .npz archive")
+            with content:
+                return {name: content[name] for name in content.files}
+        except _DAMAGED_ARCHIVE_ERRORS as exc:
+            # np.load says "pickled data" for anything that is neither .npz nor .npy
+            raise ValueError(
+                f"{path}: not a readable autodiff checkpoint (.npz): {exc}"
+            ) from None
+
+
+def _parse_meta(meta):
+    if meta.dtype != np.uint8 or meta.ndim != 1:
+        raise _FormatError(
+            f"{META_KEY} is {meta.dtype} of shape {meta.shape}, expected 1-d uint8 bytes"
+        )
+    try:
+        parsed = json.loads(meta.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _FormatError(f"{META_KEY} is not valid UTF-8 JSON ({exc})") from None
+    if not isinstance(parsed, dict) or parsed.get("format") != FORMAT_NAME:
+        raise _FormatError(f"{META_KEY} does not name the {FORMAT_NAME!r} format")
+    if parsed.get("version") != FORMAT_VERSION:
+        raise _FormatError(
+            f"format version {parsed.get('version')!r} is not supported (this is "
+            f"version {FORMAT_VERSION})"
+        )
+    if "root" not in parsed:
+        raise _FormatError(f"{META_KEY} has no 'root'")
+    return parsed["root"]
