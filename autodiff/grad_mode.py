@@ -15,6 +15,7 @@ class _State(threading.local):
         self.grad_enabled = True
         self.anomaly = False  # check every forward and backward result for NaN/inf
         self.record_sites = False  # remember the user's source line of every op
+        self.module_scopes = None  # a list of the nn.Modules being called, while drawing graphs
 
 
 STATE = _State()

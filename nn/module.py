@@ -1,0 +1,356 @@
+"""The module system: `Parameter`, `Module`, and the containers `Sequential` and `ModuleList`.
+
+A `Module` registers what is assigned to it: a `Parameter` becomes a parameter, a `Module` a
+submodule, and `register_buffer` adds state that is saved but not trained (BatchNorm's running
+statistics). Registration keeps assignment order, so ``named_parameters()`` and ``state_dict()``
+list entries in a stable order with dotted names (``layers.0.weight``), as in PyTorch. Registered
+values stay ordinary attributes, so reading ``self.weight`` costs nothing extra.
+"""
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+
+from autodiff import Tensor
+from autodiff.grad_mode import STATE
+
+
+class Parameter(Tensor):
+    """A Tensor that is a model's trainable weight: it requires grad unless told otherwise.
+
+    >>> Parameter(np.zeros(3, dtype=np.float32)).requires_grad
+    True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad=True, dtype=None, name=None):
+        super().__init__(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Module:
+    """Base class of every layer and model: subclass it and define ``forward``.
+
+    >>> class TwoLayer(Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = Linear(4, 8)
+    ...         self.out = Linear(8, 1)
+    ...     def forward(self, x):
+    ...         return self.out(self.hidden(x).relu())
+    """
+
+    def __init__(self):
+        object.__setattr__(self, "_parameter_names", [])
+        object.__setattr__(self, "_module_names", [])
+        object.__setattr__(self, "_buffer_names", [])
+        object.__setattr__(self, "training", True)
+
+    # ----- registration -----------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if "_parameter_names" not in self.__dict__:
+            raise AttributeError(
+                f"cannot assign {name!r} before Module.__init__() is called: call "
+                f"super().__init__() first in {type(self).__name__}.__init__"
+            )
+        self._unregister(name)
+        if isinstance(value, Parameter):
+            self._parameter_names.append(name)
+        elif isinstance(value, Module):
+            self._module_names.append(name)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        self._unregister(name)
+        object.__delattr__(self, name)
+
+    def _unregister(self, name):
+        for names in (self._parameter_names, self._module_names, self._buffer_names):
+            if name in names:
+                names.remove(name)
+
+    def register_parameter(self, name, param):
+        """Register ``param`` (a Parameter, or None for an absent optional one) as ``name``."""
+        if param is None:
+            self._unregister(name)
+            object.__setattr__(self, name, None)
+            return
+        if not isinstance(param, Parameter):
+            raise TypeError(f"cannot register {type(param).__name__} as parameter {name!r}")
+        setattr(self, name, param)
+
+    def register_buffer(self, name, tensor):
+        """Register non-trainable state (saved in the state dict) as ``name``."""
+        self._unregister(name)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            tensor = Tensor(np.asarray(tensor))
+        self._buffer_names.append(name)
+        object.__setattr__(self, name, tensor)
+
+    def add_module(self, name, module):
+        """Register ``module`` as a submodule called ``name``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module")
+        setattr(self, name, module)
+
+    # ----- running ----------------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        """Compute the module's output; subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args, **kwargs):
+        if STATE.module_scopes is not None:
+            return self._call_in_scope(args, kwargs)
+        return self.forward(*args, **kwargs)
+
+    def _call_in_scope(self, args, kwargs):
+        """Run forward while ops record that they were created inside this module."""
+        STATE.module_scopes.append(self)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            STATE.module_scopes.pop()
+
+    def train(self, mode=True):
+        """Set training mode (dropout active, batch statistics) on this module and below."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self):
+        """Set evaluation mode (dropout off, running statistics) on this module and below."""
+        return self.train(False)
+
+    def zero_grad(self):
+        """Forget the gradients of every parameter (set them to None)."""
+        for p in self.parameters():
+            p.grad = None
+
+    # ----- traversal --------------------------------------------------------------------------
+    def named_children(self):
+        """(name, submodule) for each direct submodule, in registration order."""
+        for name in self._module_names:
+            module = self.__dict__[name]
+            if module is not None:
+                yield name, module
+
+    def children(self):
+        """The direct submodules."""
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix=""):
+        """(dotted name, module) for this module (name ``prefix``) and every one below it."""
+        seen = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = list(module.named_children())
+            for child_name, child in reversed(children):
+                stack.append((f"{name}.{child_name}" if name else child_name, child))
+
+    def modules(self):
+        """This module and every module below it."""
+        for _, module in self.named_modules():
+            yield module
+
+    def _named_members(self, names_attr, prefix, recurse):
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for module_name, module in modules:
+            for name in getattr(module, names_attr):
+                value = module.__dict__[name]
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))
+                yield (f"{module_name}.{name}" if module_name else name), value
+
+    def named_parameters(self, prefix="", recurse=True):
+        """(dotted name, parameter) for every parameter, each listed once."""
+        return self._named_members("_parameter_names", prefix, recurse)
+
+    def parameters(self, recurse=True):
+        """Every parameter, each once, in registration order."""
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix="", recurse=True):
+        """(dotted name, buffer) for every buffer."""
+        return self._named_members("_buffer_names", prefix, recurse)
+
+    def buffers(self, recurse=True):
+        """Every buffer."""
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def apply(self, fn):
+        """Call ``fn`` on every submodule and then on this module; return self."""
+        for module in reversed(list(self.modules())):
+            fn(module)
+        return self
+
+    # ----- state --------------------------------------------------------------------------------
+    def state_dict(self):
+        """An ordered dict of every parameter and buffer by dotted name (sharing their data)."""
+        state = OrderedDict()
+        for name, module in self.named_modules():
+            prefix = f"{name}." if name else ""
+            for key in module._parameter_names + module._buffer_names:
+                value = module.__dict__[key]
+                if value is not None:
+                    state[prefix + key] = value.detach()
+        return state
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy values from ``state_dict`` into this module's parameters and buffers.
+
+        Every key must match in name and shape; with ``strict=False`` missing and unexpected
+        keys are returned instead of raising (shape mismatches always raise).
+        """
+        own = self.state_dict()
+        missing = [key for key in own if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in own]
+        for key, target in own.items():
+            if key in state_dict:
+                _check_shape(key, np.asarray(state_dict[key]), target)
+        if strict and (missing or unexpected):
+            raise KeyError(_key_error_message(type(self).__name__, missing, unexpected))
+        for key, target in own.items():
+            if key in state_dict:
+                target.data[...] = np.asarray(state_dict[key])
+        return IncompatibleKeys(missing, unexpected)
+
+    def astype(self, dtype):
+        """Convert every floating parameter and buffer to ``dtype`` in place; return self."""
+        for module in self.modules():
+            for name in module._parameter_names + module._buffer_names:
+                value = module.__dict__[name]
+                if value is not None and value.dtype.kind == "f":
+                    value.data = value.data.astype(dtype)
+                    value.grad = None
+        return self
+
+    def double(self):
+        """Convert floating parameters and buffers to float64."""
+        return self.astype(np.float64)
+
+    def float(self):
+        """Convert floating parameters and buffers to float32."""
+        return self.astype(np.float32)
+
+    # ----- display ------------------------------------------------------------------------------
+    def extra_repr(self):
+        """The text inside this module's parentheses in ``repr`` (layers override it)."""
+        return ""
+
+    def __repr__(self):
+        children = list(self.named_children())
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"{type(self).__name__}("]
+        if self.extra_repr():
+            lines.append("  " + self.extra_repr())
+        for name, module in children:
+            lines.append(f"  ({name}): " + repr(module).replace("\n", "\n  "))
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _check_shape(key, value, target):
+    if value.shape != target.shape:
+        raise ValueError(
+            f"size mismatch for {key!r}: the checkpoint has shape {value.shape}, "
+            f"the model has shape {target.shape}"
+        )
+
+
+def _key_error_message(model_name, missing, unexpected):
+    parts = [f"error loading the state dict of {model_name}:"]
+    if missing:
+        parts.append("missing keys " + ", ".join(repr(k) for k in missing))
+    if unexpected:
+        parts.append("unexpected keys " + ", ".join(repr(k) for k in unexpected))
+    return " ".join(parts)
+
+
+class Sequential(Module):
+    """Modules applied in order; ``Sequential(a, b)(x) == b(a(x))``.
+
+    Also accepts one OrderedDict of named modules.
+    """
+
+    def __init__(self, *modules):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            for name, module in modules[0].items():
+                self.add_module(name, module)
+        else:
+            for index, module in enumerate(modules):
+                self.add_module(str(index), module)
+
+    def forward(self, x):
+        for module in self.children():
+            x = module(x)
+        return x
+
+    def append(self, module):
+        """Add a module at the end."""
+        self.add_module(str(len(self._module_names)), module)
+        return self
+
+    def __getitem__(self, index):
+        modules = list(self.children())
+        if isinstance(index, slice):
+            return Sequential(*modules[index])
+        return modules[index]
+
+    def __len__(self):
+        return len(self._module_names)
+
+    def __iter__(self):
+        return iter(self.children())
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters are registered (iterate it in your own forward)."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        for module in modules or ():
+            self.append(module)
+
+    def append(self, module):
+        """Add a module at the end."""
+        self.add_module(str(len(self._module_names)), module)
+        return self
+
+    def extend(self, modules):
+        """Add several modules at the end."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def __getitem__(self, index):
+        modules = list(self.children())
+        if isinstance(index, slice):
+            return ModuleList(modules[index])
+        return modules[index]
+
+    def __setitem__(self, index, module):
+        name = self._module_names[index]
+        object.__setattr__(self, name, module)
+
+    def __len__(self):
+        return len(self._module_names)
+
+    def __iter__(self):
+        return iter(self.children())
