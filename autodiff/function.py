@@ -63,7 +63,10 @@ class Function:
         Tensor = _tensor.Tensor
         inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
         node = cls(**params)
-        data = node.forward(*[t.data for t in inputs])
+        try:
+            data = node.forward(*[t.data for t in inputs])
+        except ValueError as error:
+            _raise_with_shapes(cls.__name__, error, inputs)
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         requires_grad = STATE.grad_enabled and any(t.requires_grad for t in inputs)
@@ -117,6 +120,14 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name} node>"
+
+
+def _raise_with_shapes(name, error, inputs):
+    """Re-raise NumPy's broadcasting error naming the op and the input shapes."""
+    if "operands could not be broadcast" not in str(error):
+        raise error
+    shapes = " and ".join(str(t.shape) for t in inputs)
+    raise ValueError(f"{name}: shapes {shapes} cannot be broadcast together") from None
 
 
 def _edge(tensor):

@@ -1,0 +1,281 @@
+"""The backward pass: PyTorch's semantics, memory release, depth, grad mode, custom ops."""
+import gc
+import sys
+import threading
+import tracemalloc
+import weakref
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+from autodiff import Function, Tensor
+
+
+def leaf(values, dtype=np.float64):
+    return Tensor(np.asarray(values, dtype=dtype), requires_grad=True)
+
+
+# ----- accumulation semantics ------------------------------------------------------------------
+def test_leaves_accumulate_and_interior_tensors_keep_no_grad():
+    x = leaf([1.0, 2.0])
+    y = x * 3
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 18 * x.data)
+    assert y.grad is None
+    (x * 2).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 18 * x.data + 2)
+
+
+def test_retain_grad_keeps_an_interior_gradient():
+    x = leaf([1.0, -2.0])
+    y = (x * 3).retain_grad()
+    (y * y).sum().backward()
+    np.testing.assert_allclose(y.grad.data, 2 * y.data)
+
+
+def test_two_leaves_never_share_one_grad_object():
+    a, b = leaf([1.0]), leaf([2.0])
+    (a + b).sum().backward()
+    assert a.grad is not b.grad
+    np.testing.assert_allclose(a.grad.data, [1.0])
+
+
+def test_gradient_has_the_leaf_dtype_when_mixed_with_float64():
+    x = Tensor([1.0, 2.0], requires_grad=True)  # float32
+    y = x * Tensor(np.array([0.5, 0.25]))  # float64 operand
+    assert y.dtype == np.float64
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, [0.5, 0.25])
+
+
+def test_broadcast_gradients_are_summed_back_to_each_input_shape():
+    a = leaf(np.ones((3, 1)))
+    b = leaf(np.arange(4.0))
+    (a * b).sum().backward()
+    np.testing.assert_allclose(a.grad.data, np.full((3, 1), 6.0))
+    np.testing.assert_allclose(b.grad.data, np.full(4, 3.0))
+
+
+def test_repeated_indices_accumulate_gradient():
+    x = leaf([1.0, 2.0, 3.0])
+    x[np.array([0, 0, 2, 0])].sum().backward()
+    np.testing.assert_allclose(x.grad.data, [3.0, 0.0, 1.0])
+
+
+def test_backward_with_an_explicit_gradient():
+    x = leaf([1.0, 2.0])
+    (x * x).backward(np.array([1.0, 10.0]))
+    np.testing.assert_allclose(x.grad.data, [2.0, 40.0])
+
+
+# ----- release of the graph --------------------------------------------------------------------
+def test_second_backward_through_a_released_graph_raises():
+    x = leaf([1.0])
+    y = (x.exp() * 2).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time.*retain_graph"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = leaf([1.0, 2.0])
+    y = (x.exp()).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 2 * np.exp(x.data))
+
+
+def test_saved_arrays_are_released_after_backward():
+    x = leaf(np.ones(10))
+    hidden = x * 2
+    saved = weakref.ref(hidden.data)
+    out = hidden.exp().sum()
+    del hidden
+    assert saved() is not None  # kept alive by the graph until backward
+    out.backward()
+    assert saved() is None
+
+
+def test_released_graph_memory_is_returned():
+    x = leaf(np.ones(250_000))  # 2 MB per intermediate
+    tracemalloc.start()
+    out = (x * 2).exp().tanh().sum()
+    before = tracemalloc.get_traced_memory()[0]
+    out.backward()
+    del x.grad
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert before - after > 4_000_000
+
+
+def test_graph_has_no_reference_cycles():
+    gc.collect()
+    gc.disable()
+    try:
+        x = leaf(np.ones(3))
+        y = (x * 2).exp().sum()
+        node = weakref.ref(y._ctx)
+        inner = weakref.ref(y._ctx.inputs[0])
+        del y
+        assert node() is None and inner() is None  # freed by reference counting alone
+    finally:
+        gc.enable()
+
+
+def test_deep_tensor_chain_without_recursion():
+    limit = sys.getrecursionlimit()
+    x = leaf([0.5])
+    y = x
+    for _ in range(200_000):
+        y = y * 1.0
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [1.0])
+    assert sys.getrecursionlimit() == limit
+    del y  # freeing a deep graph must not overflow the C stack either
+
+
+# ----- grad mode ---------------------------------------------------------------------------------
+def test_no_grad_records_nothing_and_enable_grad_nests():
+    x = leaf([1.0])
+    with ad.no_grad():
+        y = x * 2
+        with ad.enable_grad():
+            z = x * 2
+    assert not y.requires_grad and y.is_leaf
+    assert z.requires_grad and not z.is_leaf
+    assert ad.is_grad_enabled()
+
+
+def test_no_grad_as_a_decorator():
+    @ad.no_grad()
+    def double(t):
+        return t * 2
+
+    assert not double(leaf([1.0])).requires_grad
+
+
+def test_grad_mode_is_thread_local():
+    seen = {}
+    inside = threading.Event()
+    release = threading.Event()
+
+    def worker():
+        seen["worker"] = ad.is_grad_enabled()
+        inside.set()
+        release.wait(5)
+
+    with ad.no_grad():
+        thread = threading.Thread(target=worker)
+        thread.start()
+        inside.wait(5)
+        seen["main"] = ad.is_grad_enabled()
+        release.set()
+        thread.join()
+    assert seen == {"worker": True, "main": False}
+
+
+# ----- higher order and custom ops -------------------------------------------------------------
+def test_create_graph_gives_second_derivatives():
+    x = leaf([0.3, -1.2])
+    y = (x ** 3).sum()
+    y.backward(create_graph=True)
+    first = x.grad
+    np.testing.assert_allclose(first.data, 3 * x.data ** 2)
+    x.grad = None
+    first.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 6 * x.data)
+
+
+def test_nested_grad_of_tanh_to_third_order():
+    third = ad.grad(ad.grad(ad.grad(lambda t: t.tanh())))
+    t = np.tanh(0.7)
+    expected = -2 * (1 - t ** 2) * (1 - 3 * t ** 2)
+    np.testing.assert_allclose(third(Tensor(0.7, dtype=np.float64)).data, expected)
+
+
+def test_grad_works_on_inputs_that_do_not_require_grad_and_leaves_grad_untouched():
+    x = Tensor(np.array([1.0, 2.0]))
+    g = ad.grad(lambda t: (t * t).sum())(x)
+    np.testing.assert_allclose(g.data, [2.0, 4.0])
+    assert x.grad is None and not x.requires_grad
+
+
+def test_value_and_grad_with_several_argnums():
+    f = lambda a, b: (a * b).sum()  # noqa: E731
+    value, (ga, gb) = ad.value_and_grad(f, argnums=(0, 1))(Tensor([2.0]), Tensor([5.0]))
+    assert value.item() == 10.0
+    assert ga.item() == 5.0 and gb.item() == 2.0
+
+
+class Cube(Function):
+    def forward(self, x):
+        return x ** 3
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        return (grad * 3 * x * x,)
+
+
+def test_custom_function_first_and_second_order():
+    x = leaf([0.5, -2.0])
+    assert ad.gradcheck(lambda t: Cube.apply(t), [x])
+    assert ad.gradgradcheck(lambda t: Cube.apply(t), [x])
+
+
+def test_backward_records_nothing_without_create_graph():
+    recorded = []
+
+    class Spy(Function):
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, grad):
+            out = grad * 2
+            recorded.append(out.requires_grad)
+            return (out,)
+
+    Spy.apply(leaf([1.0])).sum().backward()
+    assert recorded == [False]
+
+
+def test_custom_function_with_a_wrong_number_of_gradients_is_named():
+    class Bad(Function):
+        def forward(self, a, b):
+            return a + b
+
+        def backward(self, grad):
+            return (grad,)
+
+    out = Bad.apply(leaf([1.0]), leaf([2.0]))
+    with pytest.raises(RuntimeError, match="Bad.backward returned 1 gradients for 2 inputs"):
+        out.sum().backward()
+
+
+def test_custom_function_gradient_of_a_wrong_shape_is_named():
+    class BadShape(Function):
+        def forward(self, x):
+            return x * 1
+
+        def backward(self, grad):
+            return (np.ones(7),)
+
+    with pytest.raises(RuntimeError, match=r"BadShape.backward returned a gradient of shape \(7,\)"):
+        BadShape.apply(leaf(np.ones(3))).sum().backward()
+
+
+# ----- errors --------------------------------------------------------------------------------------
+def test_backward_of_a_non_scalar_without_grad_says_what_to_pass():
+    with pytest.raises(RuntimeError, match=r"shape \(2,\).*grad=ones_like"):
+        (leaf([1.0, 2.0]) * 2).backward()
+
+
+def test_backward_on_a_tensor_that_does_not_require_grad():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor([1.0]).sum().backward()
+
+
+def test_backward_grad_of_the_wrong_shape():
+    with pytest.raises(RuntimeError, match=r"grad has shape \(3,\) but the tensor has shape \(2,\)"):
+        (leaf([1.0, 2.0]) * 2).backward(np.ones(3))

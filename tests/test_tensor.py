@@ -1,0 +1,185 @@
+"""The Tensor type: construction and dtype rules, operators, shapes, errors, stability."""
+import warnings
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+from autodiff import Tensor
+
+
+# ----- construction and dtypes ------------------------------------------------------------------
+def test_python_scalars_and_lists_become_float32():
+    assert Tensor(1).dtype == np.float32
+    assert Tensor([1, 2]).dtype == np.float32
+    assert Tensor([1, 2], dtype="int64").dtype == np.int64
+
+
+def test_arrays_keep_their_dtype():
+    assert Tensor(np.zeros(2)).dtype == np.float64
+    assert Tensor(np.zeros(2, dtype=np.int64)).dtype == np.int64
+
+
+def test_numpy_promotion_rules():
+    f32 = Tensor([1.0, 2.0])
+    assert (f32 * 2.5).dtype == np.float32
+    assert (2.5 - f32).dtype == np.float32
+    assert (f32 + Tensor(np.ones(2))).dtype == np.float64
+
+
+def test_unsupported_dtypes_are_refused_at_construction():
+    with pytest.raises(TypeError, match="unsupported dtype"):
+        Tensor(np.array(["a", "b"]))
+    with pytest.raises(TypeError, match="unsupported dtype <U1"):
+        Tensor(["a", "b"])
+    with pytest.raises(TypeError, match="cannot make a Tensor from list"):
+        Tensor([[1.0], [1.0, 2.0]])  # ragged
+    with pytest.raises(TypeError, match="unsupported dtype object"):
+        Tensor(np.array([{}, 1], dtype=object))
+
+
+def test_only_floating_tensors_require_grad():
+    with pytest.raises(TypeError, match="only floating-point tensors can require grad"):
+        Tensor(np.arange(3), requires_grad=True)
+
+
+def test_attributes_and_conversions():
+    t = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    assert t.shape == (2, 3) and t.ndim == 2 and t.size == 6 and t.is_leaf
+    assert t.T.shape == (3, 2)
+    assert np.asarray(t) is t.data
+    assert t.sum().item() == 15.0
+    assert t.detach().requires_grad is False and t.detach().data is t.data
+    assert "requires_grad=True" in repr(t)
+
+
+def test_creation_functions():
+    assert ad.zeros(2, 3).shape == (2, 3) and ad.ones((2,)).data.sum() == 2
+    assert ad.full((2, 2), 7.0).data.max() == 7.0
+    np.testing.assert_array_equal(ad.arange(3).data, [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(ad.eye(2).data, np.eye(2))
+    assert ad.zeros_like(np.ones((2, 1))).dtype == np.float64
+    ad.manual_seed(3)
+    first = ad.randn(4).data
+    ad.manual_seed(3)
+    np.testing.assert_array_equal(first, ad.randn(4).data)
+    assert np.all(ad.rand(100, rng=1).data < 1)
+
+
+# ----- operators -----------------------------------------------------------------------------------
+def test_arithmetic_matches_numpy():
+    a, b = np.array([1.0, -2.0, 3.0]), np.array([0.5, 4.0, -1.0])
+    ta, tb = Tensor(a), Tensor(b)
+    np.testing.assert_allclose((ta + tb).data, a + b)
+    np.testing.assert_allclose((ta - tb).data, a - b)
+    np.testing.assert_allclose((ta * tb).data, a * b)
+    np.testing.assert_allclose((ta / tb).data, a / b)
+    np.testing.assert_allclose((ta ** 2).data, a ** 2)
+    np.testing.assert_allclose((2 ** tb).data, 2 ** b)
+    np.testing.assert_allclose((1 - ta).data, 1 - a)
+    np.testing.assert_allclose((-ta).data, -a)
+    np.testing.assert_allclose((a @ Tensor(b)).data, a @ b)
+
+
+def test_comparisons_are_boolean_and_not_differentiable():
+    t = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    mask = t > 1.5
+    assert mask.dtype == bool and not mask.requires_grad
+    np.testing.assert_array_equal((t == 2.0).data, [False, True, False])
+
+
+def test_indexing_forms():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    t = Tensor(x)
+    np.testing.assert_array_equal(t[1].data, x[1])
+    np.testing.assert_array_equal(t[:, 1:, ::2].data, x[:, 1:, ::2])
+    np.testing.assert_array_equal(t[None, ..., 0].data, x[None, ..., 0])
+    np.testing.assert_array_equal(t[np.array([1, 1, 0])].data, x[[1, 1, 0]])
+    np.testing.assert_array_equal(t[x > 10].data, x[x > 10])
+    np.testing.assert_array_equal(t[Tensor(np.array([0, 1]), dtype=np.int64), 0].data, x[[0, 1], 0])
+
+
+def test_shape_methods():
+    t = Tensor(np.arange(6.0).reshape(1, 2, 3))
+    assert t.reshape(3, 2).shape == (3, 2) and t.reshape((6,)).shape == (6,)
+    assert t.transpose(2, 0, 1).shape == (3, 1, 2)
+    assert t.flatten().shape == (6,) and t.flatten(1).shape == (1, 6)
+    assert t.squeeze().shape == (2, 3) and t.squeeze(0).shape == (2, 3)
+    assert t.expand_dims(-1).shape == (1, 2, 3, 1)
+    assert t.broadcast_to((4, 2, 3)).shape == (4, 2, 3)
+    assert t.pad(((0, 0), (1, 1), (0, 2))).shape == (1, 4, 5)
+    assert ad.concatenate([t, t], axis=1).shape == (1, 4, 3)
+    assert ad.stack([t, t]).shape == (2, 1, 2, 3)
+
+
+def test_reductions_match_numpy():
+    x = np.random.default_rng(0).normal(size=(3, 4))
+    t = Tensor(x)
+    np.testing.assert_allclose(t.sum(axis=1).data, x.sum(axis=1))
+    np.testing.assert_allclose(t.mean(dim=0, keepdim=True).data, x.mean(0, keepdims=True))
+    np.testing.assert_allclose(t.var(ddof=1).data, x.var(ddof=1))
+    np.testing.assert_allclose(t.std(axis=(0, 1)).data, x.std())
+    np.testing.assert_allclose(t.max(axis=-1).data, x.max(-1))
+    np.testing.assert_allclose(t.min().data, x.min())
+    np.testing.assert_allclose(t.logsumexp(1).data, np.log(np.exp(x).sum(1)))
+    np.testing.assert_allclose(t.softmax().data.sum(-1), np.ones(3))
+    np.testing.assert_allclose(t.log_softmax(0).data, x - np.log(np.exp(x).sum(0)))
+    np.testing.assert_array_equal(t.argmax(axis=1).data, x.argmax(1))
+
+
+def test_max_ties_share_the_gradient():
+    x = Tensor(np.array([1.0, 3.0, 3.0]), requires_grad=True)
+    x.max().backward()
+    np.testing.assert_allclose(x.grad.data, [0.0, 0.5, 0.5])
+
+
+def test_einsum_matches_numpy():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 5))
+    np.testing.assert_allclose(ad.einsum("...ij,jk->...ik", a, b).data, a @ b)
+    np.testing.assert_allclose(ad.einsum("bij->j", a).data, a.sum((0, 1)))
+    sq = rng.normal(size=(3, 3))
+    np.testing.assert_allclose(ad.einsum("ii", sq).data, np.trace(sq))
+
+
+# ----- numerical stability -------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_stable_functions_at_large_inputs(dtype):
+    x = Tensor(np.array([-1e4, 0.0, 1e4], dtype=dtype), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        outputs = [x.sigmoid(), x.softplus(), x.log_softmax(), x.logsumexp(), x.softmax()]
+        for out in outputs:
+            assert np.isfinite(out.data).all()
+            out.sum().backward()
+            assert np.isfinite(x.grad.data).all()
+            x.grad = None
+    np.testing.assert_allclose(x.sigmoid().data, [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(x.softplus().data, [0.0, np.log(2), 1e4])
+    np.testing.assert_allclose(x.log_softmax().data, [-2e4, -1e4, 0.0])
+
+
+# ----- error messages ------------------------------------------------------------------------------
+def test_matmul_mismatch_names_both_shapes():
+    with pytest.raises(ValueError, match=r"matmul: shapes \(3, 4\) and \(5, 2\) are not aligned"):
+        Tensor(np.ones((3, 4))) @ Tensor(np.ones((5, 2)))
+
+
+def test_matmul_batch_mismatch_names_both_shapes():
+    with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3, 4\) and \(3, 4, 5\)"):
+        Tensor(np.ones((2, 3, 4))) @ Tensor(np.ones((3, 4, 5)))
+
+
+def test_broadcasting_mismatch_names_the_op_and_both_shapes():
+    with pytest.raises(ValueError, match=r"Add.*\(3,\).*\(4,\)"):
+        Tensor(np.ones(3)) + Tensor(np.ones(4))
+
+
+def test_reshape_mismatch_names_shapes():
+    with pytest.raises(ValueError, match=r"cannot reshape a tensor of shape \(2, 3\)"):
+        Tensor(np.ones((2, 3))).reshape(4, 2)
+
+
+def test_axis_out_of_range():
+    with pytest.raises(ValueError, match="axis 2 is out of range"):
+        Tensor(np.ones((2, 3))).sum(axis=2)
