@@ -35,7 +35,7 @@ from . import tensor as _tensor  # circular by design: tensor methods call ops, 
 from .grad_mode import STATE
 
 # Attributes that describe the graph's structure; they survive `release()`.
-_STRUCTURE = frozenset(("parents", "needs_input_grad", "out_ref", "site", "input_meta"))
+_STRUCTURE = frozenset(("parents", "needs_input_grad", "out_ref", "site", "input_meta", "scope"))
 
 
 class Function:
@@ -44,6 +44,7 @@ class Function:
     out_ref = None  # weakref to the output tensor, set by Tensor.retain_grad()
     site = None  # (filename, lineno, line) of the user's code that created the node
     inputs = None  # input Tensors while the graph is alive; None once released
+    scope = None  # innermost nn.Module call that created the node, recorded while drawing graphs
 
     def __init__(self, **params):
         self.params = params
@@ -61,21 +62,33 @@ class Function:
     def apply(cls, *inputs, **params):
         """Run the op on Tensors (other values are wrapped) and record it when needed."""
         Tensor = _tensor.Tensor
-        inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
-        node = cls(**params)
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+                break
+        if cls.__init__ is Function.__init__:  # the common case, without a call
+            node = object.__new__(cls)
+            node.params = params
+            node.__dict__.update(params)
+        else:
+            node = cls(**params)
         try:
             data = node.forward(*[t.data for t in inputs])
         except ValueError as error:
             _raise_with_shapes(cls.__name__, error, inputs)
         if type(data) is not np.ndarray:
             data = np.asarray(data)
-        requires_grad = STATE.grad_enabled and any(t.requires_grad for t in inputs)
-        out = Tensor._make(data, requires_grad)
-        if requires_grad:
-            node.out = data
-            node.inputs = inputs
-            node.needs_input_grad = tuple(t.requires_grad for t in inputs)
-            out._ctx = node
+        out = Tensor._make(data, False)
+        if STATE.grad_enabled:
+            needs = tuple([t.requires_grad for t in inputs])
+            if True in needs:
+                out.requires_grad = True
+                node.out = data
+                node.inputs = inputs
+                node.needs_input_grad = needs
+                out._ctx = node
+                if STATE.module_scopes:  # set only inside autodiff.viz.record_modules()
+                    node.scope = STATE.module_scopes[-1]
         if STATE.anomaly or STATE.record_sites:
             anomaly.on_forward(node, inputs, data)
         return out
@@ -111,12 +124,13 @@ class Function:
 
     def release(self):
         """Free the saved inputs and arrays, keeping only the graph's structure."""
-        if self.inputs is None:
+        inputs = self.inputs
+        if inputs is None:
             return
-        self.parents = tuple(_edge(t) for t in self.inputs)
-        self.input_meta = tuple((t.shape, t.dtype) for t in self.inputs)
-        for key in [k for k in self.__dict__ if k not in _STRUCTURE]:
-            del self.__dict__[key]
+        kept = {key: value for key, value in self.__dict__.items() if key in _STRUCTURE}
+        kept["parents"] = tuple([_edge(t) for t in inputs])
+        kept["input_meta"] = tuple([(t.data.shape, t.data.dtype) for t in inputs])
+        self.__dict__ = kept
 
     def __repr__(self):
         return f"<{self.name} node>"
