@@ -1,0 +1,256 @@
+"""The picture of a Tensor graph: op nodes, parameter and constant leaves, the output.
+
+One breadth-first walk from the output gives every node its key. Gradients come from one of two
+places:
+
+* graph still alive (drawn before ``backward()``, or after ``backward(retain_graph=True)``):
+  draw_graph runs its own backward pass through the nodes' ``backward`` methods, seeded with ones,
+  and keeps a summary of every op's output gradient and of every edge's gradient. Nothing is
+  written to any ``.grad``.
+* graph released by ``backward()``: the saved arrays are gone; leaves show their ``.grad`` (what
+  the user's backward accumulated), interior tensors only when ``retain_grad()`` kept theirs, and
+  op shapes come from the metadata the engine keeps.
+"""
+from collections import deque
+
+import numpy as np
+
+from .. import engine
+from ..function import Function
+from ..grad_mode import no_grad
+from ..tensor import Tensor
+from .picture import Kind, Node, Picture
+from .summary import Flow, describe, has_bad, number, shape_text, zero_rows
+
+_MAX_PARAMS_SHOWN = 3
+_NO_FLOW = Flow(0.0, False, True)  # an edge that needs a gradient but gets none
+
+
+def tensor_picture(root, names, show_data=True, show_grad=True):
+    """The Picture of the graph that ends at Tensor ``root``; ``names`` maps id(tensor) -> name."""
+    picture = Picture()
+    out = picture.add(_leaf_node(root, names, Kind.OUTPUT, show_data))
+    if root._ctx is None:
+        picture.nodes[out] = _leaf_node(root, names, _leaf_kind(root), show_data)
+        _label_leaf(picture.nodes[out], root.grad, show_grad)
+        return picture
+    walk = _walk(root, picture, names, show_data)
+    grads = _gradients(root, walk, picture, show_grad)
+    _label(picture, walk, grads, show_data, show_grad)
+    return picture
+
+
+class _Walk:
+    """What the walk found: node keys, output shapes, and (consumer, input index) per edge."""
+
+    def __init__(self):
+        self.ops = {}  # Function -> key
+        self.leaves = {}  # id(Tensor) -> key
+        self.leaf_tensors = {}  # key -> Tensor (keeps ids valid)
+        self.out_meta = {}  # Function -> (shape, dtype)
+        self.edges = []  # (child, consumer Function, input index, edge position in picture)
+        self.alive = True
+
+
+def _walk(root, picture, names, show_data):
+    walk = _Walk()
+    top = root._ctx
+    walk.ops[top] = picture.add(Node(Kind.OP, top.name, obj=top))
+    walk.out_meta[top] = (root.shape, root.dtype)
+    picture.connect(walk.ops[top], 0)
+    queue = deque([top])
+    while queue:
+        node = queue.popleft()
+        alive = node.inputs is not None
+        walk.alive = walk.alive and alive
+        for index, child in enumerate(node.children()):
+            tensor = node.inputs[index] if alive else None
+            meta = (tensor.shape, tensor.dtype) if alive else node.input_meta[index]
+            if isinstance(child, Function):
+                if child not in walk.ops:
+                    walk.ops[child] = picture.add(Node(Kind.OP, child.name, obj=child))
+                    walk.out_meta[child] = meta
+                    queue.append(child)
+                src = walk.ops[child]
+            else:
+                src = _leaf_key(walk, picture, child if child is not None else tensor, meta, names,
+                                show_data)
+            walk.edges.append((child, node, index, len(picture.edges)))
+            picture.connect(src, walk.ops[node])
+    return walk
+
+
+def _leaf_key(walk, picture, tensor, meta, names, show_data):
+    """The key of a leaf's node, drawn once per tensor (per edge once its tensor is freed)."""
+    if tensor is None:  # a constant input of a released node: only its shape is known
+        return picture.add(Node(Kind.CONST, "constant", [shape_text(*meta)]))
+    key = walk.leaves.get(id(tensor))
+    if key is None:
+        key = picture.add(_leaf_node(tensor, names, _leaf_kind(tensor), show_data))
+        walk.leaves[id(tensor)] = key
+        walk.leaf_tensors[key] = tensor
+    return key
+
+
+def _leaf_kind(tensor):
+    return Kind.PARAM if tensor.requires_grad else Kind.CONST
+
+
+def _leaf_node(tensor, names, kind, show_data):
+    """A node for a tensor: its name, shape and dtype, and its values."""
+    name = names.get(id(tensor)) or tensor.name or ""
+    if kind is Kind.OUTPUT:
+        name = name or "output"
+    elif kind is Kind.CONST and not name and tensor.size == 1:
+        return Node(kind, number(tensor.data.reshape(())), [], obj=tensor)
+    node = Node(kind, name or ("tensor" if kind is Kind.PARAM else "input"),
+                [shape_text(tensor.shape, tensor.dtype)], obj=tensor)
+    if show_data:
+        node.lines.append(f"data {describe(tensor.data)}")
+    node.bad = has_bad(tensor.data)
+    return node
+
+
+def _label_leaf(node, grad, show_grad):
+    """Add a leaf's gradient (an array, or None) and flag a dead or broken one."""
+    if grad is None:
+        return
+    grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+    node.bad = node.bad or has_bad(grad)
+    if show_grad:
+        node.lines.append(f"grad {describe(grad)}")
+    if node.kind is not Kind.PARAM:
+        return
+    if not np.any(grad):
+        node.dead = True
+        node.lines.append("gradient is all zero")
+        return
+    dead, total = zero_rows(grad)
+    if dead:
+        node.warn = True
+        node.lines.append(f"{dead} of {total} units get zero gradient")
+
+
+class _Grads:
+    """Gradient summaries: per op output (text, Flow), per edge Flow, per leaf array."""
+
+    def __init__(self):
+        self.outs = {}
+        self.edges = {}
+        self.leaves = {}
+
+
+def _gradients(root, walk, picture, show_grad):
+    """Compute gradients on a live graph, or collect the stored ones from a released graph."""
+    grads = _Grads()
+    if not show_grad:
+        picture.notes.append("show_grad=False: gradients not shown")
+        return grads
+    if walk.alive:
+        try:
+            _backward(root, grads)
+        except Exception as error:  # a broken backward must not stop the drawing that debugs it
+            picture.notes.append(f"gradients not computed: {type(error).__name__}: {error}")
+            return grads
+        seeded = "d(output)/d(node)" if root.size == 1 else "d(sum of output)/d(node)"
+        picture.notes.append(f"gradients: {seeded}, computed by draw_graph (.grad untouched)")
+        return grads
+    for node in walk.ops:
+        tensor = node.out_ref() if node.out_ref is not None else None
+        if tensor is not None and tensor.grad is not None:
+            grads.outs[node] = _grad_info(tensor.grad.data)
+    for key, tensor in walk.leaf_tensors.items():
+        if tensor.grad is not None:
+            grads.leaves[id(tensor)] = tensor.grad.data
+    picture.notes.append(
+        "interior values were freed by backward(): parameters show their .grad; to see every "
+        "op's values and gradients draw before backward() or after backward(retain_graph=True)"
+    )
+    return grads
+
+
+def _grad_info(array):
+    return describe(array), Flow.of(array)
+
+
+def _backward(root, grads):
+    """A backward pass from ``root`` (seeded with ones) that records instead of accumulating."""
+    pending = {root._ctx: Tensor._make(np.ones_like(root.data), False)}
+    with no_grad():
+        for node in engine.topological_order([root._ctx]):
+            grad = pending.pop(node, None)
+            if grad is None:
+                continue
+            grads.outs[node] = _grad_info(grad.data)
+            input_grads = node.backward(grad)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            for index, tensor in enumerate(node.inputs):
+                if input_grads[index] is None or not node.needs_input_grad[index]:
+                    continue
+                g = engine.conform(input_grads[index], tensor, node)
+                grads.edges[(node, index)] = Flow.of(g.data)
+                if tensor._ctx is not None:
+                    previous = pending.get(tensor._ctx)
+                    pending[tensor._ctx] = g if previous is None else previous + g
+                else:
+                    previous = grads.leaves.get(id(tensor))
+                    grads.leaves[id(tensor)] = g.data if previous is None else previous + g.data
+
+
+def _label(picture, walk, grads, show_data, show_grad):
+    """Fill in op and leaf labels and edge flows from the walk and the gradients."""
+    for node, key in walk.ops.items():
+        _label_op(picture.nodes[key], node, walk.out_meta[node], grads.outs.get(node), show_data)
+    for key, tensor in walk.leaf_tensors.items():
+        grad = grads.leaves.get(id(tensor))
+        if grad is None and walk.alive and show_grad and tensor.requires_grad and grads.outs:
+            grad = np.zeros_like(tensor.data)  # no gradient reaches it: as good as zero
+        _label_leaf(picture.nodes[key], grad, show_grad)
+    for child, consumer, index, position in walk.edges:
+        picture.edges[position].flow = _edge_flow(child, consumer, index, walk, grads)
+    top = grads.outs.get(next(iter(walk.ops)))  # the op that made the output, drawn first
+    if top is not None:
+        picture.edges[0].flow = top[1]
+
+
+def _edge_flow(child, consumer, index, walk, grads):
+    if walk.alive:
+        return grads.edges.get((consumer, index), _NO_FLOW if child is not None else None)
+    if isinstance(child, Function):
+        info = grads.outs.get(child)
+        return info[1] if info else None
+    if child is not None and id(child) in grads.leaves:
+        return Flow.of(grads.leaves[id(child)])
+    return None
+
+
+def _label_op(picture_node, node, meta, grad_info, show_data):
+    """An op node: name and scalar parameters, output shape, values and gradient."""
+    params = _short_params(node)
+    if params:
+        picture_node.title += " " + params
+    picture_node.lines.append(shape_text(*meta))
+    out = node.__dict__.get("out")
+    if out is not None:
+        picture_node.bad = has_bad(out)
+        picture_node.source = picture_node.bad and not any(has_bad(t.data) for t in node.inputs)
+        if show_data:
+            picture_node.lines.append(f"data {describe(out)}")
+    if grad_info is not None:
+        picture_node.lines.append(f"grad {grad_info[0]}")
+        picture_node.bad = picture_node.bad or grad_info[1].bad
+    if picture_node.source:
+        picture_node.lines.append("NaN/inf starts here")
+
+
+def _short_params(node):
+    """'axis=1' for the op's simple keyword parameters (kept until the node is released)."""
+    params = node.__dict__.get("params") or {}
+    shown = []
+    for name, value in params.items():
+        if value is None or value is False:  # an option left at its usual default
+            continue
+        if isinstance(value, (bool, int, float, str, tuple)) and len(repr(value)) <= 16:
+            shown.append(f"{name}={value!r}")
+    return " ".join(shown[:_MAX_PARAMS_SHOWN])
