@@ -1,0 +1,254 @@
+"""`Optimizer`: the base class of every optimizer (parameter groups, state, checkpoints).
+
+An optimizer holds ``param_groups``, a list of dicts each with a ``"params"`` list and that
+group's hyperparameters (``lr``, ``momentum``, ...), and ``state``, a dict from parameter to
+that parameter's buffers (NumPy arrays of its shape and dtype, plus ints such as ``step``).
+Subclasses implement ``_update_group(group)``; ``step()`` calls it for every group.
+
+Updates write into ``p.data`` in place, so every holder of the parameter sees them. Gradients
+are read-only here: an array in ``p.grad`` may be shared with other tensors, so the update
+never writes into it.
+
+``state_dict()`` follows PyTorch's layout: parameters are numbered in the order the groups list
+them, ``{"state": {index: {name: value}}, "param_groups": [{hyperparameters..., "params":
+[indices]}]}``; ``load_state_dict`` maps those numbers onto this optimizer's own parameters, so
+a checkpoint loads into a new optimizer over new parameters of the same shapes.
+"""
+import copy
+import itertools
+
+import numpy as np
+
+from autodiff import Tensor
+from autodiff.grad_mode import enable_grad
+
+__all__ = ["Optimizer"]
+
+
+class Optimizer:
+    """Base class: manages parameter groups and per-parameter state.
+
+    ``params`` is an iterable of Tensors, or of dicts each holding ``"params"`` and any
+    hyperparameters that override ``defaults`` for that group (PyTorch's parameter groups)::
+
+        SGD([{"params": model.body.parameters()},
+             {"params": model.head.parameters(), "lr": 1e-3}], lr=1e-2, momentum=0.9)
+    """
+
+    def __init__(self, params, defaults):
+        if isinstance(params, (Tensor, np.ndarray)):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                f"dicts, but got {type(params).__name__}"
+            )
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(_SET_MESSAGE)
+        self.defaults = dict(defaults)
+        self.state = {}
+        self.param_groups = []
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # ----- groups ---------------------------------------------------------------------------
+    def add_param_group(self, param_group):
+        """Add a group (a dict with ``"params"``); missing hyperparameters come from defaults."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"a parameter group must be a dict, got {type(param_group).__name__}")
+        group = dict(param_group)
+        params = group.get("params")
+        if params is None:
+            raise KeyError("a parameter group needs a 'params' entry")
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(_SET_MESSAGE)
+        group["params"] = params = list(params)
+        for param in params:
+            _check_param(param)
+        _check_no_duplicates(params, self.param_groups)
+        for name, default in self.defaults.items():
+            group.setdefault(name, default)
+        self.param_groups.append(group)
+
+    # ----- stepping -------------------------------------------------------------------------
+    def zero_grad(self, set_to_none=True):
+        """Clear the gradients: set them to None (default) or rebind each to a new zero Tensor."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    # never zero in place: the gradient's array may be shared with other tensors
+                    p.grad = None if set_to_none else Tensor._make(np.zeros_like(p.grad.data), False)
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; returns ``closure()``'s loss if given.
+
+        ``closure`` (optional) re-evaluates the model and returns the loss (it runs with
+        gradient recording on, as in PyTorch). Parameters whose ``.grad`` is None are skipped.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._update_group(group)
+        return loss
+
+    def _update_group(self, group):
+        raise NotImplementedError(f"{type(self).__name__} must implement _update_group(group)")
+
+    # ----- checkpoints ----------------------------------------------------------------------
+    def state_dict(self):
+        """The optimizer's state as PyTorch lays it out, deep-copied (later steps leave it alone).
+
+        ``{"state": {index: {...}}, "param_groups": [{..., "params": [index, ...]}]}`` where
+        parameters are numbered across groups in order; only parameters with state appear in
+        ``"state"``. Arrays are NumPy copies, counters are ints: it saves with ``nn.save``.
+        """
+        groups, index = [], {}
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append(packed)
+        state = {}
+        for p in self._all_params():
+            if p in self.state:
+                state[index[id(p)]] = {k: _copy_value(v) for k, v in self.state[p].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Load a `state_dict` (possibly from another optimizer over other parameters).
+
+        Groups and parameters are matched by position; the counts of groups, of parameters
+        per group and the shapes of the state arrays must agree, else ``ValueError`` names what
+        differs. Hyperparameters (e.g. a scheduled ``lr``) are taken from the state dict.
+        Arrays are copied and cast to their parameter's dtype.
+        """
+        saved_groups, saved_state = _unpack(state_dict)
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has {len(saved_groups)} parameter groups, this "
+                f"{type(self).__name__} has {len(self.param_groups)}"
+            )
+        params = {}
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            params.update(self._match_group(i, saved, group))
+        new_state = {}
+        for key, values in saved_state.items():
+            index = _as_index(key)
+            if index not in params:
+                raise ValueError(
+                    f"loaded state dict has state for parameter {index}, but its parameter "
+                    f"groups number only {len(params)} parameters"
+                )
+            group_index, param = params[index]
+            new_state[param] = _restore_state(values, param, index, group_index)
+        self.param_groups = [
+            {**group, **copy.deepcopy({k: v for k, v in saved.items() if k != "params"}),
+             "params": group["params"]}
+            for saved, group in zip(saved_groups, self.param_groups)
+        ]
+        self.state = new_state
+
+    def _match_group(self, i, saved, group):
+        """Map the saved indices of group ``i`` onto this optimizer's parameters."""
+        if not isinstance(saved, dict) or "params" not in saved:
+            raise ValueError(f"loaded param_groups[{i}] is not a dict with a 'params' list")
+        if len(saved["params"]) != len(group["params"]):
+            raise ValueError(
+                f"loaded param_groups[{i}] has {len(saved['params'])} parameters, this "
+                f"optimizer's group {i} has {len(group['params'])}"
+            )
+        missing = [name for name in self.defaults if name not in saved]
+        if missing:
+            raise ValueError(
+                f"loaded param_groups[{i}] lacks the hyperparameters {missing} of "
+                f"{type(self).__name__} (was it saved from another optimizer?)"
+            )
+        return {_as_index(k): (i, p) for k, p in zip(saved["params"], group["params"])}
+
+    def _all_params(self):
+        return itertools.chain.from_iterable(g["params"] for g in self.param_groups)
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines.extend(f"    {k}: {group[k]}" for k in sorted(group) if k != "params")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+_SET_MESSAGE = (
+    "optimizer parameters need to be organized in ordered collections, but the ordering of "
+    "tensors in sets will change between runs. Please use a list instead."
+)
+
+
+def _check_param(param):
+    if not isinstance(param, Tensor):
+        raise TypeError(
+            f"optimizer can only optimize Tensors, but one of the params is {type(param).__name__}"
+        )
+    if not param.is_leaf:
+        raise ValueError("can't optimize a non-leaf Tensor")
+
+
+def _check_no_duplicates(params, existing_groups):
+    # by identity: Tensor == Tensor is elementwise, so `p in list` would not work
+    seen = set()
+    for i, p in enumerate(params):
+        if id(p) in seen:
+            raise ValueError(f"parameter {i} of a parameter group appears in it more than once")
+        seen.add(id(p))
+    for group in existing_groups:
+        if any(id(p) in seen for p in group["params"]):
+            raise ValueError("some parameters appear in more than one parameter group")
+
+
+def _copy_value(value):
+    return value.copy() if isinstance(value, np.ndarray) else copy.deepcopy(value)
+
+
+def _unpack(state_dict):
+    if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+        keys = sorted(map(str, state_dict)) if isinstance(state_dict, dict) else type(state_dict)
+        raise ValueError(
+            f"an optimizer state dict has keys 'state' and 'param_groups', got {keys}"
+        )
+    return list(state_dict["param_groups"]), dict(state_dict["state"])
+
+
+def _as_index(key):
+    """Parameter indices are ints; accept their string form too (e.g. from JSON)."""
+    try:
+        return int(key)
+    except (TypeError, ValueError):
+        raise ValueError(f"parameter index {key!r} in the loaded state dict is not an int") from None
+
+
+def _restore_state(values, param, index, group_index):
+    """Copy one parameter's saved state, checking shapes and casting arrays to its dtype."""
+    restored = {}
+    for name, value in values.items():
+        if isinstance(value, Tensor):
+            value = value.data
+        kind = value.dtype.kind if isinstance(value, (np.ndarray, np.generic)) else None
+        if kind == "f":  # a buffer shaped like the parameter
+            value = np.asarray(value)
+            if value.shape != param.shape:
+                raise ValueError(
+                    f"state {name!r} of parameter {index} (group {group_index}) has shape "
+                    f"{value.shape}, the parameter has shape {param.shape}"
+                )
+            value = value.astype(param.dtype, copy=True)
+        elif kind in ("i", "u") and np.ndim(value) == 0:
+            value = int(value)  # a counter such as "step"
+        else:
+            value = _copy_value(value)
+        restored[name] = value
+    return restored

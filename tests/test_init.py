@@ -1,0 +1,167 @@
+"""nn.init: fans, gains, distribution statistics, in-place filling and reproducibility."""
+import math
+
+import numpy as np
+import pytest
+
+import autodiff
+from autodiff import Tensor
+from nn import init
+
+
+def big(shape=(400, 300), dtype=np.float32):
+    return Tensor(np.zeros(shape, dtype=dtype), requires_grad=True)
+
+
+@pytest.mark.parametrize("shape, fans", [
+    ((3, 5), (5, 3)),              # Linear weight (out, in)
+    ((8, 4, 3, 3), (36, 72)),      # Conv2d weight (out, in, kh, kw)
+    ((6, 2, 5), (10, 30)),         # Conv1d weight
+    ((1, 1), (1, 1)),
+])
+def test_fans(shape, fans):
+    assert init._calculate_fan_in_and_fan_out(Tensor(np.zeros(shape))) == fans
+
+
+def test_fans_need_two_dimensions():
+    with pytest.raises(ValueError, match=r"fewer than 2 dimensions \(shape \(5,\)\)"):
+        init._calculate_fan_in_and_fan_out(Tensor(np.zeros(5)))
+    with pytest.raises(ValueError, match="fewer than 2 dimensions"):
+        init.xavier_uniform_(Tensor(np.zeros(5)))
+
+
+@pytest.mark.parametrize("nonlinearity, param, gain", [
+    ("linear", None, 1.0), ("conv2d", None, 1.0), ("sigmoid", None, 1.0),
+    ("tanh", None, 5 / 3), ("relu", None, math.sqrt(2)), ("selu", None, 0.75),
+    ("leaky_relu", None, math.sqrt(2 / (1 + 0.01 ** 2))),
+    ("leaky_relu", 0.2, math.sqrt(2 / 1.04)), ("leaky_relu", 0, math.sqrt(2)),
+    ("leaky_relu", math.sqrt(5), math.sqrt(1 / 3)),
+])
+def test_calculate_gain(nonlinearity, param, gain):
+    assert init.calculate_gain(nonlinearity, param) == pytest.approx(gain, rel=1e-15)
+
+
+def test_calculate_gain_errors():
+    with pytest.raises(ValueError, match="Unsupported nonlinearity softsign"):
+        init.calculate_gain("softsign")
+    with pytest.raises(ValueError, match="negative_slope True not a valid number"):
+        init.calculate_gain("leaky_relu", True)
+
+
+def assert_uniform(values, bound):
+    assert np.abs(values).max() <= bound
+    assert np.abs(values).max() > 0.99 * bound  # the whole interval is used
+    assert values.std() == pytest.approx(bound / math.sqrt(3), rel=0.02)
+    assert abs(values.mean()) < 0.02 * bound
+
+
+def assert_normal(values, std, mean=0.0):
+    assert values.std() == pytest.approx(std, rel=0.02)
+    assert abs(values.mean() - mean) < 0.02 * std
+    assert np.abs(values - mean).max() > 3 * std  # not a bounded distribution
+
+
+def test_xavier_uniform_bound():
+    t = big()
+    init.xavier_uniform_(t, gain=2.0)
+    assert_uniform(t.data, 2.0 * math.sqrt(6 / (300 + 400)))
+
+
+def test_xavier_normal_std():
+    t = big((64, 32, 3, 3))
+    init.xavier_normal_(t, gain=init.calculate_gain("tanh"))
+    assert_normal(t.data, 5 / 3 * math.sqrt(2 / (32 * 9 + 64 * 9)))
+
+
+@pytest.mark.parametrize("a, mode, nonlinearity, fan, gain", [
+    (0, "fan_in", "leaky_relu", 300, math.sqrt(2)),
+    (0, "fan_out", "relu", 400, math.sqrt(2)),
+    (math.sqrt(5), "fan_in", "leaky_relu", 300, math.sqrt(1 / 3)),  # PyTorch's Linear default
+    (0, "Fan_Out", "linear", 400, 1.0),
+])
+def test_kaiming_uniform_bound(a, mode, nonlinearity, fan, gain):
+    t = big()
+    init.kaiming_uniform_(t, a=a, mode=mode, nonlinearity=nonlinearity)
+    assert_uniform(t.data, gain * math.sqrt(3 / fan))
+
+
+def test_kaiming_uniform_with_sqrt5_is_pytorchs_one_over_sqrt_fan_in():
+    t = big((128, 784))
+    init.kaiming_uniform_(t, a=math.sqrt(5))
+    assert np.abs(t.data).max() <= 1 / math.sqrt(784)
+
+
+def test_kaiming_normal_std():
+    t = big((50, 40, 3, 3))
+    init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu")
+    assert_normal(t.data, math.sqrt(2) / math.sqrt(50 * 9))
+
+
+def test_kaiming_mode_must_be_fan_in_or_fan_out():
+    with pytest.raises(ValueError, match="Mode fan_avg not supported"):
+        init.kaiming_normal_(big(), mode="fan_avg")
+
+
+def test_plain_fillers():
+    t = big()
+    init.uniform_(t, -3.0, -1.0)
+    assert t.data.min() >= -3.0 and t.data.max() < -1.0
+    assert t.data.mean() == pytest.approx(-2.0, abs=0.02)
+    init.normal_(t, mean=5.0, std=0.5)
+    assert_normal(t.data, 0.5, mean=5.0)
+    np.testing.assert_array_equal(init.zeros_(t).data, 0.0)
+    np.testing.assert_array_equal(init.ones_(t).data, 1.0)
+    np.testing.assert_array_equal(init.constant_(t, -0.25).data, -0.25)
+
+
+@pytest.mark.parametrize("fill", [
+    lambda t: init.xavier_uniform_(t), lambda t: init.xavier_normal_(t),
+    lambda t: init.kaiming_uniform_(t), lambda t: init.kaiming_normal_(t),
+    lambda t: init.uniform_(t), lambda t: init.normal_(t), init.zeros_, init.ones_,
+    lambda t: init.constant_(t, 0.5),
+], ids=["xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "uniform",
+        "normal", "zeros", "ones", "constant"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fills_in_place_keeping_identity_and_dtype(fill, dtype):
+    t = big((6, 5), dtype=dtype)
+    t.data[...] = 7.0
+    data = t.data
+    assert fill(t) is t
+    assert t.data is data and t.dtype == dtype and t.requires_grad
+    assert not np.any(t.data == 7.0)
+
+
+def test_fills_plain_ndarrays_too():
+    array = np.zeros((4, 3))
+    assert init.xavier_uniform_(array, rng=0) is array
+    assert np.abs(array).max() > 0
+
+
+def test_manual_seed_makes_runs_reproducible():
+    autodiff.manual_seed(123)
+    first = init.kaiming_uniform_(big((20, 10))).data.copy()
+    second = init.kaiming_uniform_(big((20, 10))).data.copy()
+    autodiff.manual_seed(123)
+    np.testing.assert_array_equal(init.kaiming_uniform_(big((20, 10))).data, first)
+    np.testing.assert_array_equal(init.kaiming_uniform_(big((20, 10))).data, second)
+    assert not np.array_equal(first, second)
+
+
+def test_rng_keyword_takes_a_generator_or_a_seed_and_leaves_the_global_one_alone():
+    autodiff.manual_seed(0)
+    expected_global = autodiff.default_generator().bit_generator.state
+    a = init.xavier_normal_(big((8, 8)), rng=np.random.default_rng(5)).data
+    b = init.xavier_normal_(big((8, 8)), rng=5).data
+    np.testing.assert_array_equal(a, b)
+    assert autodiff.default_generator().bit_generator.state == expected_global
+
+
+def test_zero_element_tensor_is_a_no_op_with_a_warning():
+    t = Tensor(np.zeros((0, 3)))
+    with pytest.warns(UserWarning, match="zero-element tensors is a no-op"):
+        assert init.kaiming_uniform_(t) is t
+
+
+def test_non_array_input_is_rejected():
+    with pytest.raises(TypeError, match="fills a Tensor or an ndarray, got list"):
+        init.zeros_([1.0, 2.0])

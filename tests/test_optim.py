@@ -1,0 +1,476 @@
+"""nn.optim: every optimizer against its update rule written out in NumPy, checkpoints, errors."""
+import numpy as np
+import pytest
+
+from autodiff import Tensor
+from nn import serialization
+from nn.optim import SGD, Adam, AdamW, RMSprop, clip_grad_norm_
+
+# f(w) = sum(A * (w - C)**2): a quadratic with a known gradient 2 * A * (w - C)
+A = np.array([1.0, 2.0, 0.5, 3.0])
+C = np.array([0.3, -1.0, 2.0, 0.0])
+W0 = np.array([1.0, 0.5, -1.5, 2.0])
+STEPS = 6
+
+
+def quadratic(w):
+    return (Tensor(A) * (w - Tensor(C)) ** 2).sum()
+
+
+def quadratic_grad(w):
+    return 2 * A * (w - C)
+
+
+def run(make_optimizer, steps=STEPS, w0=W0):
+    """Minimise the quadratic; returns the parameter after every step."""
+    w = Tensor(w0.copy(), requires_grad=True)
+    optimizer = make_optimizer([w])
+    trajectory = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        quadratic(w).backward()
+        optimizer.step()
+        trajectory.append(w.data.copy())
+    return np.array(trajectory)
+
+
+# ----- the update rules, re-derived from PyTorch's documented algorithms ----------------------
+
+def sgd_reference(lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+                  maximize=False):
+    w, buf, out = W0.copy(), None, []
+    for _ in range(STEPS):
+        g = quadratic_grad(w)
+        if maximize:
+            g = -g
+        g = g + weight_decay * w
+        if momentum:
+            buf = g.copy() if buf is None else momentum * buf + (1 - dampening) * g
+            g = g + momentum * buf if nesterov else buf
+        w = w - lr * g
+        out.append(w)
+    return np.array(out)
+
+
+def rmsprop_reference(lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                      centered=False):
+    w = W0.copy()
+    v, m, b, out = np.zeros(4), np.zeros(4), np.zeros(4), []
+    for _ in range(STEPS):
+        g = quadratic_grad(w) + weight_decay * w
+        v = alpha * v + (1 - alpha) * g ** 2
+        if centered:
+            m = alpha * m + (1 - alpha) * g
+            avg = np.sqrt(v - m ** 2) + eps
+        else:
+            avg = np.sqrt(v) + eps
+        if momentum > 0:
+            b = momentum * b + g / avg
+            w = w - lr * b
+        else:
+            w = w - lr * g / avg
+        out.append(w)
+    return np.array(out)
+
+
+def adam_reference(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+                   decoupled=False):
+    b1, b2 = betas
+    w = W0.copy()
+    m, v, v_max, out = np.zeros(4), np.zeros(4), np.zeros(4), []
+    for t in range(1, STEPS + 1):
+        g = quadratic_grad(w)
+        if decoupled:
+            w = w * (1 - lr * weight_decay)
+        else:
+            g = g + weight_decay * w
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g ** 2
+        if amsgrad:
+            v_max = np.maximum(v_max, v)
+            used = v_max
+        else:
+            used = v
+        m_hat = m / (1 - b1 ** t)
+        w = w - lr * m_hat / (np.sqrt(used) / np.sqrt(1 - b2 ** t) + eps)
+        out.append(w)
+    return np.array(out)
+
+
+def assert_trajectory(actual, expected):
+    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(lr=0.1),
+    dict(lr=0.1, maximize=True),
+    dict(lr=0.05, momentum=0.9),
+    dict(lr=0.05, momentum=0.9, dampening=0.3),
+    dict(lr=0.05, momentum=0.9, nesterov=True),
+    dict(lr=0.05, weight_decay=0.1),
+    dict(lr=0.05, momentum=0.8, weight_decay=0.1, nesterov=True),
+    dict(lr=0.05, momentum=0.5, weight_decay=0.2, maximize=True),
+], ids=repr)
+def test_sgd_follows_the_update_rule(kwargs):
+    assert_trajectory(run(lambda p: SGD(p, **kwargs)), sgd_reference(**kwargs))
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(),
+    dict(lr=0.05, alpha=0.9, eps=1e-3),
+    dict(lr=0.05, centered=True),
+    dict(lr=0.02, momentum=0.9),
+    dict(lr=0.02, weight_decay=0.1),
+    dict(lr=0.02, alpha=0.8, momentum=0.7, centered=True, weight_decay=0.05),
+], ids=repr)
+def test_rmsprop_follows_the_update_rule(kwargs):
+    assert_trajectory(run(lambda p: RMSprop(p, **kwargs)), rmsprop_reference(**kwargs))
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(),
+    dict(lr=0.1, betas=(0.8, 0.9), eps=1e-4),
+    dict(lr=0.1, weight_decay=0.1),
+    dict(lr=0.3, betas=(0.5, 0.6), amsgrad=True),
+    dict(lr=0.1, weight_decay=0.1, amsgrad=True),
+], ids=repr)
+def test_adam_follows_the_update_rule(kwargs):
+    assert_trajectory(run(lambda p: Adam(p, **kwargs)), adam_reference(**kwargs))
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(),
+    dict(lr=0.1, weight_decay=0.3),
+    dict(lr=0.3, betas=(0.5, 0.6), weight_decay=0.1, amsgrad=True),
+], ids=repr)
+def test_adamw_decays_the_weights_decoupled_from_the_gradient(kwargs):
+    reference = dict(kwargs, weight_decay=kwargs.get("weight_decay", 1e-2))  # AdamW's default
+    expected = adam_reference(decoupled=True, **reference)
+    assert_trajectory(run(lambda p: AdamW(p, **kwargs)), expected)
+
+
+def test_adamw_differs_from_adam_with_l2_penalty():
+    decoupled = run(lambda p: AdamW(p, lr=0.1, weight_decay=0.5))
+    coupled = run(lambda p: Adam(p, lr=0.1, weight_decay=0.5))
+    assert np.abs(decoupled - coupled).max() > 1e-3
+
+
+# ----- the step's contract --------------------------------------------------------------------
+
+ALL_OPTIMIZERS = [
+    lambda p: SGD(p, lr=0.1),
+    lambda p: SGD(p, lr=0.1, momentum=0.9, weight_decay=0.1, nesterov=True),
+    lambda p: RMSprop(p, momentum=0.5, centered=True, weight_decay=0.1),
+    lambda p: Adam(p, lr=0.1, weight_decay=0.1, amsgrad=True),
+    lambda p: AdamW(p, lr=0.1),
+]
+OPTIMIZER_IDS = ["sgd", "sgd-nesterov-wd", "rmsprop-centered", "adam-amsgrad", "adamw"]
+
+
+@pytest.mark.parametrize("make", ALL_OPTIMIZERS, ids=OPTIMIZER_IDS)
+def test_step_updates_data_in_place_and_never_writes_into_gradients(make):
+    w = Tensor(W0.copy(), requires_grad=True)
+    other = Tensor(W0.copy(), requires_grad=True)
+    shared = quadratic_grad(W0)
+    shared.flags.writeable = False  # any write into the gradient would raise
+    w.grad, other.grad = Tensor(shared), Tensor(shared)  # two tensors, one gradient array
+    data = w.data
+    optimizer = make([w, other])
+    optimizer.step()
+    assert w.data is data  # the same array, updated in place
+    assert not np.array_equal(w.data, W0)
+    np.testing.assert_array_equal(shared, quadratic_grad(W0))
+
+
+@pytest.mark.parametrize("make", ALL_OPTIMIZERS, ids=OPTIMIZER_IDS)
+def test_parameters_without_gradient_are_skipped(make):
+    w = Tensor(W0.copy(), requires_grad=True)
+    idle = Tensor(W0.copy(), requires_grad=True)
+    optimizer = make([w, idle])
+    w.grad = Tensor(quadratic_grad(W0))
+    optimizer.step()
+    np.testing.assert_array_equal(idle.data, W0)
+    assert idle not in optimizer.state
+    assert not np.array_equal(w.data, W0)
+
+
+@pytest.mark.parametrize("make", ALL_OPTIMIZERS, ids=OPTIMIZER_IDS)
+def test_float32_parameters_and_state_stay_float32(make):
+    trajectory = run(make, steps=3, w0=W0.astype(np.float32))
+    assert trajectory.dtype == np.float32
+    w = Tensor(W0.astype(np.float32), requires_grad=True)
+    optimizer = make([w])
+    w.grad = Tensor(quadratic_grad(W0).astype(np.float32))
+    optimizer.step()
+    assert w.dtype == np.float32
+    for value in optimizer.state.get(w, {}).values():
+        assert not isinstance(value, np.ndarray) or value.dtype == np.float32
+
+
+def test_plain_sgd_matches_numpy_for_non_contiguous_and_float32_gradients():
+    w = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3), requires_grad=True)
+    g = np.linspace(-1, 1, 6, dtype=np.float32).reshape(3, 2).T  # a transposed view
+    w.grad = Tensor(g)
+    expected = w.data - np.float32(0.5) * g
+    SGD([w], lr=0.5).step()
+    np.testing.assert_allclose(w.data, expected, rtol=1e-6)
+
+
+def test_zero_grad_sets_gradients_to_none_or_to_new_zeros():
+    w = Tensor(W0.copy(), requires_grad=True)
+    optimizer = SGD([w], lr=0.1)
+    quadratic(w).backward()
+    optimizer.zero_grad()
+    assert w.grad is None
+    quadratic(w).backward()
+    old = w.grad
+    optimizer.zero_grad(set_to_none=False)
+    assert w.grad is not old and not np.array_equal(old.data, 0)
+    np.testing.assert_array_equal(w.grad.data, np.zeros(4))
+
+
+def test_closure_is_evaluated_and_its_loss_returned():
+    w = Tensor(W0.copy(), requires_grad=True)
+    optimizer = SGD([w], lr=0.1)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = quadratic(w)
+        loss.backward()
+        return loss
+
+    loss = optimizer.step(closure)
+    assert loss.item() == pytest.approx(np.sum(A * (W0 - C) ** 2))
+    np.testing.assert_allclose(w.data, W0 - 0.1 * quadratic_grad(W0))
+
+
+def test_param_groups_take_their_own_hyperparameters_and_defaults():
+    a = Tensor(W0.copy(), requires_grad=True)
+    b = Tensor(W0.copy(), requires_grad=True)
+    optimizer = SGD([{"params": [a]}, {"params": b, "lr": 0.01, "momentum": 0.9}], lr=0.1)
+    assert [g["lr"] for g in optimizer.param_groups] == [0.1, 0.01]
+    assert [g["momentum"] for g in optimizer.param_groups] == [0, 0.9]
+    a.grad = b.grad = Tensor(np.ones(4))
+    optimizer.step()
+    np.testing.assert_allclose(a.data, W0 - 0.1)
+    np.testing.assert_allclose(b.data, W0 - 0.01)
+    c = Tensor(np.zeros(2), requires_grad=True)
+    optimizer.add_param_group({"params": [c], "weight_decay": 0.5})
+    assert optimizer.param_groups[2]["lr"] == 0.1 and optimizer.param_groups[2]["weight_decay"] == 0.5
+
+
+# ----- argument checking ---------------------------------------------------------------------
+
+def _w():
+    return Tensor(W0.copy(), requires_grad=True)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: SGD([_w()], lr=-1), "Invalid learning rate: -1"),
+    (lambda: SGD([_w()], lr=0.1, momentum=-0.5), "Invalid momentum value: -0.5"),
+    (lambda: SGD([_w()], lr=0.1, weight_decay=-1e-4), "Invalid weight_decay value: -0.0001"),
+    (lambda: SGD([_w()], lr=0.1, nesterov=True), "Nesterov momentum requires a momentum"),
+    (lambda: SGD([_w()], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "zero dampening"),
+    (lambda: Adam([_w()], lr=-0.1), "Invalid learning rate: -0.1"),
+    (lambda: Adam([_w()], eps=-1.0), "Invalid epsilon value: -1.0"),
+    (lambda: Adam([_w()], betas=(1.0, 0.999)), "Invalid beta parameter at index 0: 1.0"),
+    (lambda: AdamW([_w()], betas=(0.9, -0.1)), "Invalid beta parameter at index 1: -0.1"),
+    (lambda: AdamW([_w()], weight_decay=-1), "Invalid weight_decay value: -1"),
+    (lambda: RMSprop([_w()], alpha=-0.1), "Invalid alpha value: -0.1"),
+    (lambda: RMSprop([_w()], momentum=-1), "Invalid momentum value: -1"),
+    (lambda: RMSprop([_w()], eps=-1), "Invalid epsilon value: -1"),
+    (lambda: SGD([], lr=0.1), "empty parameter list"),
+    (lambda: SGD([_w(), _w().sum()], lr=0.1), "non-leaf"),
+])
+def test_invalid_arguments_raise_value_error(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_invalid_parameter_containers_raise_type_error():
+    w = _w()
+    with pytest.raises(TypeError, match="iterable of Tensors or dicts, but got Tensor"):
+        SGD(w, lr=0.1)
+    with pytest.raises(TypeError, match="ordered collections"):
+        SGD({w}, lr=0.1)
+    with pytest.raises(TypeError, match="only optimize Tensors, but one of the params is ndarray"):
+        SGD([np.ones(3)], lr=0.1)
+
+
+def test_a_parameter_may_appear_only_once():
+    w = _w()
+    with pytest.raises(ValueError, match="more than once"):
+        SGD([w, w], lr=0.1)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        SGD([{"params": [w]}, {"params": [_w(), w]}], lr=0.1)
+
+
+# ----- checkpoints ---------------------------------------------------------------------------
+
+RESUMABLE = [
+    lambda p: SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01),
+    lambda p: RMSprop(p, lr=0.01, momentum=0.5, centered=True),
+    lambda p: Adam(p, lr=0.05, amsgrad=True),
+    lambda p: AdamW(p, lr=0.05, betas=(0.8, 0.9)),
+]
+
+
+def _two_groups(make, params):
+    optimizer = make([{"params": params[:1]}, {"params": params[1:]}])
+    optimizer.param_groups[1]["lr"] *= 0.5
+    return optimizer
+
+
+def _train(params, optimizer, steps):
+    for _ in range(steps):
+        optimizer.zero_grad()
+        (quadratic(params[0]) + (params[1] * params[1]).sum() * 3.0).backward()
+        optimizer.step()
+
+
+def _fresh_params():
+    return [Tensor(W0.astype(np.float32), requires_grad=True),
+            Tensor(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3), requires_grad=True)]
+
+
+@pytest.mark.parametrize("make", RESUMABLE, ids=["sgd", "rmsprop", "adam", "adamw"])
+def test_training_resumes_bit_for_bit_from_a_saved_state_dict(make, tmp_path):
+    uninterrupted = _fresh_params()
+    optimizer = _two_groups(make, uninterrupted)
+    _train(uninterrupted, optimizer, 7)
+
+    first = _fresh_params()
+    optimizer = _two_groups(make, first)
+    _train(first, optimizer, 4)
+    serialization.save({"params": [p.data for p in first], "optimizer": optimizer.state_dict()},
+                       tmp_path / "checkpoint.npz")
+    del optimizer
+
+    checkpoint = serialization.load(tmp_path / "checkpoint.npz")
+    resumed = [Tensor(a, requires_grad=True) for a in checkpoint["params"]]
+    optimizer = _two_groups(make, resumed)
+    optimizer.param_groups[1]["lr"] = 123.0  # overwritten by the checkpoint
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    _train(resumed, optimizer, 3)
+    for got, want in zip(resumed, uninterrupted):
+        np.testing.assert_array_equal(got.data, want.data)
+
+
+def test_state_dict_layout_is_pytorchs():
+    params = _fresh_params()
+    optimizer = Adam([{"params": params[:1]}, {"params": params[1:], "lr": 0.5}], amsgrad=True)
+    _train(params, optimizer, 2)
+    state = optimizer.state_dict()
+    assert set(state) == {"state", "param_groups"}
+    assert [g["params"] for g in state["param_groups"]] == [[0], [1]]
+    assert state["param_groups"][1] == {"lr": 0.5, "betas": (0.9, 0.999), "eps": 1e-8,
+                                        "weight_decay": 0, "amsgrad": True, "maximize": False,
+                                        "params": [1]}
+    assert set(state["state"]) == {0, 1}
+    assert set(state["state"][1]) == {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
+    assert state["state"][1]["step"] == 2 and state["state"][1]["exp_avg"].shape == (2, 3)
+
+
+def test_state_dict_is_a_deep_copy():
+    params = _fresh_params()
+    optimizer = SGD(params, lr=0.1, momentum=0.9)
+    _train(params, optimizer, 1)
+    state = optimizer.state_dict()
+    buffer = state["state"][0]["momentum_buffer"].copy()
+    state["param_groups"][0]["lr"] = 99.0
+    _train(params, optimizer, 2)
+    np.testing.assert_array_equal(state["state"][0]["momentum_buffer"], buffer)
+    assert optimizer.param_groups[0]["lr"] == 0.1
+
+
+def test_loaded_state_is_copied_and_cast_to_the_parameters_dtype():
+    params = _fresh_params()
+    optimizer = SGD(params, lr=0.1, momentum=0.9)
+    state = {"state": {0: {"momentum_buffer": np.ones(4)}},  # float64 buffer for float32 param
+             "param_groups": [dict(optimizer.state_dict()["param_groups"][0])]}
+    optimizer.load_state_dict(state)
+    buffer = optimizer.state[params[0]]["momentum_buffer"]
+    assert buffer.dtype == np.float32
+    assert buffer is not state["state"][0]["momentum_buffer"]
+
+
+def _saved(make=lambda p: Adam(p, lr=0.1)):
+    params = _fresh_params()
+    optimizer = make(params)
+    _train(params, optimizer, 1)
+    return optimizer.state_dict()
+
+
+def test_loading_a_mismatched_state_dict_names_what_differs():
+    params = _fresh_params()
+    with pytest.raises(ValueError, match="has 1 parameter groups, this Adam has 2"):
+        Adam([{"params": params[:1]}, {"params": params[1:]}]).load_state_dict(_saved())
+    with pytest.raises(ValueError, match=r"param_groups\[0\] has 2 parameters, this optimizer's group 0 has 1"):
+        Adam(params[:1]).load_state_dict(_saved())
+    swapped = [params[1], params[0]]
+    with pytest.raises(ValueError, match=r"state 'exp_avg' of parameter 0 \(group 0\) has shape \(4,\), the parameter has shape \(2, 3\)"):
+        Adam(swapped).load_state_dict(_saved())
+    with pytest.raises(ValueError, match=r"lacks the hyperparameters \['momentum', 'dampening', 'nesterov'\] of SGD"):
+        SGD(params, lr=0.1).load_state_dict(_saved())
+    with pytest.raises(ValueError, match="keys 'state' and 'param_groups'"):
+        Adam(params).load_state_dict({"state": {}})
+
+
+def test_a_failed_load_leaves_the_optimizer_unchanged():
+    params = _fresh_params()
+    optimizer = Adam(params[::-1], lr=0.3)
+    with pytest.raises(ValueError):
+        optimizer.load_state_dict(_saved())
+    assert optimizer.state == {} and optimizer.param_groups[0]["lr"] == 0.3
+
+
+# ----- clip_grad_norm_ -----------------------------------------------------------------------
+
+def _with_grads(*grads):
+    params = []
+    for g in grads:
+        p = Tensor(np.zeros_like(g), requires_grad=True)
+        p.grad = Tensor(g)
+        params.append(p)
+    return params
+
+
+def test_clip_grad_norm_scales_by_max_norm_over_total_norm():
+    g1, g2 = np.array([3.0, 0.0]), np.array([[0.0], [4.0]])
+    params = _with_grads(g1, g2)
+    old = [p.grad for p in params]
+    total = clip_grad_norm_(params, max_norm=1.0)
+    assert isinstance(total, Tensor) and total.ndim == 0 and total.item() == pytest.approx(5.0)
+    coef = 1.0 / (5.0 + 1e-6)
+    np.testing.assert_allclose(params[0].grad.data, g1 * coef, rtol=1e-12)
+    np.testing.assert_allclose(params[1].grad.data, g2 * coef, rtol=1e-12)
+    assert all(p.grad is not o for p, o in zip(params, old))  # rebound, not mutated
+    np.testing.assert_array_equal(old[0].data, [3.0, 0.0])
+
+
+def test_clip_grad_norm_leaves_small_gradients_alone():
+    params = _with_grads(np.array([0.3, 0.4]))
+    grad = params[0].grad
+    assert clip_grad_norm_(params, max_norm=1.0).item() == pytest.approx(0.5)
+    assert params[0].grad is grad
+
+
+def test_clip_grad_norm_other_norms_and_skipped_parameters():
+    params = _with_grads(np.array([1.0, -7.0]), np.array([2.0]))
+    params.append(Tensor(np.zeros(3), requires_grad=True))  # no gradient: ignored
+    assert clip_grad_norm_(params, 100.0, norm_type="inf").item() == 7.0
+    assert clip_grad_norm_(params, 100.0, norm_type=1).item() == pytest.approx(10.0)
+    total = clip_grad_norm_(params, 3.5, norm_type=float("inf"))
+    assert total.item() == 7.0
+    np.testing.assert_allclose(params[0].grad.data, np.array([1.0, -7.0]) * 3.5 / (7.0 + 1e-6))
+    assert params[2].grad is None
+    assert clip_grad_norm_(params[2], 1.0).item() == 0.0
+
+
+def test_clip_grad_norm_keeps_float32_and_reports_nonfinite_norms():
+    params = _with_grads(np.array([30.0, 40.0], dtype=np.float32))
+    total = clip_grad_norm_(params, 5.0)
+    assert total.dtype == np.float32 and params[0].grad.dtype == np.float32
+    np.testing.assert_allclose(params[0].grad.data, [3.0, 4.0], rtol=1e-5)
+    with pytest.raises(RuntimeError, match="total norm of order 2.0 of the gradients is nan"):
+        clip_grad_norm_(_with_grads(np.array([np.nan, 1.0])), 1.0, error_if_nonfinite=True)

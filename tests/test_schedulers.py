@@ -1,0 +1,131 @@
+"""nn.optim.lr_scheduler: each schedule against its closed form, epoch by epoch; resuming."""
+import math
+
+import numpy as np
+import pytest
+
+from autodiff import Tensor
+from nn import serialization
+from nn.optim import SGD, Adam, CosineAnnealingLR, ExponentialLR, StepLR
+
+BASE_LRS = [0.1, 0.03]
+EPOCHS = 25
+
+
+def make_optimizer(lrs=BASE_LRS):
+    groups = [{"params": [Tensor(np.zeros(2), requires_grad=True)], "lr": lr} for lr in lrs]
+    return SGD(groups, lr=1.0, momentum=0.9)
+
+
+def lr_history(make_scheduler, epochs=EPOCHS):
+    """The groups' rates at epochs 0..epochs-1 (epoch 0 is right after construction)."""
+    optimizer = make_optimizer()
+    scheduler = make_scheduler(optimizer)
+    history = []
+    for _ in range(epochs):
+        assert scheduler.get_last_lr() == [g["lr"] for g in optimizer.param_groups]
+        history.append(scheduler.get_last_lr())
+        scheduler.step()
+    return np.array(history)
+
+
+def closed_form(formula, epochs=EPOCHS):
+    return np.array([[formula(base, epoch) for base in BASE_LRS] for epoch in range(epochs)])
+
+
+@pytest.mark.parametrize("step_size, gamma", [(1, 0.5), (3, 0.1), (7, 0.9)])
+def test_step_lr(step_size, gamma):
+    history = lr_history(lambda opt: StepLR(opt, step_size=step_size, gamma=gamma))
+    expected = closed_form(lambda base, epoch: base * gamma ** (epoch // step_size))
+    np.testing.assert_allclose(history, expected, rtol=1e-15)
+
+
+def test_step_lr_drops_exactly_at_multiples_of_step_size():
+    history = lr_history(lambda opt: StepLR(opt, step_size=3), epochs=7)[:, 0]
+    np.testing.assert_allclose(history, [0.1] * 3 + [0.01] * 3 + [0.001], rtol=1e-15)
+
+
+@pytest.mark.parametrize("gamma", [0.5, 0.95, 1.0])
+def test_exponential_lr(gamma):
+    history = lr_history(lambda opt: ExponentialLR(opt, gamma=gamma))
+    np.testing.assert_allclose(history, closed_form(lambda base, e: base * gamma ** e), rtol=1e-15)
+
+
+@pytest.mark.parametrize("T_max, eta_min", [(10, 0.0), (10, 0.001), (4, 0.01), (30, 0.0)])
+def test_cosine_annealing_lr(T_max, eta_min):
+    history = lr_history(lambda opt: CosineAnnealingLR(opt, T_max=T_max, eta_min=eta_min))
+    expected = closed_form(
+        lambda base, e: eta_min + (base - eta_min) * (1 + math.cos(math.pi * e / T_max)) / 2)
+    np.testing.assert_allclose(history, expected, rtol=1e-14, atol=1e-17)
+
+
+def test_cosine_annealing_reaches_eta_min_at_t_max_and_rises_after():
+    history = lr_history(lambda opt: CosineAnnealingLR(opt, T_max=5, eta_min=0.001), epochs=8)
+    assert history[5, 0] == pytest.approx(0.001)
+    assert history[0, 0] == pytest.approx(0.1)
+    assert history[6, 0] > history[5, 0]
+
+
+def test_construction_records_initial_lr_and_the_optimizer_uses_the_scheduled_rate():
+    w = Tensor(np.array([1.0]), requires_grad=True)
+    optimizer = SGD([w], lr=0.5)
+    scheduler = StepLR(optimizer, step_size=1, gamma=0.1)
+    assert optimizer.param_groups[0]["initial_lr"] == 0.5
+    scheduler.step()
+    w.grad = Tensor(np.array([1.0]))
+    optimizer.step()
+    np.testing.assert_allclose(w.data, [1.0 - 0.05])
+
+
+def test_scheduler_resumes_from_its_state_dict(tmp_path):
+    reference = lr_history(lambda opt: CosineAnnealingLR(opt, T_max=12, eta_min=0.002))
+
+    optimizer = make_optimizer()
+    scheduler = CosineAnnealingLR(optimizer, T_max=12, eta_min=0.002)
+    for _ in range(9):
+        scheduler.step()
+    serialization.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()},
+                       tmp_path / "ckpt.npz")
+    checkpoint = serialization.load(tmp_path / "ckpt.npz")
+
+    optimizer = make_optimizer(lrs=[5.0, 5.0])  # different rates, restored from the checkpoint
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    scheduler = CosineAnnealingLR(optimizer, T_max=1)  # different settings, restored too
+    scheduler.load_state_dict(checkpoint["scheduler"])
+    assert scheduler.last_epoch == 9 and scheduler.T_max == 12
+    history = [scheduler.get_last_lr()]
+    for _ in range(EPOCHS - 10):
+        scheduler.step()
+        history.append(scheduler.get_last_lr())
+    np.testing.assert_allclose(history, reference[9:], rtol=1e-15)
+
+
+def test_state_dict_excludes_the_optimizer_and_is_a_copy():
+    scheduler = ExponentialLR(make_optimizer(), gamma=0.5)
+    state = scheduler.state_dict()
+    assert "optimizer" not in state
+    assert state["base_lrs"] == BASE_LRS and state["last_epoch"] == 0 and state["gamma"] == 0.5
+    scheduler.step()
+    assert state["last_epoch"] == 0 and state["_last_lr"] == BASE_LRS
+
+
+def test_errors():
+    with pytest.raises(KeyError, match=r"'initial_lr' is not specified in param_groups\[0\]"):
+        StepLR(make_optimizer(), step_size=2, last_epoch=5)
+    with pytest.raises(ValueError, match="step_size must be a positive int, got 0"):
+        StepLR(make_optimizer(), step_size=0)
+    with pytest.raises(ValueError, match="T_max must be positive"):
+        CosineAnnealingLR(make_optimizer(), T_max=0)
+    scheduler = StepLR(make_optimizer(), step_size=2)
+    with pytest.raises(ValueError, match="has 1 base_lrs, the optimizer has 2 parameter groups"):
+        scheduler.load_state_dict({"base_lrs": [0.1], "last_epoch": 3})
+    with pytest.raises(TypeError, match="is not an Optimizer"):
+        StepLR([0.1], step_size=2)
+
+
+def test_resuming_with_last_epoch_uses_initial_lr():
+    optimizer = Adam([Tensor(np.zeros(1), requires_grad=True)], lr=0.2)
+    StepLR(optimizer, step_size=2, gamma=0.5)
+    scheduler = StepLR(optimizer, step_size=2, gamma=0.5, last_epoch=4)
+    assert scheduler.last_epoch == 5
+    assert scheduler.get_last_lr() == [pytest.approx(0.2 * 0.5 ** 2)]
