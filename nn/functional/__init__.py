@@ -1,0 +1,19 @@
+"""Functional forms of the layers, activations and losses of ``nn`` (PyTorch's ``F``).
+
+    import nn.functional as F
+    loss = F.cross_entropy(F.linear(x, w, b), labels)
+"""
+from .activations import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .conv import avg_pool2d, conv2d, max_pool2d
+from .layers import dropout, embedding, linear
+from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+                     hinge_loss, l1_loss, mse_loss, nll_loss)
+from .normalization import batch_norm, layer_norm
+
+__all__ = [
+    "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax", "log_softmax",
+    "linear", "dropout", "embedding", "conv2d", "max_pool2d", "avg_pool2d",
+    "batch_norm", "layer_norm",
+    "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "cross_entropy", "nll_loss", "hinge_loss",
+]

@@ -1,0 +1,421 @@
+"""Loss functions, each with ``reduction="mean" | "sum" | "none"`` as in PyTorch.
+
+Losses on logits are computed from logits: `cross_entropy` is one `CrossEntropy` node (log-softmax,
+pick and reduction in forward; ``softmax - target`` in backward), `binary_cross_entropy_with_logits`
+uses softplus, the stable log-sigmoid. Both stay finite for logits of 1e4.
+
+Class-target losses share one representation: a matrix ``q`` (N, C) of target weights, such that
+the loss of row i is ``-sum_c q[i, c] * log_probs[i, c]``. It holds the class weight of the target
+class (zero for ``ignore_index``), plus ``label_smoothing / C`` times every class weight, and is
+divided by the total target weight when ``reduction="mean"`` (PyTorch's weighted mean).
+"""
+from typing import NamedTuple
+
+import numpy as np
+
+from autodiff.function import Function
+from autodiff.grad_mode import STATE
+from autodiff.ops.registry import register
+from autodiff.tensor import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(name, reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(
+            f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
+        )
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _target(target, input):
+    """``target`` as a Tensor; arrays and lists take the input's floating dtype."""
+    if isinstance(target, Tensor):
+        return target
+    return Tensor(np.asarray(target), dtype=input.dtype)
+
+
+def _check_same_shape(name, input, target):
+    if input.shape != target.shape:
+        raise ValueError(
+            f"{name}: input of shape {input.shape} and target of shape {target.shape} differ; "
+            f"they must have the same shape"
+        )
+
+
+def _prepare(name, input, target, reduction):
+    """Checked (input, target) Tensors of one shape for an elementwise loss."""
+    _check_reduction(name, reduction)
+    input = _tensor(input)
+    target = _target(target, input)
+    _check_same_shape(name, input, target)
+    return input, target
+
+
+# ----- regression -------------------------------------------------------------------------------
+def mse_loss(input, target, reduction="mean"):
+    """Squared error ``(input - target) ** 2``, reduced."""
+    input, target = _prepare("mse_loss", input, target, reduction)
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """Absolute error ``|input - target|``, reduced."""
+    input, target = _prepare("l1_loss", input, target, reduction)
+    return _reduce((input - target).abs(), reduction)
+
+
+def hinge_loss(scores, y, reduction="mean"):
+    """micrograd's binary max-margin loss ``max(0, 1 - y * scores)`` with labels y in {-1, +1}."""
+    scores, y = _prepare("hinge_loss", scores, y, reduction)
+    labels = y.data
+    if not np.all((labels == 1) | (labels == -1)):
+        bad = labels[(labels != 1) & (labels != -1)].flat[0]
+        raise ValueError(f"hinge_loss: labels must be -1 or +1, got {bad}")
+    return _reduce((1 - y * scores).relu(), reduction)
+
+
+# ----- binary classification ------------------------------------------------------------------
+_LOG_FLOOR = -100.0  # PyTorch clamps the logs of binary_cross_entropy here
+_EPSILON = 1e-12  # and the denominator p * (1 - p) of its gradient here
+
+
+class BinaryCrossEntropy(Function):
+    """Elementwise ``-(t log p + (1 - t) log(1 - p))``, each log clamped to >= -100."""
+
+    def forward(self, p, t):
+        if p.size and (p.min() < 0 or p.max() > 1):
+            raise ValueError(
+                f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
+                f"[{p.min()}, {p.max()}] (use binary_cross_entropy_with_logits for logits)"
+            )
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), _LOG_FLOOR)
+            log_q = np.maximum(np.log1p(-p), _LOG_FLOOR)
+        return -(t * log_p + (1 - t) * log_q)
+
+    def backward(self, grad):
+        p, t = self.inputs
+        grad_p = grad_t = None
+        if self.needs_input_grad[0]:
+            grad_p = grad * (p - t) / (p * (1 - p)).clip(_EPSILON, None)
+        if self.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                grad_t = grad * ((1 - p).log().clip(_LOG_FLOOR, None)
+                                 - p.log().clip(_LOG_FLOOR, None))
+        return grad_p, grad_t
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """Cross-entropy of probabilities ``input`` against targets in [0, 1] (PyTorch's BCELoss).
+
+    ``weight`` (broadcastable to the input) rescales each element's loss; the mean is the plain
+    mean over elements. Logs are clamped to >= -100, so probabilities of 0 and 1 stay finite.
+    """
+    input, target = _prepare("binary_cross_entropy", input, target, reduction)
+    loss = BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None,
+                                     reduction="mean"):
+    """Binary cross-entropy of ``sigmoid(input)``, computed from the logits without overflow.
+
+    ``-(pos_weight * t * log sigmoid(x) + (1 - t) * log(1 - sigmoid(x)))`` rewritten as
+    ``(1 - t) * x + (1 + (pos_weight - 1) * t) * softplus(-x)``; ``pos_weight`` broadcasts
+    along the last axis (one weight per class), ``weight`` rescales each element's loss.
+    """
+    input, target = _prepare("binary_cross_entropy_with_logits", input, target, reduction)
+    log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
+    loss = (1 - target) * input + log_weight * (-input).softplus()
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+# ----- classification with integer class targets ----------------------------------------------
+def _rows(name, input, target):
+    """Input as (rows, C), target as a flat integer array, and the per-sample output shape.
+
+    Accepts logits (C,) with a scalar target, (N, C) with target (N,), and (N, C, d1, ...) with
+    target (N, d1, ...), as PyTorch.
+    """
+    input = _tensor(input)
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name}: target must hold integer class indices, got dtype {labels.dtype}; "
+            f"class probabilities are not supported (convert labels with .astype(int))"
+        )
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have a class axis, got a 0-d tensor")
+    expected = () if input.ndim == 1 else (input.shape[0],) + input.shape[2:]
+    if labels.shape != expected:
+        raise ValueError(
+            f"{name}: target of shape {labels.shape} does not match input of shape "
+            f"{input.shape}: expected a target of shape {expected}"
+        )
+    classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    if input.ndim == 1:
+        rows = input.reshape(1, classes)
+    elif input.ndim == 2:
+        rows = input
+    else:  # classes last, then one row per position
+        rows = input.transpose((0,) + tuple(range(2, input.ndim)) + (1,)).reshape(-1, classes)
+    return rows, labels.reshape(-1), expected
+
+
+def _target_weights(name, classes, labels, weight, ignore_index, smoothing, reduction, dtype):
+    """The `ClassTargets` of integer ``labels`` (N,) for scores with ``classes`` columns."""
+    valid = labels != ignore_index
+    all_valid = bool(valid.all())
+    if labels.size and not (all_valid and labels.min() >= 0 and labels.max() < classes):
+        out_of_range = valid & ((labels < 0) | (labels >= classes))
+        if out_of_range.any():
+            raise IndexError(
+                f"{name}: target {labels[out_of_range][0]} is out of bounds for {classes} "
+                f"classes (valid targets are 0..{classes - 1}, or ignore_index={ignore_index})"
+            )
+    safe = labels if all_valid else np.where(valid, labels, 0)
+    if weight is not None:
+        weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=dtype)
+        if weight.shape != (classes,):
+            raise ValueError(f"{name}: weight of shape {weight.shape} must have shape ({classes},)")
+    uniform = weight is None and all_valid  # every row has the same weight and row sum
+    picked = None if uniform else (valid.astype(dtype) if weight is None else weight[safe] * valid)
+    scale = 1.0
+    if reduction == "mean":
+        with np.errstate(divide="ignore", invalid="ignore"):  # all ignored: nan, as PyTorch
+            scale = float(1.0 / np.float64(labels.size if uniform else picked.sum()))
+    flat = np.arange(0, labels.size * classes, classes) + safe
+    q = np.zeros((labels.size, classes), dtype)
+    on_target = (1.0 - smoothing) * scale
+    if not uniform:
+        with np.errstate(invalid="ignore"):  # 0 * inf when every target is ignored
+            on_target = picked * on_target
+    q.reshape(-1)[flat] = on_target
+    if smoothing:
+        spread = smoothing / classes * scale
+        q += (spread if all_valid else valid[:, None] * spread) * (1.0 if weight is None else weight)
+    q_sum = scale if uniform else q.sum(axis=1, keepdims=True)
+    return ClassTargets(q, q_sum, flat, on_target, bool(smoothing))
+
+
+class ClassTargets(NamedTuple):
+    """Class targets of (N, C) scores, in the forms the losses and their gradients use."""
+
+    q: np.ndarray  # (N, C) target weights, see the module docstring
+    q_sum: object  # row sums of q: (N, 1), or one float when every row has the same
+    flat: np.ndarray  # flat index of each row's target class into an (N, C) array
+    on_target: object  # q at those indices: (N,), or one float
+    dense: bool  # q has entries off the target class too (label smoothing)
+
+
+def _row_losses(targets, log_probs):
+    """``-sum_c q * log_probs`` per row; a pick of the target class when q is not dense.
+
+    Only nonzero weights multiply a log-probability, so a log-probability of -inf where the
+    weight is 0 (a masked class, an ignored row) contributes 0 rather than nan.
+    """
+    if targets.dense:
+        return -np.where(targets.q != 0, targets.q * log_probs, 0).sum(axis=1)
+    picked = log_probs.reshape(-1)[targets.flat]
+    if isinstance(targets.on_target, float):
+        return picked * -targets.on_target
+    return -np.where(targets.on_target != 0, targets.on_target * picked, 0)
+
+
+class CrossEntropy(Function):
+    """Loss ``-sum_c q[i, c] * log_softmax(x)[i, c]`` of each row of x (N, C), or their sum.
+
+    Params: ``targets`` (`ClassTargets`) and ``reduce`` (sum the rows' losses). The gradient
+    of row i is ``softmax(x)[i] * q_sum[i] - q[i]``.
+    """
+
+    def forward(self, x):
+        shifted = x - x.max(axis=1, keepdims=True)
+        probs = np.exp(shifted)
+        sums = probs.sum(axis=1, keepdims=True)
+        probs /= sums
+        self.probs = probs
+        shifted -= np.log(sums)  # now the log-probabilities
+        losses = _row_losses(self.targets, shifted)
+        return losses.sum() if self.reduce else losses
+
+    def backward(self, grad):
+        q, q_sum = self.targets.q, self.targets.q_sum
+        if STATE.grad_enabled:  # recording (create_graph): Tensor ops, differentiable again
+            probs = self.inputs[0].softmax(axis=1)
+            return ((probs * q_sum - q) * (grad if self.reduce else grad.reshape(-1, 1)),)
+        # First order, on the hot path of every classifier: the same formula on arrays, which
+        # saves three op dispatches per step (self.probs is left intact for retain_graph).
+        out = self.probs * q_sum
+        out -= q
+        out *= grad.data if self.reduce else grad.data[:, None]
+        return (Tensor._make(out, False),)
+
+
+class NLLLoss(Function):
+    """Loss ``-sum_c q[i, c] * x[i, c]`` of each row of log-probabilities x (N, C), or their sum.
+
+    Params as `CrossEntropy`; the gradient is ``-q``.
+    """
+
+    def forward(self, x):
+        losses = _row_losses(self.targets, x)
+        return losses.sum() if self.reduce else losses
+
+    def backward(self, grad):
+        grad = grad if self.reduce else grad.reshape(-1, 1)
+        return (grad * -self.targets.q,)
+
+
+def _class_loss(op, name, input, target, weight, ignore_index, reduction, smoothing=0.0):
+    _check_reduction(name, reduction)
+    rows, labels, shape = _rows(name, input, target)
+    if rows.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {rows.dtype}")
+    targets = _target_weights(name, rows.shape[1], labels, weight, ignore_index, smoothing,
+                              reduction, rows.dtype)
+    loss = op.apply(rows, targets=targets, reduce=reduction != "none")
+    return loss if reduction != "none" else loss.reshape(shape)
+
+
+def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    """Softmax cross-entropy of logits against integer class targets, as PyTorch.
+
+    ``input`` is (C,), (N, C) or (N, C, d1, ...); ``target`` holds class indices of shape (),
+    (N,) or (N, d1, ...). ``weight`` (C,) weighs each class and the mean divides by the total
+    weight of the targets; targets equal to ``ignore_index`` contribute nothing;
+    ``label_smoothing`` mixes the one-hot target with the uniform distribution.
+
+    >>> import numpy as np
+    >>> round(cross_entropy(Tensor(np.zeros((2, 4))), np.array([1, 3])).item(), 4)  # log(4)
+    1.3863
+    """
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    return _class_loss(CrossEntropy, "cross_entropy", input, target, weight, ignore_index,
+                       reduction, label_smoothing)
+
+
+def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of log-probabilities ``input`` (e.g. from log_softmax).
+
+    Shapes, ``weight`` and ``ignore_index`` as in `cross_entropy`.
+    """
+    return _class_loss(NLLLoss, "nll_loss", input, target, weight, ignore_index, reduction)
+
+
+# ----- registry (see autodiff/ops/registry.py): inputs drawn by hypothesis -------------------
+def _hypothesis():
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    return st, hnp
+
+
+def _pair_cases(kind):
+    """Strategy of ((input, target), {"reduction": ...}) for the elementwise losses.
+
+    ``kind`` "probs" keeps inputs in (0.1, 0.9); "kinked" keeps ``input - target`` (l1) or
+    ``1 - y * s`` (hinge) away from 0, where those losses have a kink.
+    """
+    st, hnp = _hypothesis()
+
+    @st.composite
+    def cases(draw):
+        shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
+        low, high = (0.1, 0.9) if kind == "probs" else (-2.0, 2.0)
+        x = draw(hnp.arrays(np.float64, shape, elements=st.floats(low, high)))
+        if kind == "hinge":
+            y = draw(hnp.arrays(np.float64, shape, elements=st.sampled_from((-1.0, 1.0))))
+            offset = draw(hnp.arrays(np.float64, shape, elements=st.floats(0.2, 1.0)))
+            sign = draw(hnp.arrays(np.float64, shape, elements=st.sampled_from((-1.0, 1.0))))
+            return (y * (1 + sign * offset),), {"y": y, "reduction": draw(st.sampled_from(REDUCTIONS))}
+        t = draw(hnp.arrays(np.float64, shape, elements=st.floats(0.0, 1.0)))
+        if kind == "kinked":
+            t = x + np.where(t > 0.5, 1, -1) * (0.2 + t)
+        return (x, t), {"reduction": draw(st.sampled_from(REDUCTIONS))}
+
+    return cases()
+
+
+def _logits_cases(with_weights):
+    """Strategy of ((x, target, weight, pos_weight), {...}) for BCE with logits."""
+    st, hnp = _hypothesis()
+
+    @st.composite
+    def cases(draw):
+        shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
+        x = draw(hnp.arrays(np.float64, shape, elements=st.floats(-3.0, 3.0)))
+        t = draw(hnp.arrays(np.float64, shape, elements=st.floats(0.0, 1.0)))
+        kwargs = {"reduction": draw(st.sampled_from(REDUCTIONS))}
+        if not with_weights:
+            return (x, t), kwargs
+        w = draw(hnp.arrays(np.float64, shape, elements=st.floats(0.1, 2.0)))
+        pw = draw(hnp.arrays(np.float64, shape[-1:], elements=st.floats(0.1, 3.0)))
+        return (x, t, w, pw), kwargs
+
+    return cases()
+
+
+def _class_cases(log_probs=False):
+    """Strategy of ((input,), {"target": ints, ...}) for cross_entropy / nll_loss."""
+    st, hnp = _hypothesis()
+
+    @st.composite
+    def cases(draw):
+        n, classes = draw(st.integers(1, 4)), draw(st.integers(2, 4))
+        extra = draw(st.sampled_from(((), (2,), (2, 3))))
+        x = draw(hnp.arrays(np.float64, (n, classes) + extra, elements=st.floats(-3.0, 3.0)))
+        target = draw(hnp.arrays(np.int64, (n,) + extra, elements=st.integers(-1, classes - 1)))
+        if not (target >= 0).any():
+            target.flat[0] = 0  # keep at least one target: the mean of nothing is nan
+        kwargs = {"target": target, "ignore_index": -1,
+                  "reduction": draw(st.sampled_from(REDUCTIONS))}
+        if draw(st.booleans()):
+            kwargs["weight"] = draw(hnp.arrays(np.float64, (classes,), elements=st.floats(0.1, 2.0)))
+        if not log_probs:
+            kwargs["label_smoothing"] = draw(st.sampled_from((0.0, 0.0, 0.1, 0.5)))
+        return (x,), kwargs
+
+    return cases()
+
+
+register("mse_loss", lambda x, t, reduction: mse_loss(x, t, reduction), arity=2,
+         kind="strategy", params={"strategy": lambda: _pair_cases("any")})
+register("l1_loss", lambda x, t, reduction: l1_loss(x, t, reduction), arity=2, kind="strategy",
+         params={"strategy": lambda: _pair_cases("kinked")})
+register("hinge_loss", lambda s, y, reduction: hinge_loss(s, y, reduction), kind="strategy",
+         params={"strategy": lambda: _pair_cases("hinge")})
+register("binary_cross_entropy",
+         lambda p, t, reduction: binary_cross_entropy(p, t, reduction=reduction), arity=2,
+         kind="strategy", params={"strategy": lambda: _pair_cases("probs")})
+register("binary_cross_entropy_with_logits",
+         lambda x, t, reduction: binary_cross_entropy_with_logits(x, t, reduction=reduction),
+         arity=2, kind="strategy", params={"strategy": lambda: _logits_cases(False)})
+register("binary_cross_entropy_with_logits_weighted",
+         lambda x, t, w, pw, reduction: binary_cross_entropy_with_logits(
+             x, t, weight=w, pos_weight=pw, reduction=reduction),
+         arity=4, kind="strategy", params={"strategy": lambda: _logits_cases(True)})
+register("cross_entropy", lambda x, target, **kw: cross_entropy(x, target, **kw),
+         kind="strategy", params={"strategy": _class_cases})
+register("nll_loss", lambda x, target, **kw: nll_loss(x, target, **kw),
+         kind="strategy", params={"strategy": lambda: _class_cases(log_probs=True)})

@@ -1,0 +1,25 @@
+"""Layers of `nn` by family, all with PyTorch's constructor arguments, names and layouts.
+
+Every constructor that draws random weights takes ``rng=`` (a ``numpy.random.Generator`` or an
+int seed); without it the global generator is used, so ``autodiff.manual_seed`` makes model
+initialization reproducible.
+"""
+from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .conv import AvgPool2d, Conv2d, MaxPool2d
+from .dropout import Dropout
+from .embedding import Embedding
+from .linear import MLP, Flatten, Identity, Layer, Linear, Neuron
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss,
+                   NLLLoss)
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .recurrent import LSTM, RNN
+
+__all__ = [
+    "Linear", "Identity", "Flatten", "Neuron", "Layer", "MLP",
+    "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
+    "Conv2d", "MaxPool2d", "AvgPool2d",
+    "BatchNorm1d", "BatchNorm2d", "LayerNorm",
+    "Dropout", "Embedding", "RNN", "LSTM",
+    "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+    "HingeLoss",
+]

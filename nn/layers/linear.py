@@ -1,0 +1,160 @@
+"""Fully connected layers: ``Linear Identity Flatten`` and the notes' ``Neuron Layer MLP``.
+
+``Neuron`` is one unit (a Linear with one output followed by its activation), ``Layer`` is
+``nout`` such units computed as one matrix product, and ``MLP`` stacks Layers whose last one is
+linear. Weights are laid out as PyTorch's: ``weight`` is ``(out_features, in_features)``.
+"""
+from autodiff.creation import get_generator
+
+from .. import functional as F
+from ..module import Module, ModuleList
+from ._common import empty_parameter, fan_in_init
+from .activation import GELU, LeakyReLU, ReLU, Sigmoid, Tanh
+
+__all__ = ["Linear", "Identity", "Flatten", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
+
+# The activation names Neuron, Layer and MLP accept; "linear" (or None) means none.
+ACTIVATIONS = {
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "tanh": Tanh,
+    "sigmoid": Sigmoid,
+    "gelu": GELU,
+    "linear": None,
+}
+
+
+class Linear(Module):
+    """``y = x @ weight.T + bias`` over the last axis of ``x``.
+
+    >>> layer = Linear(4, 8, rng=0)
+    >>> layer.weight.shape, layer.bias.shape
+    ((8, 4), (8,))
+    """
+
+    def __init__(self, in_features, out_features, bias=True, rng=None):
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = empty_parameter(out_features, in_features)
+        self.register_parameter("bias", empty_parameter(out_features) if bias else None)
+        self.reset_parameters(rng)
+
+    def reset_parameters(self, rng=None):
+        """Draw PyTorch's default initialization (see ``fan_in_init``)."""
+        fan_in_init(self.weight, self.bias, self.in_features, rng)
+
+    def forward(self, x):
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"{type(self).__name__}: input of shape {tuple(x.shape)} does not end in "
+                f"in_features={self.in_features} (weight has shape {self.weight.shape})"
+            )
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Identity(Module):
+    """Returns its input; takes and ignores any constructor arguments (as PyTorch's)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        return x
+
+
+class Flatten(Module):
+    """Merges axes ``start_dim`` to ``end_dim`` (by default all but the batch axis)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, x):
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+def make_activation(activation):
+    """A Module for ``activation``: a name from ACTIVATIONS, None, or a Module used as is."""
+    if activation is None or isinstance(activation, Module):
+        return activation
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"unknown activation {activation!r}; expected one of {sorted(ACTIVATIONS)} or a Module"
+        )
+    cls = ACTIVATIONS[activation]
+    return None if cls is None else cls()
+
+
+class Layer(Linear):
+    """``nout`` neurons on the same ``nin`` inputs: ``activation(x @ weight.T + bias)``.
+
+    A `Linear` (same parameters, same initialization) followed by ``activation``: one of
+    'relu', 'leaky_relu', 'tanh', 'sigmoid', 'gelu', 'linear' (or None), or a Module.
+    """
+
+    def __init__(self, nin, nout, activation="relu", bias=True, rng=None):
+        super().__init__(nin, nout, bias=bias, rng=rng)
+        self.activation = make_activation(activation)
+
+    def forward(self, x):
+        out = super().forward(x)
+        return out if self.activation is None else self.activation(out)
+
+    def _activation_repr(self):
+        return "linear" if self.activation is None else repr(self.activation)
+
+    def extra_repr(self):
+        return f"{super().extra_repr()}, activation={self._activation_repr()}"
+
+    def __repr__(self):
+        # The activation is shown in extra_repr, not as a child.
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+
+class Neuron(Layer):
+    """One unit: ``activation(x @ w + b)`` with ``w`` of ``nin`` weights; output ``(..., 1)``.
+
+    A `Layer` with one output, so ``weight`` is ``(1, nin)`` as in a one-output Linear.
+    """
+
+    def __init__(self, nin, activation="relu", bias=True, rng=None):
+        super().__init__(nin, 1, activation=activation, bias=bias, rng=rng)
+
+    def extra_repr(self):
+        return (f"nin={self.in_features}, bias={self.bias is not None}, "
+                f"activation={self._activation_repr()}")
+
+
+class MLP(Module):
+    """Layers of sizes ``nouts`` on ``nin`` inputs; hidden ones use ``activation``, the last linear.
+
+    >>> model = MLP(2, [16, 16, 1], rng=0)
+    >>> [name for name, _ in model.named_parameters()][:2]
+    ['layers.0.weight', 'layers.0.bias']
+    """
+
+    def __init__(self, nin, nouts, activation="relu", rng=None):
+        super().__init__()
+        sizes = [nin] + list(nouts)
+        if len(sizes) < 2:
+            raise ValueError("MLP: nouts must list at least one layer size")
+        last = len(sizes) - 2
+        rng = get_generator(rng)  # one stream for all layers (an int seed would repeat itself)
+        self.layers = ModuleList([
+            Layer(sizes[i], sizes[i + 1], activation=None if i == last else activation, rng=rng)
+            for i in range(len(sizes) - 1)
+        ])
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x

@@ -1,0 +1,132 @@
+"""Normalization layers: ``BatchNorm1d BatchNorm2d LayerNorm``.
+
+BatchNorm normalizes each channel (axis 1) with the batch's statistics in training mode, and
+updates the running estimates kept as buffers (``running_mean``, ``running_var`` unbiased,
+``num_batches_tracked``): ``running = (1 - momentum) * running + momentum * batch``. In eval
+mode it uses the running estimates. ``momentum=None`` gives the cumulative average, as PyTorch.
+"""
+import numpy as np
+
+from autodiff import Tensor
+
+from .. import functional as F
+from ..module import Module, Parameter
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+
+
+class _BatchNorm(Module):
+    """Shared by BatchNorm1d and BatchNorm2d, which differ only in the input ranks they accept."""
+
+    ranks = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, rng=None):
+        # rng is accepted for a uniform constructor; the default initialization is deterministic.
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = Parameter(np.ones(num_features, dtype=np.float32))
+            self.bias = Parameter(np.zeros(num_features, dtype=np.float32))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np.float32)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self):
+        """Running mean 0, running variance 1, no batches seen."""
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def _check_input(self, x):
+        name = type(self).__name__
+        if x.ndim not in self.ranks:
+            shapes = " or ".join(f"{rank}-d" for rank in self.ranks)
+            raise ValueError(f"{name}: expected a {shapes} input, got shape {tuple(x.shape)}")
+        if x.shape[1] != self.num_features:
+            raise ValueError(
+                f"{name}: input of shape {tuple(x.shape)} has {x.shape[1]} channels (axis 1) "
+                f"but num_features={self.num_features}"
+            )
+        if self.training and x.size // x.shape[1] < 2:
+            raise ValueError(
+                f"{name}: training needs more than one value per channel, got input shape "
+                f"{tuple(x.shape)}"
+            )
+
+    def _momentum(self):
+        """The averaging factor for this step (updating num_batches_tracked in training)."""
+        if not (self.training and self.track_running_stats):
+            return 0.0 if self.momentum is None else self.momentum
+        self.num_batches_tracked.data += 1
+        if self.momentum is None:
+            return 1.0 / float(self.num_batches_tracked.data)
+        return self.momentum
+
+    def forward(self, x):
+        self._check_input(x)
+        momentum = self._momentum()
+        use_batch_stats = self.training or self.running_mean is None
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            use_batch_stats, momentum, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of ``(N, C)`` or ``(N, C, L)`` inputs over all axes but C."""
+
+    ranks = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of ``(N, C, H, W)`` images over N, H and W for each channel C."""
+
+    ranks = (4,)
+
+
+class LayerNorm(Module):
+    """Normalizes over the trailing ``normalized_shape`` axes of each sample, then scales and
+    shifts elementwise (``weight`` ones, ``bias`` zeros, shaped ``normalized_shape``)."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, rng=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=np.float32))
+            zeros = Parameter(np.zeros(self.normalized_shape, dtype=np.float32))
+            self.register_parameter("bias", zeros if bias else None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, x):
+        n = len(self.normalized_shape)
+        if tuple(x.shape[x.ndim - n:]) != self.normalized_shape or x.ndim < n:
+            raise ValueError(
+                f"LayerNorm: input of shape {tuple(x.shape)} does not end in normalized_shape "
+                f"{self.normalized_shape}"
+            )
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

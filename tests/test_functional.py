@@ -1,0 +1,247 @@
+"""nn.functional: activations, linear, dropout, embedding, batch_norm, layer_norm."""
+import math
+
+import numpy as np
+import pytest
+
+import nn.functional as F
+from autodiff import Tensor, gradcheck, gradgradcheck
+
+
+def rand(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+# ----- activations ------------------------------------------------------------------------------
+def test_activations_match_numpy():
+    x = np.array([-2.0, -0.5, 0.0, 0.5, 3.0])
+    t = Tensor(x)
+    np.testing.assert_allclose(F.relu(t).data, np.maximum(x, 0))
+    np.testing.assert_allclose(F.leaky_relu(t, negative_slope=0.2).data, np.where(x > 0, x, 0.2 * x))
+    np.testing.assert_allclose(F.sigmoid(t).data, 1 / (1 + np.exp(-x)))
+    np.testing.assert_allclose(F.tanh(t).data, np.tanh(x))
+    phi = np.array([0.5 * (1 + math.erf(v / math.sqrt(2))) for v in x])
+    np.testing.assert_allclose(F.gelu(t).data, x * phi, rtol=1e-12)
+
+
+def test_softmax_dim_and_axis_aliases():
+    x = rand(3, 4)
+    expected = np.exp(x) / np.exp(x).sum(axis=0, keepdims=True)
+    np.testing.assert_allclose(F.softmax(Tensor(x), dim=0).data, expected)
+    np.testing.assert_allclose(F.softmax(Tensor(x), axis=0).data, expected)
+    np.testing.assert_allclose(F.log_softmax(Tensor(x)).data,
+                               x - np.log(np.exp(x).sum(axis=-1, keepdims=True)))
+    with pytest.raises(TypeError, match="either dim or axis"):
+        F.softmax(Tensor(x), dim=0, axis=1)
+
+
+# ----- linear -----------------------------------------------------------------------------------
+def test_linear_values_and_gradients_match_hand_written_numpy():
+    x, w, b = rand(5, 3), rand(4, 3, seed=1), rand(4, seed=2)
+    g = rand(5, 4, seed=3)
+    xt, wt, bt = (Tensor(a, requires_grad=True) for a in (x, w, b))
+    out = F.linear(xt, wt, bt)
+    np.testing.assert_allclose(out.data, x @ w.T + b)
+    out.backward(g)
+    np.testing.assert_allclose(xt.grad.data, g @ w)
+    np.testing.assert_allclose(wt.grad.data, g.T @ x)
+    np.testing.assert_allclose(bt.grad.data, g.sum(0))
+
+
+def test_linear_without_bias_and_on_1d_and_3d_inputs():
+    w = rand(2, 3, seed=1)
+    np.testing.assert_allclose(F.linear(Tensor(rand(3)), Tensor(w)).data, rand(3) @ w.T)
+    x = rand(2, 4, 3)
+    np.testing.assert_allclose(F.linear(Tensor(x), Tensor(w)).data, x @ w.T)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3,), (2, 2, 3)])
+def test_linear_gradcheck_first_and_second_order(shape):
+    inputs = [rand(*shape), rand(2, 3, seed=1), rand(2, seed=2)]
+    assert gradcheck(F.linear, inputs)
+    assert gradgradcheck(F.linear, inputs)
+    assert gradcheck(F.linear, inputs[:2])
+
+
+def test_linear_float32_stays_float32():
+    x = Tensor(rand(2, 3).astype(np.float32))
+    w = Tensor(rand(4, 3).astype(np.float32), requires_grad=True)
+    out = F.linear(x, w, Tensor(np.zeros(4, np.float32)))
+    out.sum().backward()
+    assert out.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+def test_linear_shape_errors_name_the_shapes():
+    with pytest.raises(ValueError, match=r"\(5, 3\).*\(4, 2\)"):
+        F.linear(Tensor(rand(5, 3)), Tensor(rand(4, 2)))
+    with pytest.raises(ValueError, match=r"bias of shape \(3,\)"):
+        F.linear(Tensor(rand(5, 2)), Tensor(rand(4, 2)), Tensor(rand(3)))
+
+
+# ----- dropout ----------------------------------------------------------------------------------
+def test_dropout_is_inverted_and_seeded():
+    x = Tensor(np.ones((200, 50)), requires_grad=True)
+    out = F.dropout(x, p=0.3, rng=7)
+    kept = out.data != 0
+    np.testing.assert_allclose(out.data[kept], 1 / 0.7)
+    assert abs(kept.mean() - 0.7) < 0.02
+    np.testing.assert_array_equal(F.dropout(x, p=0.3, rng=7).data, out.data)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.where(kept, 1 / 0.7, 0.0))
+
+
+def test_dropout_identity_in_eval_or_p0_and_zeros_at_p1():
+    x = Tensor(rand(3, 4))
+    assert F.dropout(x, 0.5, training=False) is x
+    assert F.dropout(x, 0.0) is x
+    np.testing.assert_array_equal(F.dropout(x, 1.0).data, np.zeros((3, 4)))
+
+
+def test_dropout_uses_the_global_seed():
+    import autodiff
+
+    autodiff.manual_seed(3)
+    first = F.dropout(Tensor(np.ones(100)), 0.5).data
+    autodiff.manual_seed(3)
+    np.testing.assert_array_equal(F.dropout(Tensor(np.ones(100)), 0.5).data, first)
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5])
+def test_dropout_rejects_bad_probability(p):
+    with pytest.raises(ValueError, match=f"between 0 and 1, but got {p}"):
+        F.dropout(Tensor(np.ones(3)), p)
+
+
+# ----- embedding --------------------------------------------------------------------------------
+def test_embedding_picks_rows_and_accumulates_repeated_indices():
+    weight = Tensor(rand(5, 3), requires_grad=True)
+    idx = np.array([[1, 4, 1], [0, 1, 2]])
+    out = F.embedding(idx, weight)
+    np.testing.assert_allclose(out.data, weight.data[idx])
+    out.sum().backward()
+    np.testing.assert_allclose(weight.grad.data[:, 0], [1, 3, 1, 0, 1])
+
+
+def test_embedding_padding_idx_gets_no_gradient():
+    weight = Tensor(rand(4, 2), requires_grad=True)
+    idx = np.array([0, 2, 0, 3])
+    out = F.embedding(idx, weight, padding_idx=0)
+    np.testing.assert_allclose(out.data, weight.data[idx])
+    out.sum().backward()
+    np.testing.assert_allclose(weight.grad.data[:, 1], [0, 0, 1, 1])
+
+
+def test_embedding_gradcheck():
+    idx = np.array([[0, 2], [2, 2]])
+    assert gradcheck(lambda w: F.embedding(idx, w), [rand(3, 2)])
+
+
+def test_embedding_errors():
+    weight = Tensor(rand(3, 2))
+    with pytest.raises(IndexError, match="index 3 is out of range for a weight with 3 rows"):
+        F.embedding(np.array([0, 3]), weight)
+    with pytest.raises(TypeError, match="float64"):
+        F.embedding(np.array([0.0, 1.0]), weight)
+
+
+# ----- batch_norm -------------------------------------------------------------------------------
+def reference_batch_norm(x, weight, bias, axes, eps=1e-5):
+    mean = x.mean(axis=axes, keepdims=True)
+    var = x.var(axis=axes, keepdims=True)
+    shape = [1] * x.ndim
+    shape[1] = -1
+    return (x - mean) / np.sqrt(var + eps) * weight.reshape(shape) + bias.reshape(shape)
+
+
+@pytest.mark.parametrize("shape, axes", [((6, 3), (0,)), ((4, 3, 2, 5), (0, 2, 3)),
+                                         ((4, 3, 5), (0, 2))])
+def test_batch_norm_train_normalizes_with_batch_statistics(shape, axes):
+    x, w, b = rand(*shape), rand(3, seed=1), rand(3, seed=2)
+    out = F.batch_norm(Tensor(x), None, None, Tensor(w), Tensor(b), training=True)
+    np.testing.assert_allclose(out.data, reference_batch_norm(x, w, b, axes), atol=1e-12)
+
+
+def test_batch_norm_running_statistics_follow_pytorch_rule():
+    running_mean, running_var = np.zeros(3), np.ones(3)
+    running_var_tensor = Tensor(np.ones(3))
+    expected_mean, expected_var = np.zeros(3), np.ones(3)
+    for step in range(3):
+        x = rand(4, 3, 2, 2, seed=step) * (step + 1) + step
+        F.batch_norm(Tensor(x), running_mean, running_var_tensor, training=True, momentum=0.2)
+        F.batch_norm(Tensor(x), None, running_var, training=True, momentum=0.2)
+        batch_mean = x.mean(axis=(0, 2, 3))
+        unbiased_var = x.var(axis=(0, 2, 3), ddof=1)
+        expected_mean = 0.8 * expected_mean + 0.2 * batch_mean
+        expected_var = 0.8 * expected_var + 0.2 * unbiased_var
+    np.testing.assert_allclose(running_mean, expected_mean)
+    np.testing.assert_allclose(running_var, expected_var)
+    np.testing.assert_allclose(running_var_tensor.data, expected_var)
+
+
+def test_batch_norm_eval_uses_running_statistics():
+    x, w, b = rand(5, 3), rand(3, seed=1), rand(3, seed=2)
+    mean, var = np.array([0.5, -1.0, 2.0]), np.array([2.0, 0.5, 1.5])
+    out = F.batch_norm(Tensor(x), mean, var, Tensor(w), Tensor(b), training=False, eps=1e-3)
+    np.testing.assert_allclose(out.data, (x - mean) / np.sqrt(var + 1e-3) * w + b)
+
+
+def test_batch_norm_float32_stays_float32():
+    x = Tensor(rand(4, 3).astype(np.float32), requires_grad=True)
+    running = np.zeros(3, np.float32), np.ones(3, np.float32)
+    for training in (True, False):
+        out = F.batch_norm(x, *running, training=training)
+        assert out.dtype == np.float32
+    assert running[0].dtype == np.float32
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 2, 2, 3)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_gradcheck_first_and_second_order(shape, training):
+    x = rand(*shape) + np.arange(np.prod(shape)).reshape(shape) * 0.1
+
+    def f(x, w, b):
+        return F.batch_norm(x, np.full(shape[1], 0.2), np.full(shape[1], 1.3), w, b,
+                            training=training)
+
+    inputs = [x, rand(shape[1], seed=1), rand(shape[1], seed=2)]
+    assert gradcheck(f, inputs)
+    assert gradgradcheck(f, inputs)
+
+
+def test_batch_norm_does_not_touch_running_stats_in_eval():
+    mean, var = np.zeros(2), np.ones(2)
+    F.batch_norm(Tensor(rand(4, 2)), mean, var, training=False)
+    np.testing.assert_array_equal(mean, 0)
+    np.testing.assert_array_equal(var, 1)
+
+
+def test_batch_norm_errors():
+    with pytest.raises(ValueError, match=r"running_mean has shape \(4,\).*\(5, 3\)"):
+        F.batch_norm(Tensor(rand(5, 3)), np.zeros(4), np.ones(3), training=True)
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        F.batch_norm(Tensor(rand(1, 3)), None, None, training=True)
+    with pytest.raises(ValueError, match="required when not training"):
+        F.batch_norm(Tensor(rand(2, 3)), None, None, training=False)
+
+
+# ----- layer_norm -------------------------------------------------------------------------------
+def test_layer_norm_matches_numpy():
+    x, w, b = rand(2, 3, 4), rand(3, 4, seed=1), rand(3, 4, seed=2)
+    mean = x.mean(axis=(1, 2), keepdims=True)
+    var = x.var(axis=(1, 2), keepdims=True)
+    out = F.layer_norm(Tensor(x), (3, 4), Tensor(w), Tensor(b))
+    np.testing.assert_allclose(out.data, (x - mean) / np.sqrt(var + 1e-5) * w + b, atol=1e-12)
+    plain = F.layer_norm(Tensor(x), 4)
+    np.testing.assert_allclose(plain.data.mean(axis=-1), 0, atol=1e-12)
+
+
+def test_layer_norm_gradcheck_first_and_second_order():
+    inputs = [rand(3, 4), rand(4, seed=1), rand(4, seed=2)]
+    f = lambda x, w, b: F.layer_norm(x, 4, w, b)  # noqa: E731
+    assert gradcheck(f, inputs)
+    assert gradgradcheck(f, inputs)
+
+
+def test_layer_norm_shape_error():
+    with pytest.raises(ValueError, match=r"normalized_shape \(3,\).*\(2, 4\)"):
+        F.layer_norm(Tensor(rand(2, 4)), 3)

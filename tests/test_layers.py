@@ -1,0 +1,573 @@
+"""Tests of nn.layers: forward values against NumPy references written here, PyTorch's
+parameter layouts and default initializations, clear errors, and float64 gradchecks."""
+import math
+
+import numpy as np
+import pytest
+
+import autodiff
+from autodiff import Tensor, gradcheck
+from nn.layers import (MLP, AvgPool2d, BatchNorm1d, BatchNorm2d, BCELoss, BCEWithLogitsLoss,
+                       Conv2d, CrossEntropyLoss, Dropout, Embedding, Flatten, GELU, HingeLoss,
+                       Identity, L1Loss, Layer, LayerNorm, LeakyReLU, Linear, LogSoftmax,
+                       MaxPool2d, MSELoss, Neuron, NLLLoss, ReLU, Sigmoid, Softmax, Tanh)
+
+RNG = np.random.default_rng(1234)
+
+
+def randn(*shape, rng=RNG):
+    """float64 standard normal samples (the dtype gradcheck works in)."""
+    return rng.standard_normal(shape)
+
+
+def module_gradcheck(module, *inputs, call=lambda m, *xs: m(*xs), **tolerances):
+    """gradcheck of ``module`` with respect to its inputs and every parameter, in float64.
+
+    gradcheck perturbs copies of the tensors it is given, so the module's parameters are swapped
+    for those copies while ``f`` runs. ``call(module, *inputs)`` must return one Tensor.
+    """
+    module.double()
+    owners = []
+    for name, _ in module.named_parameters():
+        *path, leaf = name.split(".")
+        owner = module
+        for part in path:
+            owner = getattr(owner, part)
+        owners.append((owner, leaf))
+    params = [getattr(owner, leaf) for owner, leaf in owners]
+
+    def f(*args):
+        for (owner, leaf), tensor in zip(owners, args[len(inputs):]):
+            object.__setattr__(owner, leaf, tensor)
+        try:
+            return call(module, *args[:len(inputs)])
+        finally:
+            for (owner, leaf), param in zip(owners, params):
+                object.__setattr__(owner, leaf, param)
+
+    return gradcheck(f, [*inputs, *params], **tolerances)
+
+
+def numpy_params(module):
+    return {name: p.numpy().astype(np.float64) for name, p in module.named_parameters()}
+
+
+# ----- Linear, Identity, Flatten, Neuron, Layer, MLP ---------------------------------------------
+
+def test_linear_layout_and_values():
+    layer = Linear(4, 3, rng=0)
+    assert layer.weight.shape == (3, 4) and layer.bias.shape == (3,)
+    assert layer.weight.dtype == np.float32 and layer.weight.requires_grad
+    x = randn(2, 5, 4).astype(np.float32)
+    expected = x @ layer.weight.numpy().T + layer.bias.numpy()
+    np.testing.assert_allclose(layer(Tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_linear_without_bias():
+    layer = Linear(4, 3, bias=False, rng=0)
+    assert layer.bias is None
+    assert [n for n, _ in layer.named_parameters()] == ["weight"]
+    x = randn(2, 4).astype(np.float32)
+    np.testing.assert_allclose(layer(Tensor(x)).numpy(), x @ layer.weight.numpy().T, rtol=1e-5)
+    assert repr(layer) == "Linear(in_features=4, out_features=3, bias=False)"
+
+
+def test_linear_default_init_is_pytorchs_uniform_with_bound_one_over_sqrt_fan_in():
+    layer = Linear(64, 512, rng=0)
+    bound = 1 / math.sqrt(64)
+    w, b = layer.weight.numpy(), layer.bias.numpy()
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.99 * bound
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.01 * bound  # the std of U(-bound, bound)
+    assert abs(w.mean()) < 0.02 * bound
+    assert np.abs(b).max() <= bound and np.abs(b).max() > 0.9 * bound
+
+
+def test_initialization_is_reproducible_from_rng_or_global_seed():
+    np.testing.assert_array_equal(Linear(3, 2, rng=5).weight.numpy(),
+                                  Linear(3, 2, rng=5).weight.numpy())
+    autodiff.manual_seed(7)
+    first = Conv2d(2, 3, 3).weight.numpy().copy()
+    autodiff.manual_seed(7)
+    np.testing.assert_array_equal(Conv2d(2, 3, 3).weight.numpy(), first)
+    assert not np.array_equal(Conv2d(2, 3, 3).weight.numpy(), first)
+
+
+def test_linear_shape_error_names_both_shapes():
+    with pytest.raises(ValueError, match=r"\(2, 5\).*in_features=4.*\(3, 4\)"):
+        Linear(4, 3)(Tensor(np.zeros((2, 5), np.float32)))
+
+
+def test_linear_gradcheck():
+    assert module_gradcheck(Linear(3, 2, rng=0), randn(4, 3))
+    assert module_gradcheck(Linear(3, 2, bias=False, rng=0), randn(2, 2, 3))
+
+
+def test_identity_and_flatten():
+    x = randn(2, 3, 4, 5)
+    np.testing.assert_array_equal(Identity(8, some="argument")(Tensor(x)).numpy(), x)
+    np.testing.assert_array_equal(Flatten()(Tensor(x)).numpy(), x.reshape(2, 60))
+    np.testing.assert_array_equal(Flatten(0, 1)(Tensor(x)).numpy(), x.reshape(6, 4, 5))
+    assert module_gradcheck(Flatten(), randn(2, 2, 3))
+
+
+def test_neuron_is_one_linear_unit_with_activation():
+    neuron = Neuron(3, activation="tanh", rng=0)
+    assert neuron.weight.shape == (1, 3)
+    x = randn(5, 3).astype(np.float32)
+    expected = np.tanh(x @ neuron.weight.numpy().T + neuron.bias.numpy())
+    np.testing.assert_allclose(neuron(Tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-6)
+    assert repr(neuron) == "Neuron(nin=3, bias=True, activation=Tanh())"
+
+
+def test_layer_applies_activation_and_linear_means_none():
+    layer = Layer(3, 4, rng=0)
+    x = randn(5, 3).astype(np.float32)
+    pre = x @ layer.weight.numpy().T + layer.bias.numpy()
+    np.testing.assert_allclose(layer(Tensor(x)).numpy(), np.maximum(pre, 0), rtol=1e-5, atol=1e-6)
+    linear = Layer(3, 4, activation="linear", rng=0)
+    np.testing.assert_allclose(linear(Tensor(x)).numpy(), pre, rtol=1e-5, atol=1e-6)
+    assert repr(Layer(3, 4, activation=LeakyReLU(0.2))) == (
+        "Layer(in_features=3, out_features=4, bias=True, activation=LeakyReLU(negative_slope=0.2))")
+    with pytest.raises(ValueError, match="'swish'"):
+        Layer(3, 4, activation="swish")
+
+
+def test_mlp_hidden_layers_use_activation_and_last_is_linear():
+    model = MLP(3, [5, 4, 2], activation="sigmoid", rng=0)
+    assert [n for n, _ in model.named_parameters()] == [
+        "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias",
+        "layers.2.weight", "layers.2.bias"]
+    p = numpy_params(model)
+    x = randn(4, 3)
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    h = sig(x @ p["layers.0.weight"].T + p["layers.0.bias"])
+    h = sig(h @ p["layers.1.weight"].T + p["layers.1.bias"])
+    expected = h @ p["layers.2.weight"].T + p["layers.2.bias"]
+    np.testing.assert_allclose(model(Tensor(x.astype(np.float32))).numpy(), expected, rtol=1e-5,
+                               atol=1e-6)
+    # an int seed gives one stream: layers of equal shape get different weights
+    same = MLP(4, [4, 4], rng=0)
+    assert not np.array_equal(same.layers[0].weight.numpy(), same.layers[1].weight.numpy())
+
+
+def test_mlp_gradcheck():
+    assert module_gradcheck(MLP(3, [4, 2], activation="tanh", rng=0), randn(3, 3))
+
+
+# ----- activations -------------------------------------------------------------------------------
+
+def _softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+ERF = np.vectorize(math.erf)
+ACTIVATIONS = [
+    (ReLU(), lambda x: np.maximum(x, 0)),
+    (LeakyReLU(), lambda x: np.where(x > 0, x, 0.01 * x)),
+    (LeakyReLU(0.2), lambda x: np.where(x > 0, x, 0.2 * x)),
+    (Sigmoid(), lambda x: 1 / (1 + np.exp(-x))),
+    (Tanh(), np.tanh),
+    (GELU(), lambda x: 0.5 * x * (1 + ERF(x / math.sqrt(2)))),
+    (GELU(approximate="tanh"),
+     lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))),
+    (Softmax(), lambda x: _softmax(x, -1)),
+    (Softmax(dim=0), lambda x: _softmax(x, 0)),
+    (LogSoftmax(), lambda x: np.log(_softmax(x, -1))),
+    (LogSoftmax(dim=1), lambda x: np.log(_softmax(x, 1))),
+]
+
+
+@pytest.mark.parametrize("module, reference", ACTIVATIONS, ids=lambda a: repr(a)[:24])
+def test_activation_values_and_gradcheck(module, reference):
+    x = randn(3, 4) * 2
+    x = np.where(np.abs(x) < 0.05, 0.5, x)  # away from relu's kink
+    np.testing.assert_allclose(module(Tensor(x)).numpy(), reference(x), rtol=1e-6, atol=1e-9)
+    assert module_gradcheck(module, x)
+
+
+def test_activation_reprs_match_pytorch():
+    assert repr(ReLU()) == "ReLU()"
+    assert repr(LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
+    assert repr(Softmax(dim=1)) == "Softmax(dim=1)"
+    assert repr(GELU()) == "GELU(approximate='none')"
+
+
+# ----- Conv2d and pooling ------------------------------------------------------------------------
+
+def conv2d_reference(x, w, b, stride, padding):
+    """Direct cross-correlation with loops over output positions."""
+    (sh, sw), (ph, pw) = stride, padding
+    x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    n, _, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    ho, wo = (h - kh) // sh + 1, (wd - kw) // sw + 1
+    out = np.zeros((n, o, ho, wo))
+    for i in range(ho):
+        for j in range(wo):
+            patch = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+            out[:, :, i, j] = np.einsum("nchw,ochw->no", patch, w)
+    return out if b is None else out + b[None, :, None, None]
+
+
+def pool_reference(x, kernel, stride, padding, reduce, fill):
+    """Pooling with loops over output positions; padding takes the value ``fill``."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    ho, wo = (x.shape[2] - kh) // sh + 1, (x.shape[3] - kw) // sw + 1
+    out = np.zeros(x.shape[:2] + (ho, wo))
+    for i in range(ho):
+        for j in range(wo):
+            out[:, :, i, j] = reduce(x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw], axis=(2, 3))
+    return out
+
+
+CONV_CASES = [  # (kernel_size, stride, padding, bias, input shape (N, C, H, W), out_channels)
+    (3, 1, 0, True, (2, 2, 5, 5), 3),
+    (3, 2, 1, True, (2, 2, 5, 6), 3),
+    ((2, 3), (1, 2), (1, 0), True, (1, 3, 4, 6), 2),
+    (1, 1, 0, False, (2, 2, 3, 3), 2),
+    (3, 1, "same", True, (1, 2, 4, 4), 2),
+]
+
+
+@pytest.mark.parametrize("kernel, stride, padding, bias, shape, out", CONV_CASES)
+def test_conv2d_values_and_gradcheck(kernel, stride, padding, bias, shape, out):
+    conv = Conv2d(shape[1], out, kernel, stride=stride, padding=padding, bias=bias, rng=0)
+    x = randn(*shape)
+    p = numpy_params(conv)
+    expected = conv2d_reference(x, p["weight"], p.get("bias"), conv.stride, conv.padding)
+    np.testing.assert_allclose(conv(Tensor(x.astype(np.float32))).numpy(), expected,
+                               rtol=1e-4, atol=1e-5)
+    assert module_gradcheck(conv, x)
+
+
+def test_conv2d_layout_init_and_repr():
+    conv = Conv2d(3, 8, (3, 5), stride=2, padding=1, rng=0)
+    assert conv.weight.shape == (8, 3, 3, 5) and conv.bias.shape == (8,)
+    bound = 1 / math.sqrt(3 * 3 * 5)
+    assert np.abs(conv.weight.numpy()).max() <= bound
+    assert np.abs(conv.weight.numpy()).max() > 0.95 * bound
+    assert np.abs(conv.bias.numpy()).max() <= bound
+    assert repr(conv) == "Conv2d(3, 8, kernel_size=(3, 5), stride=(2, 2), padding=(1, 1))"
+    assert repr(Conv2d(1, 2, 3, bias=False)) == (
+        "Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), bias=False)")
+
+
+def test_conv2d_same_padding_keeps_size_and_unbatched_input_works():
+    conv = Conv2d(2, 3, 3, padding="same", rng=0)
+    x = randn(2, 6, 7).astype(np.float32)
+    out = conv(Tensor(x))
+    assert out.shape == (3, 6, 7)
+    np.testing.assert_allclose(out.numpy(), conv(Tensor(x[None])).numpy()[0], rtol=1e-6)
+    with pytest.raises(ValueError, match="same"):
+        Conv2d(2, 3, 4, padding="same")
+
+
+def test_conv2d_channel_mismatch_names_shapes():
+    with pytest.raises(ValueError, match=r"\(1, 2, 5, 5\) has 2 channels.*in_channels=3"):
+        Conv2d(3, 4, 3)(Tensor(np.zeros((1, 2, 5, 5), np.float32)))
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\).*\(5, 5\)"):
+        Conv2d(3, 4, 3)(Tensor(np.zeros((5, 5), np.float32)))
+    with pytest.raises(ValueError, match="'full'"):
+        Conv2d(3, 4, 3, padding="full")
+
+
+POOL_CASES = [  # (kernel_size, stride, padding, input shape)
+    (2, None, 0, (2, 2, 4, 4)),
+    (3, 2, 1, (1, 2, 5, 5)),
+    ((2, 3), 1, 0, (1, 1, 4, 5)),
+    (2, 1, 1, (1, 1, 3, 3)),
+]
+
+
+@pytest.mark.parametrize("kernel, stride, padding, shape", POOL_CASES)
+def test_max_pool_values_and_gradcheck(kernel, stride, padding, shape):
+    pool = MaxPool2d(kernel, stride=stride, padding=padding)
+    x = randn(*shape)
+    expected = pool_reference(x, pool.kernel_size, pool.stride, pool.padding, np.max, -np.inf)
+    np.testing.assert_allclose(pool(Tensor(x)).numpy(), expected)
+    assert module_gradcheck(pool, x)
+
+
+@pytest.mark.parametrize("kernel, stride, padding, shape", POOL_CASES)
+def test_avg_pool_values_and_gradcheck(kernel, stride, padding, shape):
+    pool = AvgPool2d(kernel, stride=stride, padding=padding)
+    x = randn(*shape)
+    expected = pool_reference(x, pool.kernel_size, pool.stride, pool.padding, np.mean, 0.0)
+    np.testing.assert_allclose(pool(Tensor(x)).numpy(), expected, rtol=1e-12, atol=1e-12)
+    assert module_gradcheck(pool, x)
+
+
+def test_pool_defaults_and_errors():
+    pool = MaxPool2d(2)
+    assert pool.stride == (2, 2) and pool.padding == (0, 0)
+    assert repr(pool) == "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"
+    with pytest.raises(ValueError, match="half the kernel size"):
+        MaxPool2d(2, padding=2)
+    with pytest.raises(ValueError, match=r"\(4, 4\)"):
+        AvgPool2d(2)(Tensor(np.zeros((4, 4))))
+
+
+# ----- normalization -----------------------------------------------------------------------------
+
+def batch_norm_reference(x, weight, bias, eps=1e-5):
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * weight.reshape(shape) + bias.reshape(shape)
+
+
+@pytest.mark.parametrize("cls, shape", [(BatchNorm1d, (6, 3)), (BatchNorm1d, (4, 3, 5)),
+                                        (BatchNorm2d, (2, 3, 4, 4))])
+def test_batch_norm_train_values_running_stats_and_eval(cls, shape):
+    bn = cls(3)
+    assert [n for n, _ in bn.named_parameters()] == ["weight", "bias"]
+    np.testing.assert_array_equal(bn.weight.numpy(), np.ones(3))
+    np.testing.assert_array_equal(bn.bias.numpy(), np.zeros(3))
+    bn.weight.data[:] = [1.0, 2.0, 0.5]
+    bn.bias.data[:] = [0.0, -1.0, 3.0]
+    x = (randn(*shape) * 3 + 2).astype(np.float32)
+    x64 = x.astype(np.float64)
+    out = bn(Tensor(x)).numpy()
+    np.testing.assert_allclose(out, batch_norm_reference(x64, bn.weight.numpy(), bn.bias.numpy()),
+                               rtol=1e-4, atol=1e-5)
+    axes = (0,) + tuple(range(2, x.ndim))
+    mean, unbiased = x64.mean(axis=axes), x64.var(axis=axes, ddof=1)
+    np.testing.assert_allclose(bn.running_mean.numpy(), 0.1 * mean, rtol=1e-5)
+    np.testing.assert_allclose(bn.running_var.numpy(), 0.9 + 0.1 * unbiased, rtol=1e-5)
+    assert bn.num_batches_tracked.item() == 1 and bn.num_batches_tracked.dtype == np.int64
+    bn.eval()
+    shape1 = (1, -1) + (1,) * (x.ndim - 2)
+    expected = ((x64 - bn.running_mean.numpy().reshape(shape1))
+                / np.sqrt(bn.running_var.numpy().reshape(shape1) + 1e-5)
+                * bn.weight.numpy().reshape(shape1) + bn.bias.numpy().reshape(shape1))
+    np.testing.assert_allclose(bn(Tensor(x)).numpy(), expected, rtol=1e-4, atol=1e-5)
+    assert bn.num_batches_tracked.item() == 1  # eval does not count batches
+
+
+def test_batch_norm_cumulative_average_when_momentum_is_none():
+    bn = BatchNorm1d(2, momentum=None)
+    a, b = randn(5, 2).astype(np.float32), randn(7, 2).astype(np.float32) + 4
+    bn(Tensor(a))
+    bn(Tensor(b))
+    np.testing.assert_allclose(bn.running_mean.numpy(), (a.mean(0) + b.mean(0)) / 2, rtol=1e-5)
+    assert bn.num_batches_tracked.item() == 2
+
+
+def test_batch_norm_without_running_stats_or_affine():
+    bn = BatchNorm2d(2, affine=False, track_running_stats=False)
+    assert list(bn.parameters()) == [] and list(bn.state_dict()) == []
+    x = randn(2, 2, 3, 3)
+    bn.eval()  # no running statistics: batch statistics in eval too
+    np.testing.assert_allclose(bn(Tensor(x)).numpy(),
+                               batch_norm_reference(x, np.ones(2), np.zeros(2)), atol=1e-10)
+
+
+def test_batch_norm_errors_name_the_shape():
+    with pytest.raises(ValueError, match=r"\(4, 5\) has 5 channels.*num_features=3"):
+        BatchNorm1d(3)(Tensor(np.zeros((4, 5), np.float32)))
+    with pytest.raises(ValueError, match=r"4-d.*\(4, 3\)"):
+        BatchNorm2d(3)(Tensor(np.zeros((4, 3), np.float32)))
+    with pytest.raises(ValueError, match="more than one value per channel"):
+        BatchNorm1d(3)(Tensor(np.zeros((1, 3), np.float32)))
+
+
+@pytest.mark.parametrize("cls, shape", [(BatchNorm1d, (4, 2)), (BatchNorm1d, (3, 2, 2)),
+                                        (BatchNorm2d, (2, 2, 2, 3))])
+def test_batch_norm_train_mode_gradcheck(cls, shape):
+    bn = cls(2)
+    bn.weight.data[:] = [1.5, -0.5]
+    bn.bias.data[:] = [0.2, 0.3]
+    assert module_gradcheck(bn, randn(*shape))
+    bn.eval()
+    bn.running_var.data[:] = [0.5, 2.0]
+    assert module_gradcheck(bn, randn(*shape))
+
+
+def test_layer_norm_values_and_gradcheck():
+    ln = LayerNorm((3, 4))
+    assert ln.weight.shape == (3, 4) and ln.bias.shape == (3, 4)
+    ln.weight.data[...] = randn(3, 4)
+    ln.bias.data[...] = randn(3, 4)
+    x = randn(2, 3, 4)
+    mean = x.mean(axis=(1, 2), keepdims=True)
+    var = x.var(axis=(1, 2), keepdims=True)
+    expected = (x - mean) / np.sqrt(var + 1e-5) * ln.weight.numpy() + ln.bias.numpy()
+    np.testing.assert_allclose(ln(Tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-5)
+    assert module_gradcheck(ln, x)
+    assert module_gradcheck(LayerNorm(4, elementwise_affine=False), randn(3, 4))
+
+
+def test_layer_norm_shape_error_and_repr():
+    with pytest.raises(ValueError, match=r"\(2, 5\).*\(4,\)"):
+        LayerNorm(4)(Tensor(np.zeros((2, 5), np.float32)))
+    assert repr(LayerNorm(4)) == "LayerNorm((4,), eps=1e-05, elementwise_affine=True)"
+
+
+# ----- Dropout and Embedding ---------------------------------------------------------------------
+
+def test_dropout_is_inverted_and_identity_in_eval():
+    drop = Dropout(0.25, rng=0)
+    x = np.ones((200, 50), np.float32)
+    out = drop(Tensor(x)).numpy()
+    kept = out != 0
+    np.testing.assert_allclose(out[kept], 1 / 0.75, rtol=1e-6)
+    assert abs(kept.mean() - 0.75) < 0.02
+    drop.eval()
+    np.testing.assert_array_equal(drop(Tensor(x)).numpy(), x)
+
+
+def test_dropout_masks_are_reproducible():
+    x = Tensor(np.ones((4, 6), np.float32))
+    np.testing.assert_array_equal(Dropout(rng=3)(x).numpy(), Dropout(rng=3)(x).numpy())
+    autodiff.manual_seed(11)
+    first = Dropout()(x).numpy()
+    autodiff.manual_seed(11)
+    np.testing.assert_array_equal(Dropout()(x).numpy(), first)
+    with pytest.raises(ValueError, match="1.5"):
+        Dropout(1.5)
+
+
+def test_dropout_gradient_is_the_scaled_mask():
+    x = randn(3, 4)
+    assert gradcheck(lambda t: Dropout(0.5, rng=1)(t), [x])
+    t = Tensor(x, requires_grad=True)
+    out = Dropout(0.5, rng=1)(t)
+    out.sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), (out.numpy() != 0) * 2.0)
+
+
+def test_embedding_lookup_init_and_gradient_accumulation():
+    emb = Embedding(1000, 16, rng=0)
+    w = emb.weight.numpy()
+    assert w.shape == (1000, 16) and abs(w.mean()) < 0.02 and abs(w.std() - 1) < 0.02
+    ids = np.array([[3, 3], [999, 0]])
+    out = emb(ids)
+    np.testing.assert_array_equal(out.numpy(), w[ids])
+    out.sum().backward()
+    grad = emb.weight.grad.numpy()
+    np.testing.assert_array_equal(grad[3], np.full(16, 2.0))
+    np.testing.assert_array_equal(grad[[0, 999]], np.ones((2, 16)))
+    assert grad[[1, 2, 4]].sum() == 0
+    assert repr(emb) == "Embedding(1000, 16)"
+
+
+def test_embedding_padding_row_is_zero_and_gets_no_gradient():
+    emb = Embedding(5, 3, padding_idx=1, rng=0)
+    np.testing.assert_array_equal(emb.weight.numpy()[1], np.zeros(3))
+    emb(np.array([1, 2, 1])).sum().backward()
+    np.testing.assert_array_equal(emb.weight.grad.numpy()[1], np.zeros(3))
+    np.testing.assert_array_equal(emb.weight.grad.numpy()[2], np.ones(3))
+
+
+def test_embedding_errors_and_gradcheck():
+    emb = Embedding(4, 2, rng=0)
+    with pytest.raises(IndexError, match="4"):
+        emb(np.array([0, 4]))
+    with pytest.raises(TypeError, match="integer"):
+        emb(np.array([0.5]))
+    ids = np.array([[0, 2, 2], [3, 1, 0]])
+    assert module_gradcheck(emb, call=lambda m: m(ids))
+
+
+# ----- losses ------------------------------------------------------------------------------
+
+def _log_softmax(x):
+    return np.log(_softmax(x, 1))
+
+
+def _reduce(loss, reduction):
+    return {"mean": loss.mean(), "sum": loss.sum(), "none": loss}[reduction]
+
+
+LOGITS = randn(5, 4) * 2
+CLASSES = np.array([0, 3, 1, 3, 2])
+PROBS = 1 / (1 + np.exp(-randn(5, 3)))
+BINARY = (RNG.random((5, 3)) > 0.5).astype(np.float64)
+SIGNS = np.where(RNG.random(6) > 0.5, 1.0, -1.0)
+SCORES = randn(6)
+
+
+def test_loss_reprs():
+    assert repr(MSELoss()) == "MSELoss()"
+    assert repr(CrossEntropyLoss(reduction="sum", label_smoothing=0.1)) == (
+        "CrossEntropyLoss(reduction='sum', label_smoothing=0.1)")
+    with pytest.raises(ValueError, match="'average'"):
+        MSELoss(reduction="average")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_regression_and_hinge_losses(reduction):
+    a, b = randn(4, 3), randn(4, 3)
+    cases = [
+        (MSELoss(reduction), (a, b), (a - b) ** 2),
+        (L1Loss(reduction), (a, b), np.abs(a - b)),
+        (HingeLoss(reduction), (SCORES, SIGNS), np.maximum(0, 1 - SIGNS * SCORES)),
+    ]
+    for loss_fn, (x, y), elementwise in cases:
+        np.testing.assert_allclose(loss_fn(Tensor(x), Tensor(y)).numpy(),
+                                   _reduce(elementwise, reduction), rtol=1e-12)
+        assert gradcheck(lambda t: loss_fn(t, Tensor(y)), [x])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_cross_entropy_losses(reduction):
+    weight = RNG.random(3) + 0.5
+    bce = -(BINARY * np.log(PROBS) + (1 - BINARY) * np.log(1 - PROBS))
+    loss_fn = BCELoss(weight=weight, reduction=reduction).double()
+    np.testing.assert_allclose(loss_fn(Tensor(PROBS), Tensor(BINARY)).numpy(),
+                               _reduce(weight * bce, reduction), rtol=1e-10)
+    assert gradcheck(lambda p: loss_fn(p, Tensor(BINARY)), [PROBS], atol=1e-4)
+
+    logits = np.log(PROBS / (1 - PROBS))
+    pos_weight = np.array([1.0, 3.0, 0.5])
+    expected = -(pos_weight * BINARY * np.log(PROBS) + (1 - BINARY) * np.log(1 - PROBS))
+    loss_fn = BCEWithLogitsLoss(reduction=reduction, pos_weight=pos_weight).double()
+    np.testing.assert_allclose(loss_fn(Tensor(logits), Tensor(BINARY)).numpy(),
+                               _reduce(expected, reduction), rtol=1e-9)
+    assert gradcheck(lambda z: loss_fn(z, Tensor(BINARY)), [logits])
+
+
+def test_bce_with_logits_is_finite_for_huge_logits():
+    loss = BCEWithLogitsLoss()(Tensor(np.array([1e4, -1e4])), Tensor(np.array([0.0, 1.0])))
+    np.testing.assert_allclose(loss.item(), 1e4)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_and_nll_loss(reduction):
+    nll = -_log_softmax(LOGITS)[np.arange(5), CLASSES]
+    ce = CrossEntropyLoss(reduction=reduction)
+    np.testing.assert_allclose(ce(Tensor(LOGITS), CLASSES).numpy(), _reduce(nll, reduction),
+                               rtol=1e-10)
+    nll_fn = NLLLoss(reduction=reduction)
+    np.testing.assert_allclose(nll_fn(Tensor(_log_softmax(LOGITS)), CLASSES).numpy(),
+                               _reduce(nll, reduction), rtol=1e-10)
+    assert gradcheck(lambda z: ce(z, CLASSES), [LOGITS])
+    assert gradcheck(lambda z: nll_fn(z, CLASSES), [LOGITS])
+
+
+def test_cross_entropy_weight_ignore_index_and_label_smoothing_follow_pytorch():
+    weight = np.array([1.0, 2.0, 0.5, 3.0])
+    target = CLASSES.copy()
+    target[2] = -100
+    keep = target != -100
+    logp = _log_softmax(LOGITS)
+    picked = -logp[np.arange(5), np.where(keep, target, 0)]
+    w = weight[np.where(keep, target, 0)] * keep
+    weighted = CrossEntropyLoss(weight=weight).double()
+    np.testing.assert_allclose(weighted(Tensor(LOGITS), target).item(),
+                               (w * picked).sum() / w.sum(), rtol=1e-10)
+    # PyTorch: (1 - eps) * weighted nll + eps / C * sum_c w_c * (-logp_c), same denominator
+    eps = 0.2
+    smooth = -(logp * weight).sum(axis=1) * keep
+    expected = ((1 - eps) * (w * picked).sum() + eps / 4 * smooth.sum()) / w.sum()
+    smoothed = CrossEntropyLoss(weight=weight, label_smoothing=eps).double()
+    np.testing.assert_allclose(smoothed(Tensor(LOGITS), target).item(), expected, rtol=1e-10)
+    assert gradcheck(lambda z: smoothed(z, target), [LOGITS])
+    assert "weight" in dict(smoothed.named_buffers())
+
+
+def test_cross_entropy_is_finite_for_huge_logits():
+    loss = CrossEntropyLoss()(Tensor(np.array([[1e4, -1e4], [0.0, 1e4]])), np.array([1, 0]))
+    np.testing.assert_allclose(loss.item(), (2e4 + 1e4) / 2)

@@ -1,0 +1,232 @@
+"""nn.functional losses: values against NumPy references, gradients, reductions, stability, errors."""
+import numpy as np
+import pytest
+
+import nn.functional as F
+from autodiff import Tensor, gradcheck, gradgradcheck
+
+
+def rand(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def log_softmax(x, axis=1):
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+# ----- regression and hinge ---------------------------------------------------------------------
+@pytest.mark.parametrize("reduction, reduce", [("mean", np.mean), ("sum", np.sum),
+                                               ("none", lambda a: a)])
+def test_regression_losses_and_reductions(reduction, reduce):
+    x, t = rand(3, 4), rand(3, 4, seed=1)
+    np.testing.assert_allclose(F.mse_loss(Tensor(x), t, reduction=reduction).data,
+                               reduce((x - t) ** 2))
+    np.testing.assert_allclose(F.l1_loss(Tensor(x), Tensor(t), reduction=reduction).data,
+                               reduce(np.abs(x - t)))
+
+
+def test_regression_gradients():
+    x, t = rand(3, 4), rand(3, 4, seed=1)
+    xt = Tensor(x, requires_grad=True)
+    F.mse_loss(xt, t).backward()
+    np.testing.assert_allclose(xt.grad.data, 2 * (x - t) / x.size)
+    assert gradcheck(lambda x, t: F.mse_loss(x, t, reduction="sum"), [x, t])
+    assert gradgradcheck(lambda x, t: F.mse_loss(x, t), [x, t])
+    assert gradcheck(lambda x: F.l1_loss(x, t), [x])
+
+
+def test_hinge_loss_is_micrographs_max_margin():
+    scores = np.array([2.0, 0.5, -0.3, -2.0])
+    y = np.array([1.0, 1.0, -1.0, 1.0])
+    expected = np.maximum(0, 1 - y * scores)  # [0, 0.5, 0.7, 3]
+    np.testing.assert_allclose(F.hinge_loss(Tensor(scores), y).data, expected.mean())
+    np.testing.assert_allclose(F.hinge_loss(Tensor(scores), y, reduction="none").data, expected)
+    assert gradcheck(lambda s: F.hinge_loss(s, y, reduction="sum"), [scores])
+    with pytest.raises(ValueError, match="labels must be -1 or \\+1, got 0"):
+        F.hinge_loss(Tensor(scores), np.array([1.0, 0.0, 1.0, 1.0]))
+
+
+def test_bad_reduction_is_named():
+    for loss in (F.mse_loss, F.l1_loss, F.binary_cross_entropy):
+        with pytest.raises(ValueError, match="got 'avg'"):
+            loss(Tensor(np.full(3, 0.5)), np.full(3, 0.5), reduction="avg")
+    with pytest.raises(ValueError, match="cross_entropy: reduction .* got 'batchmean'"):
+        F.cross_entropy(Tensor(rand(2, 3)), np.array([0, 1]), reduction="batchmean")
+
+
+def test_shape_mismatch_names_both_shapes():
+    with pytest.raises(ValueError, match=r"mse_loss: input of shape \(4, 1\) and target of shape \(4,\)"):
+        F.mse_loss(Tensor(rand(4, 1)), rand(4))
+
+
+# ----- binary cross-entropy ---------------------------------------------------------------------
+def bce_reference(p, t):
+    return -(t * np.maximum(np.log(p), -100) + (1 - t) * np.maximum(np.log(1 - p), -100))
+
+
+def test_binary_cross_entropy_values_weights_and_gradcheck():
+    p = np.array([[0.1, 0.6, 0.9], [0.3, 0.5, 0.8]])
+    t = np.array([[0.0, 1.0, 1.0], [1.0, 0.5, 0.0]])
+    w = np.array([1.0, 2.0, 0.5])
+    out = F.binary_cross_entropy(Tensor(p), t, weight=w)
+    np.testing.assert_allclose(out.data, (bce_reference(p, t) * w).mean())
+    assert gradcheck(lambda p, t: F.binary_cross_entropy(p, t, reduction="none"), [p, t])
+    assert gradgradcheck(lambda p: F.binary_cross_entropy(p, t), [p])
+
+
+def test_binary_cross_entropy_clamps_logs_at_minus_100():
+    p = Tensor(np.array([0.0, 1.0, 0.0, 1.0]), requires_grad=True)
+    t = np.array([1.0, 0.0, 0.0, 1.0])
+    loss = F.binary_cross_entropy(p, t, reduction="none")
+    np.testing.assert_array_equal(loss.data, [100.0, 100.0, 0.0, 0.0])
+    loss.sum().backward()
+    assert np.isfinite(p.grad.data).all()
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
+        F.binary_cross_entropy(Tensor(np.array([1.5])), np.array([1.0]))
+
+
+def test_bce_with_logits_matches_log_sigmoid_formula():
+    x, t = rand(3, 4) * 3, np.random.default_rng(1).random((3, 4))
+    pos_weight, weight = np.array([1.0, 2.0, 0.5, 3.0]), np.random.default_rng(2).random((3, 4))
+    log_sig = -np.log1p(np.exp(-x))
+    log_one_minus = -np.log1p(np.exp(x))
+    expected = -(pos_weight * t * log_sig + (1 - t) * log_one_minus) * weight
+    out = F.binary_cross_entropy_with_logits(Tensor(x), t, weight=weight, pos_weight=pos_weight,
+                                             reduction="sum")
+    np.testing.assert_allclose(out.data, expected.sum())
+    inputs = [x, t, weight, pos_weight]
+    f = lambda x, t, w, pw: F.binary_cross_entropy_with_logits(x, t, w, pw)  # noqa: E731
+    assert gradcheck(f, inputs)
+    assert gradgradcheck(f, inputs)
+
+
+def test_bce_with_logits_finite_at_huge_logits():
+    x = Tensor(np.array([1e4, -1e4, 1e4, -1e4]), requires_grad=True)
+    t = np.array([1.0, 0.0, 0.0, 1.0])
+    loss = F.binary_cross_entropy_with_logits(x, t, reduction="none")
+    np.testing.assert_allclose(loss.data, [0.0, 0.0, 1e4, 1e4])
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [0.0, 0.0, 1.0, -1.0])
+
+
+# ----- cross-entropy and nll --------------------------------------------------------------------
+def test_cross_entropy_of_known_logits():
+    logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
+    y = np.array([0, 1])
+    # -log softmax([2, 1, 0.1])[0] = 0.4170300162, -log softmax([0.5, 2.5, 0.3])[1] = 0.2395251...
+    per_sample = -log_softmax(logits)[[0, 1], y]
+    np.testing.assert_allclose(per_sample[0], 0.4170300162, rtol=1e-9)
+    out = F.cross_entropy(Tensor(logits), y, reduction="none")
+    np.testing.assert_allclose(out.data, per_sample)
+    np.testing.assert_allclose(F.cross_entropy(Tensor(logits), y).data, per_sample.mean())
+    np.testing.assert_allclose(F.cross_entropy(Tensor(logits), y, reduction="sum").data,
+                               per_sample.sum())
+
+
+def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n():
+    logits = rand(4, 5)
+    y = np.array([0, 4, 2, 2])
+    x = Tensor(logits, requires_grad=True)
+    F.cross_entropy(x, y).backward()
+    expected = np.exp(log_softmax(logits))
+    expected[np.arange(4), y] -= 1
+    np.testing.assert_allclose(x.grad.data, expected / 4)
+
+
+def test_cross_entropy_weights_ignore_index_and_label_smoothing_follow_pytorch():
+    logits, y = rand(5, 3), np.array([0, 2, -100, 1, 2])
+    w = np.array([0.2, 1.0, 3.0])
+    lp = log_softmax(logits)
+    valid = y != -100
+    rows, safe = np.arange(5)[valid], y[valid]
+    nll = -(w[safe] * lp[rows, safe]).sum() / w[safe].sum()
+    smooth = -(lp[rows] * w).sum() / w[safe].sum()
+    expected = 0.8 * nll + 0.2 / 3 * smooth  # PyTorch's label-smoothing formula
+    out = F.cross_entropy(Tensor(logits), y, weight=w, label_smoothing=0.2)
+    np.testing.assert_allclose(out.data, expected)
+    none = F.cross_entropy(Tensor(logits), y, weight=w, reduction="none")
+    np.testing.assert_allclose(none.data[valid], -w[safe] * lp[rows, safe])
+    assert none.data[2] == 0
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"reduction": "none", "label_smoothing": 0.3},
+                                    {"weight": np.array([0.5, 2.0, 1.0]), "ignore_index": 1},
+                                    {"reduction": "sum", "weight": np.array([0.5, 2.0, 1.0]),
+                                     "label_smoothing": 0.1}])
+def test_cross_entropy_gradcheck_first_and_second_order(kwargs):
+    y = np.array([0, 2, 1, 1])
+    f = lambda x: F.cross_entropy(x, y, **kwargs)  # noqa: E731
+    assert gradcheck(f, [rand(4, 3)])
+    assert gradgradcheck(f, [rand(4, 3)])
+
+
+def test_cross_entropy_spatial_targets_match_flattened_rows():
+    logits, y = rand(2, 3, 4, 5), np.random.default_rng(1).integers(0, 3, (2, 4, 5))
+    rows = logits.transpose(0, 2, 3, 1).reshape(-1, 3)
+    expected = -log_softmax(rows)[np.arange(40), y.reshape(-1)].reshape(2, 4, 5)
+    np.testing.assert_allclose(F.cross_entropy(Tensor(logits), y, reduction="none").data, expected)
+    assert gradcheck(lambda x: F.cross_entropy(x, y[:, :2, :2]), [logits[:, :, :2, :2]])
+
+
+def test_cross_entropy_unbatched_input():
+    logits = np.array([1.0, 2.0, 3.0])
+    out = F.cross_entropy(Tensor(logits), np.array(2), reduction="none")
+    assert out.shape == ()
+    np.testing.assert_allclose(out.data, -log_softmax(logits, axis=0)[2])
+
+
+def test_cross_entropy_finite_at_huge_logits():
+    x = Tensor(np.array([[1e4, 0.0, -1e4], [0.0, 1e4, 0.0]]), requires_grad=True)
+    loss = F.cross_entropy(x, np.array([2, 1]), label_smoothing=0.1)
+    loss.backward()
+    assert np.isfinite(loss.data) and np.isfinite(x.grad.data).all()
+    plain = F.cross_entropy(Tensor(x.data), np.array([2, 1]), reduction="none")
+    np.testing.assert_allclose(plain.data, [2e4, 0.0])
+
+
+def test_cross_entropy_float32_stays_float32():
+    x = Tensor(rand(3, 4).astype(np.float32), requires_grad=True)
+    loss = F.cross_entropy(x, np.array([0, 1, 3]))
+    loss.backward()
+    assert loss.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+def test_cross_entropy_backward_twice_with_retain_graph_gives_same_gradient():
+    x = Tensor(rand(3, 4), requires_grad=True)
+    loss = F.cross_entropy(x, np.array([0, 1, 3]))
+    loss.backward(retain_graph=True)
+    first = x.grad.data.copy()
+    loss.backward()
+    np.testing.assert_allclose(x.grad.data, 2 * first)
+
+
+def test_nll_loss_matches_cross_entropy_on_log_softmax():
+    logits, y = rand(4, 3), np.array([2, 0, 1, -100])
+    w = np.array([1.0, 0.5, 2.0])
+    x = Tensor(logits)
+    np.testing.assert_allclose(F.nll_loss(F.log_softmax(x, dim=1), y, weight=w).data,
+                               F.cross_entropy(x, y, weight=w).data)
+    lp = log_softmax(logits)
+    np.testing.assert_allclose(F.nll_loss(Tensor(lp), y, reduction="sum").data,
+                               -(lp[0, 2] + lp[1, 0] + lp[2, 1]))
+    assert gradcheck(lambda lp: F.nll_loss(lp, y, weight=w, reduction="none"), [lp])
+
+
+def test_mean_over_only_ignored_targets_is_nan_like_pytorch():
+    out = F.cross_entropy(Tensor(rand(2, 3)), np.array([-100, -100]))
+    assert np.isnan(out.item())
+
+
+def test_class_target_errors():
+    x = Tensor(rand(4, 3))
+    with pytest.raises(TypeError, match="integer class indices, got dtype float64"):
+        F.cross_entropy(x, np.array([0.0, 1.0, 2.0, 1.0]))
+    with pytest.raises(ValueError, match=r"target of shape \(3,\) does not match input of shape \(4, 3\)"):
+        F.cross_entropy(x, np.array([0, 1, 2]))
+    with pytest.raises(IndexError, match="target 3 is out of bounds for 3 classes"):
+        F.nll_loss(x, np.array([0, 1, 3, 1]))
+    with pytest.raises(ValueError, match=r"weight of shape \(2,\) must have shape \(3,\)"):
+        F.cross_entropy(x, np.array([0, 1, 2, 1]), weight=np.ones(2))
+    with pytest.raises(ValueError, match="label_smoothing must be in"):
+        F.cross_entropy(x, np.array([0, 1, 2, 1]), label_smoothing=1.5)

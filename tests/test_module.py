@@ -1,0 +1,253 @@
+"""Tests of the module system (nn/module.py) through real layers: registration, names, modes,
+repr, state dicts and checkpoints."""
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import nn
+from autodiff import Tensor
+from nn.layers import BatchNorm1d, Dropout, Linear, ReLU, Sigmoid
+from nn.module import Module, ModuleList, Parameter, Sequential
+
+
+class Ordered(Module):
+    """Assigns attributes in an order that is not alphabetical."""
+
+    def __init__(self):
+        super().__init__()
+        self.zeta = Parameter(np.zeros(2, dtype=np.float32))
+        self.head = Linear(3, 2, rng=0)
+        self.alpha = Parameter(np.ones(1, dtype=np.float32))
+        self.note = "not registered"
+
+    def forward(self, x):
+        return self.head(x) + self.zeta + self.alpha
+
+
+class Shared(Module):
+    """Uses one Linear twice and also stores a direct reference to its weight."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = Linear(3, 3, rng=0)
+        self.second = self.first
+        self.tied = self.first.weight
+
+    def forward(self, x):
+        return self.second(self.first(x))
+
+
+def small_model(seed=0):
+    rng = np.random.default_rng(seed)
+    return Sequential(Linear(4, 6, rng=rng), BatchNorm1d(6), ReLU(), Dropout(0.5),
+                      Linear(6, 2, rng=rng))
+
+
+# ----- registration and names ---------------------------------------------------------------
+
+def test_parameters_are_registered_in_assignment_order():
+    # as PyTorch: a module's own parameters in assignment order, then each submodule's
+    names = [name for name, _ in Ordered().named_parameters()]
+    assert names == ["zeta", "alpha", "head.weight", "head.bias"]
+
+
+def test_reassigning_a_name_replaces_and_non_parameters_unregister():
+    model = Ordered()
+    model.zeta = Parameter(np.full(2, 5.0, dtype=np.float32))
+    assert [n for n, _ in model.named_parameters()] == ["alpha", "zeta", "head.weight", "head.bias"]
+    np.testing.assert_array_equal(model.zeta.numpy(), [5.0, 5.0])
+    model.alpha = Tensor(np.ones(1, dtype=np.float32))  # a plain tensor is not a parameter
+    assert [n for n, _ in model.named_parameters()] == ["zeta", "head.weight", "head.bias"]
+    del model.head
+    assert [n for n, _ in model.named_parameters()] == ["zeta"]
+
+
+def test_assignment_before_super_init_names_the_fix():
+    class Broken(Module):
+        def __init__(self):
+            self.layer = Linear(2, 2)
+
+    with pytest.raises(AttributeError, match=r"super\(\)\.__init__\(\) first in Broken"):
+        Broken()
+
+
+def test_dotted_names_in_nested_containers():
+    model = Sequential(Linear(2, 3), ReLU(), Sequential(Linear(3, 3), Sequential(Linear(3, 1))))
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["0.weight", "0.bias", "2.0.weight", "2.0.bias", "2.1.0.weight", "2.1.0.bias"]
+    assert [name for name, _ in model.named_modules()] == ["", "0", "1", "2", "2.0", "2.1", "2.1.0"]
+
+
+def test_ordered_dict_sequential_and_module_list_names():
+    model = Sequential(OrderedDict([("encoder", Linear(2, 3)), ("act", ReLU())]))
+    assert [n for n, _ in model.named_parameters()] == ["encoder.weight", "encoder.bias"]
+    blocks = ModuleList([Linear(2, 2), Linear(2, 2)]).append(Linear(2, 1))
+    assert [n for n, _ in blocks.named_parameters()][-2:] == ["2.weight", "2.bias"]
+    assert len(blocks) == 3 and isinstance(blocks[-1], Linear)
+
+
+def test_shared_parameters_are_listed_once():
+    model = Shared()
+    params = list(model.parameters())
+    assert len(params) == 2
+    # as PyTorch: the first name met wins, and a module's own parameters come first
+    assert [n for n, _ in model.named_parameters()] == ["tied", "first.bias"]
+
+
+def test_shared_parameters_accumulate_gradient_from_every_use():
+    model = Shared()
+    x = Tensor(np.ones((1, 3), dtype=np.float32))
+    model(x).sum().backward()
+    w, b = model.first.weight.data, model.first.bias.data
+    # y2 = W (W x + b) + b, so d(sum y2)/db = W.T @ 1 + 1
+    np.testing.assert_allclose(model.first.bias.grad.numpy(), w.sum(0) + 1, rtol=1e-5)
+    assert model.first.weight.grad is not None and b.shape == (3,)
+
+
+def test_zero_grad_clears_every_parameter():
+    model = small_model()
+    model(Tensor(np.ones((3, 4), dtype=np.float32))).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+# ----- modes ----------------------------------------------------------------------------------
+
+def test_train_and_eval_reach_every_submodule():
+    model = Sequential(small_model(), Sequential(Dropout(0.3), Sigmoid()))
+    assert model.eval() is model
+    assert [m.training for m in model.modules()] == [False] * len(list(model.modules()))
+    model.train()
+    assert all(m.training for m in model.modules())
+    model[1].eval()
+    assert model.training and not model[1][0].training and model[0][3].training
+
+
+def test_eval_mode_changes_dropout_and_batchnorm_behaviour():
+    model = small_model()
+    x = Tensor(np.random.default_rng(1).standard_normal((8, 4)).astype(np.float32))
+    model.train()
+    a, b = model(x).numpy(), model(x).numpy()
+    assert not np.allclose(a, b)  # new dropout masks and moving running statistics
+    model.eval()
+    np.testing.assert_array_equal(model(x).numpy(), model(x).numpy())
+
+
+# ----- repr -----------------------------------------------------------------------------------
+
+def test_repr_shows_the_tree_like_pytorch():
+    model = Sequential(Linear(4, 8), ReLU(), Sequential(Linear(8, 1, bias=False), Sigmoid()))
+    assert repr(model) == (
+        "Sequential(\n"
+        "  (0): Linear(in_features=4, out_features=8, bias=True)\n"
+        "  (1): ReLU()\n"
+        "  (2): Sequential(\n"
+        "    (0): Linear(in_features=8, out_features=1, bias=False)\n"
+        "    (1): Sigmoid()\n"
+        "  )\n"
+        ")"
+    )
+
+
+def test_repr_of_batchnorm_and_dropout_matches_pytorch():
+    assert repr(BatchNorm1d(6)) == (
+        "BatchNorm1d(6, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)")
+    assert repr(Dropout(0.25)) == "Dropout(p=0.25, inplace=False)"
+
+
+# ----- state dicts ------------------------------------------------------------------------------
+
+def test_state_dict_lists_parameters_then_buffers_of_each_module():
+    state = small_model().state_dict()
+    assert list(state) == [
+        "0.weight", "0.bias",
+        "1.weight", "1.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked",
+        "4.weight", "4.bias",
+    ]
+    assert state["1.num_batches_tracked"].dtype == np.int64
+    np.testing.assert_array_equal(state["1.running_var"].numpy(), np.ones(6, np.float32))
+
+
+def test_state_dict_tracks_batchnorm_running_statistics():
+    model = small_model()
+    model(Tensor(np.random.default_rng(2).standard_normal((5, 4)).astype(np.float32)))
+    state = model.state_dict()
+    assert int(state["1.num_batches_tracked"].item()) == 1
+    assert not np.allclose(state["1.running_mean"].numpy(), 0)
+
+
+def test_load_state_dict_copies_values():
+    source, target = small_model(seed=1), small_model(seed=2)
+    target.load_state_dict(source.state_dict())
+    for (name, a), (_, b) in zip(source.state_dict().items(), target.state_dict().items()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+
+
+def test_load_state_dict_names_the_missing_key():
+    state = small_model().state_dict()
+    del state["1.running_var"]
+    with pytest.raises(KeyError, match=r"missing keys '1\.running_var'"):
+        small_model().load_state_dict(state)
+
+
+def test_load_state_dict_names_the_unexpected_key():
+    state = small_model().state_dict()
+    state["5.weight"] = np.zeros(3, np.float32)
+    with pytest.raises(KeyError, match=r"unexpected keys '5\.weight'"):
+        small_model().load_state_dict(state)
+
+
+def test_load_state_dict_names_the_misshaped_key_and_both_shapes():
+    state = small_model().state_dict()
+    state["4.weight"] = np.zeros((3, 6), np.float32)
+    with pytest.raises(ValueError, match=r"'4\.weight'.*\(3, 6\).*\(2, 6\)"):
+        small_model().load_state_dict(state)
+
+
+def test_load_state_dict_non_strict_returns_missing_and_unexpected():
+    source, target = small_model(seed=1), small_model(seed=2)
+    state = source.state_dict()
+    del state["0.bias"]
+    state["extra.weight"] = np.zeros(2, np.float32)
+    result = target.load_state_dict(state, strict=False)
+    assert result.missing_keys == ["0.bias"]
+    assert result.unexpected_keys == ["extra.weight"]
+    np.testing.assert_array_equal(target[0].weight.numpy(), source[0].weight.numpy())
+    assert not np.array_equal(target[0].bias.numpy(), source[0].bias.numpy())
+
+
+def test_checkpoint_round_trip_gives_identical_outputs(tmp_path):
+    model = small_model(seed=3)
+    rng = np.random.default_rng(4)
+    for _ in range(3):  # move the running statistics away from their defaults
+        model(Tensor(rng.standard_normal((6, 4)).astype(np.float32)))
+    path = tmp_path / "model.npz"
+    nn.save(model.state_dict(), path)
+    restored = small_model(seed=99)
+    restored.load_state_dict(nn.load(path))
+    x = Tensor(rng.standard_normal((5, 4)).astype(np.float32))
+    model.eval()
+    restored.eval()
+    np.testing.assert_array_equal(restored(x).numpy(), model(x).numpy())
+    assert int(restored[1].num_batches_tracked.item()) == 3
+
+
+def test_double_converts_floating_parameters_and_buffers_only():
+    model = small_model().double()
+    assert all(p.dtype == np.float64 for p in model.parameters())
+    assert model[1].running_mean.dtype == np.float64
+    assert model[1].num_batches_tracked.dtype == np.int64
+    out = model(Tensor(np.ones((3, 4))))
+    assert out.dtype == np.float64
+
+
+def test_apply_visits_every_module_once_children_before_parents():
+    inner = Sequential(ReLU())
+    model = Sequential(Linear(2, 2), inner)
+    visited = []
+    model.apply(visited.append)
+    assert sorted(map(id, visited)) == sorted(map(id, model.modules()))
+    assert visited.index(inner[0]) < visited.index(inner) < visited.index(model)
+    assert visited.index(model[0]) < visited.index(model)
