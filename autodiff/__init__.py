@@ -8,9 +8,9 @@ from .anomaly import detect_anomaly
 from .creation import (arange, default_generator, eye, full, manual_seed, ones, ones_like, rand,
                        randn, tensor, zeros, zeros_like)
 from .function import Function
-from .functional import grad, value_and_grad
+from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .gradcheck import GradcheckError, NonDifferentiablePointError, gradcheck, gradgradcheck
 from .ops.elementwise import maximum, minimum, where
 from .ops.linalg import einsum, matmul
 from .ops.movement import concatenate, stack
@@ -20,7 +20,8 @@ from .value import Value
 __all__ = [
     "Tensor", "Value", "Function", "GradcheckError",
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
-    "grad", "value_and_grad", "gradcheck", "gradgradcheck",
+    "grad", "value_and_grad", "jacobian", "hessian", "hvp", "jvp",
+    "gradcheck", "gradgradcheck", "NonDifferentiablePointError",
     "tensor", "zeros", "ones", "full", "arange", "eye", "zeros_like", "ones_like",
     "randn", "rand", "manual_seed", "default_generator",
     "maximum", "minimum", "where", "concatenate", "stack", "matmul", "einsum",

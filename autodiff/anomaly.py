@@ -2,8 +2,10 @@
 
 Inside ``with detect_anomaly():`` every op remembers the user's source line that created it and
 checks its output; the backward pass checks every gradient an op returns. The first non-finite
-value raises `FloatingPointError` naming the op and that line. Outside the block nothing is
-checked and nothing is recorded, so normal training pays nothing.
+value raises `FloatingPointError` naming the op and that line. Ops run inside a node's backward
+are judged through the gradients that backward returns, so a backward that makes an inf blames
+its own node ("Sqrt produced inf in backward"). Outside the block nothing is checked and nothing
+is recorded, so normal training pays nothing.
 """
 import os
 import sys
@@ -73,11 +75,24 @@ def on_forward(node, inputs, data):
     if not STATE.anomaly:
         return
     bad = _bad_values(data)
-    if bad and not any(_bad_values(t.data) for t in inputs):
+    if bad and not any(_bad_values(t.data) for t in inputs) and not _inside_backward():
         raise FloatingPointError(
             f"{node.name} produced {bad} in forward "
             f"(created at {describe_site(node.site)})"
         )
+
+
+def _inside_backward():
+    """True when called from a node's backward: its ops are judged by the gradients that the
+    backward returns (`on_backward` blames that node), not one by one."""
+    from . import engine
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code is engine._propagate.__code__:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def on_backward(node, grads):

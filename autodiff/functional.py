@@ -1,16 +1,42 @@
-"""Function transforms in the style of JAX: `grad` and `value_and_grad`.
+"""Function transforms in the style of JAX: `grad`, `value_and_grad`, `jacobian`, `hessian`,
+`hvp` and `jvp`.
 
 ``grad(f)(x)`` is the gradient of a scalar function at ``x``. It works on inputs that do not
-require grad, never touches any ``.grad`` attribute, and nests: ``grad(grad(f))(x)`` is the
-second derivative, because when an input is itself part of a recorded graph the gradient is
-computed with ``create_graph=True`` and so is differentiable again.
+require grad, never touches any ``.grad`` attribute, and nests: when an input is itself part of
+a recorded graph (an outer transform is differentiating through this one) the gradient is
+computed with ``create_graph=True`` and so is differentiable again. Every transform here is
+built from that one reverse-mode step (a vector-Jacobian product), so they all nest:
+``grad(grad(grad(f)))``, ``jacobian(grad(f))``, ``grad`` of a ``jvp`` ...
 """
+import contextlib
+import threading
+
 import numpy as np
 
 from .engine import run_backward
 from .grad_mode import enable_grad, is_grad_enabled
 from .ops.elementwise import Identity
+from .ops.movement import stack
 from .tensor import Tensor
+
+
+class _Nesting(threading.local):
+    depth = 0  # how many transforms are evaluating their function in this thread
+
+
+_NESTING = _Nesting()
+
+
+@contextlib.contextmanager
+def _evaluating():
+    """Mark that a transform is running its function: transforms called inside it (directly or
+    through a closure over the outer input) must return differentiable results."""
+    _NESTING.depth += 1
+    try:
+        with enable_grad():
+            yield
+    finally:
+        _NESTING.depth -= 1
 
 
 def _argnums(argnums):
@@ -31,9 +57,26 @@ def _differentiable_input(x):
     return x.detach().requires_grad_(), False
 
 
-def _scalar_output(out, name):
+def _prepare(args, nums):
+    """The arguments with those in ``nums`` made differentiable, and whether the results must be
+    differentiable too: an input is connected to an outer graph, or an outer transform is
+    running (it may differentiate through a closure)."""
+    args = list(args)
+    connected = _NESTING.depth > 0
+    for i in nums:
+        args[i], outer = _differentiable_input(args[i])
+        connected = connected or outer
+    return args, connected
+
+
+def _tensor_output(out, name):
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}: the function must return a Tensor, it returned {type(out).__name__}")
+    return out
+
+
+def _scalar_output(out, name):
+    _tensor_output(out, name)
     if out.size != 1:
         raise ValueError(
             f"{name}: the function must return a one-element tensor, it returned shape "
@@ -42,10 +85,12 @@ def _scalar_output(out, name):
     return out
 
 
-def vjp_inputs(out, inputs, cotangent, create_graph):
+def vjp_inputs(out, inputs, cotangent, create_graph, retain_graph=None):
     """Gradients of ``sum(out * cotangent)`` with respect to ``inputs`` (zeros where unused)."""
+    if retain_graph is None:
+        retain_graph = create_graph
     if out.requires_grad:
-        grads = run_backward((out,), (cotangent,), retain_graph=create_graph,
+        grads = run_backward((out,), (cotangent,), retain_graph=retain_graph,
                              create_graph=create_graph, inputs=inputs)
     else:
         grads = (None,) * len(inputs)
@@ -64,12 +109,8 @@ def value_and_grad(f, argnums=0):
     nums = _argnums(argnums)
 
     def wrapper(*args, **kwargs):
-        args = list(args)
-        connected = False
-        for i in nums:
-            args[i], outer = _differentiable_input(args[i])
-            connected = connected or outer
-        with enable_grad():
+        args, connected = _prepare(args, nums)
+        with _evaluating():
             out = _scalar_output(f(*args, **kwargs), "grad")
         seed = Tensor._make(np.ones_like(out.data), False)
         grads = vjp_inputs(out, [args[i] for i in nums], seed, create_graph=connected)
@@ -91,3 +132,136 @@ def grad(f, argnums=0):
         return value_and_grad_f(*args, **kwargs)[1]
 
     return wrapper
+
+
+def jacobian(f, argnums=0):
+    """The Jacobian of ``f`` with respect to argument ``argnums`` (or a tuple of them).
+
+    The result has shape ``out.shape + x.shape``: entry ``[i..., j...]`` is d out[i...] /
+    d x[j...]. One reverse pass per output element.
+
+    >>> jacobian(lambda x: x * x)(Tensor([1.0, 2.0]))
+    Tensor([[2., 0.],
+            [0., 4.]], dtype=float32)
+    """
+    nums = _argnums(argnums)
+
+    def wrapper(*args, **kwargs):
+        args, connected = _prepare(args, nums)
+        with _evaluating():
+            out = _tensor_output(f(*args, **kwargs), "jacobian")
+        inputs = [args[i] for i in nums]
+        rows = [[] for _ in inputs]
+        for k in range(out.size):
+            seed = np.zeros(out.size, dtype=out.dtype)
+            seed[k] = 1
+            seed = Tensor._make(seed.reshape(out.shape), False)
+            grads = vjp_inputs(out, inputs, seed, create_graph=connected, retain_graph=True)
+            for row, g in zip(rows, grads):
+                row.append(g)
+        jacobians = tuple(_assemble(row, out, x) for row, x in zip(rows, inputs))
+        return jacobians[0] if isinstance(argnums, int) else jacobians
+
+    return wrapper
+
+
+def _assemble(rows, out, x):
+    """Stack the per-output-element gradients into shape ``out.shape + x.shape``."""
+    shape = out.shape + x.shape
+    if not rows:
+        return Tensor._make(np.zeros(shape, dtype=x.dtype), False)
+    return stack(rows).reshape(shape)
+
+
+def hessian(f, argnums=0):
+    """The Hessian of ``f``: the Jacobian of its Jacobian, shaped ``out.shape + x.shape +
+    x.shape`` (``x.shape + x.shape`` for a scalar ``f``). With a tuple ``argnums`` the result
+    is a nested tuple of blocks ``H[i][j]`` = d2 f / d x_i d x_j.
+
+    >>> hessian(lambda x: (x ** 3).sum())(Tensor([1.0, 2.0]))
+    Tensor([[ 6.,  0.],
+            [ 0., 12.]], dtype=float32)
+    """
+    nums = _argnums(argnums)
+
+    def wrapper(*args, **kwargs):
+        blocks = tuple(
+            tuple(jacobian(jacobian(f, i), j)(*args, **kwargs) for j in nums) for i in nums
+        )
+        return blocks[0][0] if isinstance(argnums, int) else blocks
+
+    return wrapper
+
+
+def _as_tuple(values, name):
+    if isinstance(values, list):
+        values = tuple(values)
+    if not isinstance(values, tuple):
+        raise TypeError(f"{name} must be a tuple of tensors, got {type(values).__name__}")
+    return tuple(v if isinstance(v, Tensor) else Tensor(v) for v in values)
+
+
+def _check_tangents(primals, tangents, name):
+    if len(primals) != len(tangents):
+        raise ValueError(f"{name}: {len(primals)} primals but {len(tangents)} tangents")
+    for i, (p, t) in enumerate(zip(primals, tangents)):
+        if p.shape != t.shape:
+            raise ValueError(
+                f"{name}: tangent {i} has shape {t.shape} but its primal has shape {p.shape}"
+            )
+
+
+def _dot(xs, ys):
+    """sum_i sum(xs[i] * ys[i]) as a 0-d Tensor."""
+    total = None
+    for x, y in zip(xs, ys):
+        term = (x * y).sum()
+        total = term if total is None else total + term
+    return total
+
+
+def hvp(f, x, v):
+    """The Hessian of scalar ``f`` at ``x`` times ``v``, without forming the Hessian.
+
+    ``x`` and ``v`` are Tensors of one shape (or tuples of them, then ``f(*x)`` and the result
+    is a tuple). Two reverse passes: the gradient of ``<grad f(x), v>``.
+
+    >>> hvp(lambda x: (x ** 3).sum(), Tensor([1.0, 2.0]), Tensor([1.0, 1.0]))
+    Tensor([ 6., 12.], dtype=float32)
+    """
+    single = not isinstance(x, (tuple, list))
+    primals = _as_tuple((x,) if single else x, "hvp primals")
+    tangents = _as_tuple((v,) if single else v, "hvp vectors")
+    _check_tangents(primals, tangents, "hvp")
+    nums = tuple(range(len(primals)))
+
+    def directional_derivative(*xs):
+        return _dot(grad(f, nums)(*xs), tangents)
+
+    result = grad(directional_derivative, nums)(*primals)
+    return result[0] if single else result
+
+
+def jvp(f, primals, tangents):
+    """Forward-mode product: ``(f(*primals), J @ tangents)`` with J the Jacobian of ``f``.
+
+    ``primals`` and ``tangents`` are tuples of Tensors of matching shapes. Computed with two
+    reverse passes (the double-vjp trick): ``g(u) = J^T u`` is linear in a dummy cotangent
+    ``u``, so the gradient of ``<g(u), tangents>`` with respect to ``u`` is ``J @ tangents``.
+
+    >>> jvp(lambda x: x * x, (Tensor([1.0, 2.0]),), (Tensor([1.0, 0.0]),))
+    (Tensor([1., 4.], dtype=float32), Tensor([2., 0.], dtype=float32))
+    """
+    primals = _as_tuple(primals, "jvp primals")
+    tangents = _as_tuple(tangents, "jvp tangents")
+    _check_tangents(primals, tangents, "jvp")
+    args, connected = _prepare(primals, range(len(primals)))
+    connected = connected or any(t.requires_grad and is_grad_enabled() for t in tangents)
+    with _evaluating():
+        out = _tensor_output(f(*args), "jvp")
+        u = Tensor(np.zeros_like(out.data), requires_grad=True)
+        pulled_back = vjp_inputs(out, args, u, create_graph=True)
+        projection = _dot(pulled_back, tangents)
+    seed = Tensor._make(np.ones_like(projection.data), False)
+    (tangent_out,) = vjp_inputs(projection, [u], seed, create_graph=connected)
+    return (out if connected else out.detach()), tangent_out

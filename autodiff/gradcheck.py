@@ -4,6 +4,14 @@
 every output element counts) with central differences of the same function, element by element.
 `gradgradcheck` does the same for the gradient itself, which checks second derivatives. Both
 return True or raise `GradcheckError` naming the input, the worst element and both values.
+
+Kinks: where an element disagrees, the check looks closer before calling the gradient wrong.
+It takes one-sided differences at two step sizes: if the left and right slopes differ and the
+gap does not shrink with the step, the sample sits on (or within ``eps`` of) a point where ``f``
+is not differentiable (relu or abs at 0, a tie in max), and `NonDifferentiablePointError` says
+so instead. With ``kinks="accept"`` such an element passes when the analytic value lies between
+the two one-sided slopes (it is a valid subgradient). If central differences at the smaller step
+agree with the analytic value, the first step was simply too coarse and the element passes.
 """
 import numpy as np
 
@@ -11,23 +19,54 @@ from .engine import run_backward
 from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor
 
+KINK_POLICIES = ("raise", "accept")
+
 
 class GradcheckError(AssertionError):
-    """An analytic gradient disagrees with finite differences."""
+    """An analytic gradient disagrees with finite differences.
+
+    Attributes (None when not applicable): ``input_index`` (position in ``inputs``),
+    ``element`` (index tuple of the worst element), ``analytic`` and ``numeric`` (its values).
+    """
+
+    def __init__(self, message, input_index=None, element=None, analytic=None, numeric=None):
+        super().__init__(message)
+        self.input_index = input_index
+        self.element = element
+        self.analytic = analytic
+        self.numeric = numeric
+
+
+class NonDifferentiablePointError(GradcheckError):
+    """The sample sits on a point where the function has no derivative (a kink).
+
+    ``left`` and ``right`` are the one-sided slopes there; this is not a wrong gradient.
+    """
+
+    def __init__(self, message, left=None, right=None, **fields):
+        super().__init__(message, **fields)
+        self.left = left
+        self.right = right
 
 
 def _float64_inputs(inputs):
-    """Fresh float64 leaves that require grad, one per Tensor or array input."""
+    """Fresh float64 leaves that require grad, one per floating Tensor or array input.
+
+    Integer and boolean arrays (class targets, masks, indices) are passed through unchanged.
+    """
     if isinstance(inputs, (Tensor, np.ndarray)):
         inputs = (inputs,)
-    return [
-        Tensor(np.array(np.asarray(x), dtype=np.float64), requires_grad=True)
-        if isinstance(x, (Tensor, np.ndarray)) else x
-        for x in inputs
-    ]
+    converted = []
+    for x in inputs:
+        if isinstance(x, (Tensor, np.ndarray)) and np.asarray(x).dtype.kind == "f":
+            x = Tensor(np.array(np.asarray(x), dtype=np.float64), requires_grad=True)
+        converted.append(x)
+    return converted
 
 
 def _cotangent(out, seed=0):
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck: the function returned {type(out).__name__}, not a Tensor")
     rng = np.random.default_rng(seed)
     return Tensor(rng.standard_normal(out.shape), dtype=out.dtype)
 
@@ -55,9 +94,108 @@ def numeric_gradient(f, inputs, index, v, eps):
     return numeric
 
 
+def one_sided_slopes(f, inputs, index, flat_index, v, step):
+    """(left, right) difference quotients of sum(f * v) at one element of input ``index``."""
+    flat = inputs[index].data.reshape(-1)
+    original = flat[flat_index]
+    center = _projected(f, inputs, v)
+    flat[flat_index] = original - step
+    minus = _projected(f, inputs, v)
+    flat[flat_index] = original + step
+    plus = _projected(f, inputs, v)
+    flat[flat_index] = original
+    return (center - minus) / step, (plus - center) / step
+
+
+def _close(a, b, atol, rtol):
+    return abs(a - b) <= atol + rtol * abs(b)
+
+
+def _classify(f, inputs, index, flat_index, v, analytic, eps, atol, rtol):
+    """'ok', ('kink', left, right) or 'wrong' for one element that failed at step ``eps``."""
+    left, right = one_sided_slopes(f, inputs, index, flat_index, v, eps)
+    fine_left, fine_right = one_sided_slopes(f, inputs, index, flat_index, v, eps / 4)
+    if np.isfinite(analytic) and _close(analytic, (fine_left + fine_right) / 2, atol, rtol):
+        return "ok"
+    gap, fine_gap = abs(right - left), abs(fine_right - fine_left)
+    if gap > atol + rtol * max(abs(left), abs(right)) and fine_gap > 0.5 * gap:
+        return ("kink", fine_left, fine_right)
+    return "wrong"
+
+
+def compare(analytic, numeric, index, atol, rtol, what="gradient"):
+    """Raise GradcheckError at the worst element where |a - n| > atol + rtol * |n|."""
+    order = _failing(analytic, numeric, atol, rtol)
+    if order:
+        raise _mismatch(analytic, numeric, index, order[0], atol, rtol, what)
+
+
+def _failing(analytic, numeric, atol, rtol):
+    """Flat indices of the elements that disagree, worst first."""
+    excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+    excess = np.where(np.isfinite(excess), excess, np.inf).reshape(-1)
+    bad = np.flatnonzero(excess > 0)
+    return [int(j) for j in bad[np.argsort(-excess[bad], kind="stable")]]
+
+
+def _element(shape, flat_index):
+    return tuple(int(i) for i in np.unravel_index(flat_index, shape))
+
+
+def _mismatch(analytic, numeric, index, flat_index, atol, rtol, what):
+    element = _element(analytic.shape, flat_index)
+    a, n = float(analytic[element]), float(numeric[element])
+    return GradcheckError(
+        f"{what} of input {index} at element {element}: analytic {a!r} != numeric {n!r} "
+        f"(atol={atol}, rtol={rtol})",
+        input_index=index, element=element, analytic=a, numeric=n,
+    )
+
+
+def check_input(f, inputs, index, analytic, v, eps, atol, rtol, kinks="raise", what="gradient"):
+    """Compare one input's analytic gradient with finite differences, kink-aware (see module)."""
+    if kinks not in KINK_POLICIES:
+        raise ValueError(f"kinks must be one of {KINK_POLICIES}, got {kinks!r}")
+    numeric = numeric_gradient(f, inputs, index, v, eps)
+    found_kink = None
+    for j in _failing(analytic, numeric, atol, rtol):
+        a = float(analytic.reshape(-1)[j])
+        verdict = _classify(f, inputs, index, j, v, a, eps, atol, rtol)
+        if verdict == "wrong":
+            raise _mismatch(analytic, numeric, index, j, atol, rtol, what)
+        if verdict != "ok" and found_kink is None:
+            found_kink = (j, a) + verdict[1:]
+    if found_kink is not None:
+        _judge_kink(found_kink, analytic.shape, index, kinks, atol, rtol, what)
+
+
+def _judge_kink(kink, shape, index, kinks, atol, rtol, what):
+    """Raise for a kink unless ``kinks == "accept"`` and the value is a subgradient."""
+    j, a, left, right = kink
+    element = _element(shape, j)
+    lo, hi = min(left, right), max(left, right)
+    tolerance = atol + rtol * max(abs(lo), abs(hi))
+    fields = dict(input_index=index, element=element, analytic=a, numeric=(left + right) / 2)
+    where = (f"input {index} at element {element} sits on (or within eps of) a point where the "
+             f"function is not differentiable: the one-sided slopes of the {what} are "
+             f"{left!r} (left) and {right!r} (right)")
+    if kinks == "raise":
+        raise NonDifferentiablePointError(
+            f"{where}; analytic {a!r}. This is not a wrong gradient: draw samples away from "
+            f"kinks (relu/abs at 0, ties in max), or pass kinks='accept'",
+            left=left, right=right, **fields,
+        )
+    if not lo - tolerance <= a <= hi + tolerance:
+        raise GradcheckError(f"{where}, and analytic {a!r} is not between them", **fields)
+
+
+def _analytic(grad):
+    return np.asarray(getattr(grad, "data", grad), dtype=np.float64)
+
+
 def analytic_gradients(f, inputs, v, create_graph=False):
-    """Gradients of sum(f * v) with respect to every tensor input (zeros where unused)."""
-    tensors = [x for x in inputs if isinstance(x, Tensor)]
+    """Gradients of sum(f * v) with respect to every float input (zeros where unused)."""
+    tensors = [x for x in inputs if _is_variable(x)]
     out = f(*inputs)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: the function returned {type(out).__name__}, not a Tensor")
@@ -67,44 +205,44 @@ def analytic_gradients(f, inputs, v, create_graph=False):
     return [np.zeros(t.shape) if g is None else g for g, t in zip(grads, tensors)], out
 
 
-def compare(analytic, numeric, index, atol, rtol, what="gradient"):
-    """Raise GradcheckError at the worst element where |a - n| > atol + rtol * |n|."""
-    excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
-    if excess.size == 0 or excess.max() <= 0 and np.isfinite(analytic).all():
-        return
-    worst = np.unravel_index(int(np.argmax(np.where(np.isfinite(excess), excess, np.inf))),
-                             analytic.shape)
-    raise GradcheckError(
-        f"{what} of input {index} at element {tuple(int(i) for i in worst)}: "
-        f"analytic {analytic[worst]!r} != numeric {numeric[worst]!r} "
-        f"(atol={atol}, rtol={rtol})"
-    )
+def _is_variable(x):
+    return isinstance(x, Tensor) and x.requires_grad
 
 
-def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
+def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, kinks="raise"):
     """True when every analytic gradient of ``f`` matches central differences (float64).
 
-    ``inputs`` is a Tensor, an array, or a sequence of them (other items are passed through).
+    ``inputs`` is a Tensor, an array, or a sequence of them; floating ones are differentiated,
+    other items (integer targets, masks, numbers) are passed through. At a kink the check raises
+    `NonDifferentiablePointError` (``kinks="raise"``) or accepts any value between the one-sided
+    slopes (``kinks="accept"``).
+
+    >>> gradcheck(lambda x: (x * x).sum(), Tensor([1.0, 2.0]))
+    True
     """
+    return _check_all(f, inputs, eps, atol, rtol, kinks, "gradient")
+
+
+def _check_all(f, inputs, eps, atol, rtol, kinks, what):
     inputs = _float64_inputs(inputs)
     with no_grad():
         v = _cotangent(f(*inputs))
     grads, _ = analytic_gradients(f, inputs, v)
-    positions = [i for i, x in enumerate(inputs) if isinstance(x, Tensor)]
-    for position, analytic in zip(positions, grads):
-        analytic = np.asarray(getattr(analytic, "data", analytic), dtype=np.float64)
-        numeric = numeric_gradient(f, inputs, position, v, eps)
-        compare(analytic, numeric, position, atol, rtol)
+    positions = [i for i, x in enumerate(inputs) if _is_variable(x)]
+    for position, grad in zip(positions, grads):
+        check_input(f, inputs, position, _analytic(grad), v, eps, atol, rtol, kinks, what)
     return True
 
 
-def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
-    """True when the second derivatives of ``f`` match finite differences of its gradient."""
+def gradient_function(f, inputs, seed=1):
+    """A scalar function of the inputs: the gradient of ``f`` projected on fixed random
+    directions, differentiable (recorded with ``create_graph``) so that checking it checks the
+    second derivatives of ``f``."""
     inputs = _float64_inputs(inputs)
     with no_grad():
         v = _cotangent(f(*inputs))
-    tensors = [x for x in inputs if isinstance(x, Tensor)]
-    u = [Tensor(np.random.default_rng(1 + i).standard_normal(t.shape)) for i, t in enumerate(tensors)]
+    tensors = [x for x in inputs if _is_variable(x)]
+    u = [Tensor(np.random.default_rng(seed + i).standard_normal(t.shape)) for i, t in enumerate(tensors)]
 
     def projected_gradient(*xs):
         with enable_grad():  # also while finite differences evaluate it under no_grad
@@ -115,4 +253,10 @@ def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
                 total = total + (g * w).sum()
         return total
 
-    return gradcheck(projected_gradient, inputs, eps=eps, atol=atol, rtol=rtol)
+    return projected_gradient, inputs
+
+
+def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, kinks="raise"):
+    """True when the second derivatives of ``f`` match finite differences of its gradient."""
+    projected_gradient, inputs = gradient_function(f, inputs)
+    return _check_all(projected_gradient, inputs, eps, atol, rtol, kinks, "second derivative")

@@ -191,7 +191,7 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 class Erf(Function):
     def forward(self, x):
-        return _erf(x).astype(x.dtype)
+        return np.asarray(_erf(x), dtype=x.dtype)  # frompyfunc gives a Python float for 0-d
 
     def backward(self, grad):
         (x,) = self.inputs

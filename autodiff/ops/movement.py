@@ -72,7 +72,7 @@ def normalize_pad(pad_width, ndim):
 
 class Pad(Function):
     def forward(self, x):
-        return np.pad(x, self.pad_width)
+        return np.pad(x, self.pad_width) if x.ndim else x.copy()  # a 0-d array has no axes to pad
 
     def backward(self, grad):
         index = tuple(slice(a, a + n) for (a, _), n in zip(self.pad_width, self.inputs[0].shape))

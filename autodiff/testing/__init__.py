@@ -1,0 +1,20 @@
+"""Tools for users' own test suites: hypothesis strategies and gradient assertions.
+
+* `tensors`, `shapes`, `broadcastable_shapes`, `elements`, `arrays`: hypothesis strategies that
+  compose with ``hypothesis.extra.numpy``, with elements kept inside a domain and away from kinks;
+* `assert_grad_matches(f, *inputs)`: first and second derivatives against finite differences in
+  float64; on failure the `GradcheckError` names the first op of the graph whose own backward is
+  wrong (op name, input shapes, the line that created it);
+* `op_cases(spec)`: the inputs of one entry of the op registry (``autodiff.ops.registry``), used
+  by the project's own property test and by anyone adding an op.
+"""
+from ..gradcheck import GradcheckError, NonDifferentiablePointError
+from .localize import assert_grad_matches
+from .op_cases import KINDS, op_cases
+from .strategies import arrays, broadcastable_shapes, elements, shapes, tensors
+
+__all__ = [
+    "tensors", "shapes", "broadcastable_shapes", "elements", "arrays",
+    "assert_grad_matches", "GradcheckError", "NonDifferentiablePointError",
+    "op_cases", "KINDS",
+]

@@ -1,0 +1,68 @@
+"""detect_anomaly(): the first op making a NaN or inf raises, naming the op and the user's line."""
+import numpy as np
+import pytest
+
+from autodiff import Tensor, detect_anomaly
+from autodiff.grad_mode import STATE
+
+
+def test_forward_nan_from_log_of_a_negative_names_op_and_line():
+    x = Tensor(np.array([1.0, -1.0]), requires_grad=True)
+    with pytest.raises(FloatingPointError) as info, np.errstate(invalid="ignore"):
+        with detect_anomaly():
+            y = x * 2
+            z = y.log()  # the NaN comes from here
+    message = str(info.value)
+    assert message.startswith("Log produced NaN in forward")
+    assert "test_anomaly.py:" in message and "z = y.log()  # the NaN comes from here" in message
+
+
+def test_backward_inf_from_sqrt_at_zero_names_op_and_line():
+    x = Tensor(np.array([0.0, 4.0]), requires_grad=True)
+    with detect_anomaly():
+        y = x.sqrt()  # finite forward, infinite derivative at 0
+        loss = y.sum()
+        with pytest.raises(FloatingPointError) as info, np.errstate(divide="ignore"):
+            loss.backward()
+    message = str(info.value)
+    assert message.startswith("Sqrt produced inf in backward, in the gradient of input 0")
+    assert "y = x.sqrt()  # finite forward, infinite derivative at 0" in message
+
+
+def test_only_the_first_op_is_blamed():
+    x = Tensor(np.array([-1.0]), requires_grad=True)
+    with pytest.raises(FloatingPointError, match="^Sqrt produced NaN"), np.errstate(invalid="ignore"):
+        with detect_anomaly():
+            x.sqrt().exp().log()  # exp and log of NaN are not the first op
+
+
+def test_off_again_after_the_block_and_nothing_recorded_outside():
+    x = Tensor(np.array([-1.0]), requires_grad=True)
+    with detect_anomaly():
+        inside = x * 2
+    assert STATE.anomaly is False
+    with np.errstate(invalid="ignore"):
+        outside = x.log()  # no error outside the block
+    assert np.isnan(outside.data).all()
+    assert inside._ctx.site is not None and inside._ctx.site[0] == __file__
+    assert outside._ctx.site is None
+
+
+def test_off_again_after_an_error_and_nests():
+    with pytest.raises(FloatingPointError), np.errstate(divide="ignore"):
+        with detect_anomaly():
+            Tensor(np.array([0.0]), requires_grad=True).log()
+    assert STATE.anomaly is False
+    with detect_anomaly():
+        with detect_anomaly():
+            pass
+        assert STATE.anomaly is True
+    assert STATE.anomaly is False
+
+
+def test_finite_computations_pass_unchanged():
+    x = Tensor(np.array([0.5, 2.0]), requires_grad=True)
+    with detect_anomaly():
+        (x.log() * x.sqrt()).sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.sqrt([0.5, 2.0]) * (1 / np.array([0.5, 2.0]))
+                               + np.log([0.5, 2.0]) / (2 * np.sqrt([0.5, 2.0])))

@@ -1,0 +1,107 @@
+"""gradcheck / gradgradcheck: float64 finite differences, clear reports, kink awareness."""
+import numpy as np
+import pytest
+
+from autodiff import Function, Tensor, gradcheck, gradgradcheck
+from autodiff.gradcheck import GradcheckError, NonDifferentiablePointError
+
+
+class ScaleWrongOnSecondInput(Function):
+    """a * b whose gradient for b is off by a factor 2."""
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, grad):
+        a, b = self.inputs
+        return grad * b, grad * a * 2
+
+
+class CubeFromData(Function):
+    """x ** 3 with a right gradient computed from .data: its second derivative is lost."""
+
+    def forward(self, x):
+        return x ** 3
+
+    def backward(self, grad):
+        return (grad * Tensor(3 * self.inputs[0].data ** 2),)
+
+
+def test_true_for_correct_gradients_of_several_inputs():
+    a = Tensor(np.array([[0.5, -1.0], [2.0, 0.3]]))
+    b = Tensor(np.array([0.7, -0.2]))
+    assert gradcheck(lambda a, b: (a @ b).tanh() * b.sum(), [a, b]) is True
+    assert gradgradcheck(lambda a, b: (a @ b).tanh() * b.sum(), [a, b]) is True
+
+
+def test_error_names_the_input_the_element_and_both_values():
+    a = Tensor(np.array([1.0, 2.0]))
+    b = Tensor(np.array([[3.0], [-4.0]]))
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a, b: ScaleWrongOnSecondInput.apply(a, b).sum(), [a, b])
+    error = info.value
+    assert error.input_index == 1 and error.element in ((0, 0), (1, 0))
+    assert error.analytic == pytest.approx(2 * error.numeric, rel=1e-6)
+    message = str(error)
+    assert message.startswith(f"gradient of input 1 at element {error.element}: ")
+    assert f"analytic {error.analytic!r} != numeric {error.numeric!r}" in message
+
+
+def test_gradgradcheck_catches_a_lost_second_derivative():
+    x = Tensor(np.array([0.5, -1.5]))
+    assert gradcheck(lambda x: CubeFromData.apply(x), x)
+    with pytest.raises(GradcheckError, match="second derivative of input 0"):
+        gradgradcheck(lambda x: CubeFromData.apply(x), x)
+
+
+def test_float32_inputs_are_differentiated_in_float64():
+    x = Tensor(np.array([0.1, 1.3, -0.7], dtype=np.float32))
+    assert gradcheck(lambda x: x.exp() * x.sin(), x, atol=1e-7, rtol=1e-6)
+
+
+def test_integer_inputs_are_passed_through_unchanged():
+    seen = []
+
+    def f(x, idx):
+        seen.append(idx.dtype)
+        return x[idx]
+
+    assert gradcheck(f, [Tensor(np.array([1.0, 2.0, 3.0])), np.array([2, 2, 0])])
+    assert set(seen) == {np.dtype(np.int64)}
+
+
+def test_kink_raises_non_differentiable_point_error():
+    x = Tensor(np.array([0.5, 0.0]))
+    with pytest.raises(NonDifferentiablePointError) as info:
+        gradcheck(lambda x: x.relu(), x)
+    error = info.value
+    assert error.input_index == 0 and error.element == (1,)
+    assert error.left == 0.0 and error.right != 0.0  # relu: slopes 0 and v
+    assert error.analytic == 0.0
+    assert "not a wrong gradient" in str(error)
+
+
+def test_kinks_accept_passes_valid_subgradients():
+    x = Tensor(np.array([0.0, 0.5, -2.0]))
+    assert gradcheck(lambda x: x.abs(), x, kinks="accept")
+    assert gradcheck(lambda x: x.relu(), x, kinks="accept")
+    assert gradgradcheck(lambda x: x.relu() * x, x, kinks="accept")
+
+
+def test_a_sample_within_eps_of_a_kink_passes():
+    # Central differences with step 1e-6 straddle 0 from 3e-7; a finer step does not.
+    assert gradcheck(lambda x: x.relu(), Tensor(np.array([3e-7, -6e-7])))
+
+
+def test_a_tie_in_max_shares_the_gradient_and_passes():
+    assert gradcheck(lambda x: x.max(), Tensor(np.array([1.0, 1.0, 0.0])))
+
+
+def test_rejects_an_unknown_kink_policy():
+    with pytest.raises(ValueError, match="kinks must be one of"):
+        gradcheck(lambda x: x.relu(), Tensor(np.array([0.0, 1.0])), kinks="ignore")
+
+
+def test_a_non_tensor_result_is_refused():
+    with pytest.raises(TypeError, match="returned float"):
+        gradcheck(lambda x: 1.0 + float(x.sum()), Tensor(np.array([1.0])))
