@@ -14,6 +14,7 @@ backward, sigmoid(x) (stable), passes first and second order.
 ``examples/test_custom_function.py`` is the same workflow as a pytest file.
 """
 import argparse
+from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
@@ -79,6 +80,8 @@ def model(x, w):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="few examples, a few seconds")
+    parser.add_argument("--out", type=Path, default=Path("runs/custom_function"),
+                        help="output folder (accepted like every example's; this one writes no files)")
     parser.add_argument("--examples", type=int, default=200,
                         help="hypothesis examples per property (default 200; 25 with --quick)")
     args = parser.parse_args()
