@@ -80,17 +80,18 @@ def _propagate(node, grad, pending, targets, found):
 def conform(grad, tensor, node):
     """The gradient as a Tensor of ``tensor``'s shape and dtype (summing broadcast axes)."""
     if not isinstance(grad, _tensor.Tensor):
-        grad = _tensor.Tensor(grad, dtype=tensor.dtype)
-    if grad.shape != tensor.shape:
+        grad = _tensor.Tensor(grad, dtype=tensor.data.dtype)
+    data, target = grad.data, tensor.data
+    if data.shape != target.shape:
         try:
-            grad = grad.sum_to(tensor.shape)
+            grad = grad.sum_to(target.shape)
         except ValueError:
             raise RuntimeError(
                 f"{node.name}.backward returned a gradient of shape {grad.shape} for an input "
                 f"of shape {tensor.shape}; it must have the input's shape or broadcast to it"
             ) from None
-    if grad.dtype != tensor.dtype:
-        grad = grad.astype(tensor.dtype)
+    if grad.data.dtype != target.dtype:
+        grad = grad.astype(target.dtype)
     return grad
 
 

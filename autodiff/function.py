@@ -28,14 +28,20 @@ Example, a numerically stable softplus with its own backward::
 
     y = Softplus.apply(x)
 """
+from operator import attrgetter
+
 import numpy as np
 
 from . import anomaly
 from . import tensor as _tensor  # circular by design: tensor methods call ops, ops make tensors
 from .grad_mode import STATE
 
-# Attributes that describe the graph's structure; they survive `release()`.
-_STRUCTURE = frozenset(("parents", "needs_input_grad", "out_ref", "site", "input_meta", "scope"))
+# Attributes that describe the graph's structure and are set on some nodes only (the others read
+# the class defaults); with ``needs_input_grad``, ``parents`` and ``input_meta`` they survive
+# `release()`.
+_OPTIONAL_STRUCTURE = ("out_ref", "site", "scope")
+_data = attrgetter("data")
+_requires_grad = attrgetter("requires_grad")
 
 
 class Function:
@@ -73,14 +79,14 @@ class Function:
         else:
             node = cls(**params)
         try:
-            data = node.forward(*[t.data for t in inputs])
+            data = node.forward(*map(_data, inputs))
         except ValueError as error:
             _raise_with_shapes(cls.__name__, error, inputs)
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         out = Tensor._make(data, False)
         if STATE.grad_enabled:
-            needs = tuple([t.requires_grad for t in inputs])
+            needs = tuple(map(_requires_grad, inputs))
             if True in needs:
                 out.requires_grad = True
                 node.out = data
@@ -103,6 +109,11 @@ class Function:
         if STATE.grad_enabled:
             return type(self).apply(*self.inputs, **self.params)
         return _tensor.Tensor._make(self.out, False)
+
+    @staticmethod
+    def constant(array):
+        """``array`` as a Tensor that requires no grad (a mask or saved value inside backward)."""
+        return _tensor.Tensor._make(array, False)
 
     @property
     def name(self):
@@ -127,9 +138,15 @@ class Function:
         inputs = self.inputs
         if inputs is None:
             return
-        kept = {key: value for key, value in self.__dict__.items() if key in _STRUCTURE}
-        kept["parents"] = tuple([_edge(t) for t in inputs])
-        kept["input_meta"] = tuple([(t.data.shape, t.data.dtype) for t in inputs])
+        state = self.__dict__
+        kept = {
+            "needs_input_grad": state["needs_input_grad"],
+            "parents": tuple(map(_edge, inputs)),
+            "input_meta": tuple([(t.data.shape, t.data.dtype) for t in inputs]),
+        }
+        for key in _OPTIONAL_STRUCTURE:
+            if key in state:
+                kept[key] = state[key]
         self.__dict__ = kept
 
     def __repr__(self):

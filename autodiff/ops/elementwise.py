@@ -170,11 +170,12 @@ class Sigmoid(Function):
 
 class Relu(Function):
     def forward(self, x):
-        self.mask = x > 0
         return np.maximum(x, 0)
 
     def backward(self, grad):
-        return (grad * self.mask,)
+        # The mask comes from the saved output (out > 0 exactly where x > 0): forward makes one
+        # pass over x and keeps nothing beyond the output, which the next op holds anyway.
+        return (grad * self.constant(self.out > 0),)
 
 
 class LeakyRelu(Function):

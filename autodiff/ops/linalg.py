@@ -23,6 +23,8 @@ def _check_matmul(a_shape, b_shape):
             f"{k_a} (last dim of the first) != {k_b} "
             f"({'first' if len(b_shape) == 1 else 'second to last'} dim of the second)"
         )
+    if len(a_shape) <= 2 and len(b_shape) <= 2:
+        return  # no batch axes to broadcast (the common case; broadcast_shapes costs microseconds)
     try:
         np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
     except ValueError:

@@ -182,9 +182,13 @@ def _rows(name, input, target):
 
 def _target_weights(name, classes, labels, weight, ignore_index, smoothing, reduction, dtype):
     """The `ClassTargets` of integer ``labels`` (N,) for scores with ``classes`` columns."""
-    valid = labels != ignore_index
-    all_valid = bool(valid.all())
-    if labels.size and not (all_valid and labels.min() >= 0 and labels.max() < classes):
+    count = labels.size
+    low, high = (labels.min(), labels.max()) if count else (0, -1)
+    if low >= 0 and high < classes and not low <= ignore_index <= high:
+        valid, all_valid = None, True  # the common case, known from two reductions
+    else:
+        valid = labels != ignore_index
+        all_valid = bool(valid.all())
         out_of_range = valid & ((labels < 0) | (labels >= classes))
         if out_of_range.any():
             raise IndexError(
@@ -197,33 +201,61 @@ def _target_weights(name, classes, labels, weight, ignore_index, smoothing, redu
         if weight.shape != (classes,):
             raise ValueError(f"{name}: weight of shape {weight.shape} must have shape ({classes},)")
     uniform = weight is None and all_valid  # every row has the same weight and row sum
+    if not uniform and valid is None:
+        valid = np.ones(count, bool)
     picked = None if uniform else (valid.astype(dtype) if weight is None else weight[safe] * valid)
     scale = 1.0
     if reduction == "mean":
         with np.errstate(divide="ignore", invalid="ignore"):  # all ignored: nan, as PyTorch
-            scale = float(1.0 / np.float64(labels.size if uniform else picked.sum()))
-    flat = np.arange(0, labels.size * classes, classes) + safe
-    q = np.zeros((labels.size, classes), dtype)
+            scale = float(1.0 / np.float64(count if uniform else picked.sum()))
+    flat = np.arange(0, count * classes, classes) + safe
     on_target = (1.0 - smoothing) * scale
     if not uniform:
         with np.errstate(invalid="ignore"):  # 0 * inf when every target is ignored
             on_target = picked * on_target
-    q.reshape(-1)[flat] = on_target
+    targets = ClassTargets((count, classes), np.dtype(dtype), scale, flat, on_target, None)
     if smoothing:
         spread = smoothing / classes * scale
-        q += (spread if all_valid else valid[:, None] * spread) * (1.0 if weight is None else weight)
-    q_sum = scale if uniform else q.sum(axis=1, keepdims=True)
-    return ClassTargets(q, q_sum, flat, on_target, bool(smoothing))
+        q = targets.q
+        spread = spread if all_valid else valid[:, None] * spread
+        q += spread * (1.0 if weight is None else weight)
+        targets = targets._replace(dense_q=q)
+    if not uniform:
+        q_sum = targets.q.sum(axis=1, keepdims=True) if smoothing else on_target.reshape(-1, 1)
+        targets = targets._replace(q_sum=q_sum)
+    return targets
 
 
 class ClassTargets(NamedTuple):
-    """Class targets of (N, C) scores, in the forms the losses and their gradients use."""
+    """Class targets of (N, C) scores, in the forms the losses and their gradients use.
 
-    q: np.ndarray  # (N, C) target weights, see the module docstring
+    The (N, C) matrix ``q`` of target weights (see the module docstring) is built only when a
+    gradient asks for it, unless label smoothing spreads weight off the target class.
+    """
+
+    shape: tuple  # (N, C)
+    dtype: np.dtype
     q_sum: object  # row sums of q: (N, 1), or one float when every row has the same
     flat: np.ndarray  # flat index of each row's target class into an (N, C) array
     on_target: object  # q at those indices: (N,), or one float
-    dense: bool  # q has entries off the target class too (label smoothing)
+    dense_q: object  # q when it has entries off the target class (label smoothing), else None
+
+    @property
+    def q(self):
+        """The (N, C) target weights."""
+        if self.dense_q is not None:
+            return self.dense_q
+        q = np.zeros(self.shape, self.dtype)
+        q.reshape(-1)[self.flat] = self.on_target
+        return q
+
+    def subtract_from(self, out):
+        """``out -= q`` in place for an (N, C) array, touching only the target entries if it can."""
+        if self.dense_q is not None:
+            out -= self.dense_q
+        else:
+            out.reshape(-1)[self.flat] -= self.on_target
+        return out
 
 
 def _row_losses(targets, log_probs):
@@ -232,8 +264,9 @@ def _row_losses(targets, log_probs):
     Only nonzero weights multiply a log-probability, so a log-probability of -inf where the
     weight is 0 (a masked class, an ignored row) contributes 0 rather than nan.
     """
-    if targets.dense:
-        return -np.where(targets.q != 0, targets.q * log_probs, 0).sum(axis=1)
+    if targets.dense_q is not None:
+        q = targets.dense_q
+        return -np.where(q != 0, q * log_probs, 0).sum(axis=1)
     picked = log_probs.reshape(-1)[targets.flat]
     if isinstance(targets.on_target, float):
         return picked * -targets.on_target
@@ -258,14 +291,15 @@ class CrossEntropy(Function):
         return losses.sum() if self.reduce else losses
 
     def backward(self, grad):
-        q, q_sum = self.targets.q, self.targets.q_sum
+        q_sum = self.targets.q_sum
         if STATE.grad_enabled:  # recording (create_graph): Tensor ops, differentiable again
             probs = self.inputs[0].softmax(axis=1)
-            return ((probs * q_sum - q) * (grad if self.reduce else grad.reshape(-1, 1)),)
+            grad = grad if self.reduce else grad.reshape(-1, 1)
+            return ((probs * q_sum - self.targets.q) * grad,)
         # First order, on the hot path of every classifier: the same formula on arrays, which
-        # saves three op dispatches per step (self.probs is left intact for retain_graph).
-        out = self.probs * q_sum
-        out -= q
+        # saves three op dispatches per step and the dense q (self.probs is left intact for
+        # retain_graph).
+        out = self.targets.subtract_from(self.probs * q_sum)
         out *= grad.data if self.reduce else grad.data[:, None]
         return (Tensor._make(out, False),)
 
