@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from autodiff import Tensor, enable_grad, gradcheck, gradgradcheck
 from autodiff.engine import run_backward
 from autodiff.ops.registry import OPS
-from nn.functional.conv import (Conv2dInputGrad, Conv2dWeightGrad, avg_pool2d, conv2d,
-                                max_pool2d)
+from nn.functional.conv import Conv2dInputGrad, Conv2dWeightGrad, conv2d
+from nn.functional.pooling import avg_pool2d, max_pool2d
 
 RNG = np.random.default_rng(0)
 

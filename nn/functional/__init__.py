@@ -4,11 +4,12 @@
     loss = F.cross_entropy(F.linear(x, w, b), labels)
 """
 from .activations import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
-from .conv import avg_pool2d, conv2d, max_pool2d
+from .conv import conv2d
 from .layers import dropout, embedding, linear
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                      hinge_loss, l1_loss, mse_loss, nll_loss)
 from .normalization import batch_norm, layer_norm
+from .pooling import avg_pool2d, max_pool2d
 
 __all__ = [
     "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax", "log_softmax",

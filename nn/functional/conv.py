@@ -1,30 +1,22 @@
-"""Convolution and pooling over NCHW tensors: `conv2d`, `max_pool2d`, `avg_pool2d`.
+"""Convolution over NCHW tensors: `conv2d` and its ops `Conv2d`, `Conv2dInputGrad`,
+`Conv2dWeightGrad`.
 
 Signatures, defaults and output sizes are PyTorch's (``floor((H + 2p - k) / s) + 1``).
 
 Memory layout. The API is NCHW, the work is channels-last: a convolution computes an NHWC array
 and hands it out as its NCHW transposed view, without a copy. NumPy's elementwise ops allocate
 their result in their operand's memory order, so a ReLU after a convolution and the pooling after
-that stay channels-last too, and the next convolution's im2col reads long contiguous rows. Every
-op here accepts any strides; the layout only decides the speed.
+that (`nn.functional.pooling`) stay channels-last too, and the next convolution's im2col reads
+long contiguous rows. Every op here accepts any strides; the layout only decides the speed.
 
-Convolution. Forward is im2col (the padded input's sliding-window view, strided, copied once into
-rows of ``(kh, kw, C)`` patches) and one product ``cols @ W^T``. Backward: ``dW = dY^T @ cols``
-(the forward's ``cols`` are reused); the input gradient is one batched product giving a block of
-patch gradients per kernel offset and a col2im that adds the ``kh*kw`` blocks into the padded
-input (a loop over kernel offsets, never over pixels). The two gradients are ops of their own,
+Forward is im2col (the padded input's sliding-window view, strided, copied once into rows of
+``(kh, kw, C)`` patches) and one product ``cols @ W^T``. Backward: ``dW = dY^T @ cols`` (the
+forward's ``cols`` are reused); the input gradient is one batched product giving a block of patch
+gradients per kernel offset and a col2im that adds the ``kh*kw`` blocks into the padded input (a
+loop over kernel offsets, never over pixels). The two gradients are ops of their own,
 `Conv2dInputGrad` (a transposed convolution) and `Conv2dWeightGrad`; the three ops' backwards are
 written in terms of each other, so derivatives of any order work.
-
-Pooling. A window's maximum (or sum) is separable: reduce over the window's rows, then over its
-columns, on strided views (``kh + kw`` elementwise passes, no copies unless padding). Max pooling
-sends each window's gradient to ONE element: the first maximum in row-major order, as PyTorch
-does, so tied maxima (frequent after a ReLU: all-zero windows) do not all receive it. Its backward
-is `MaxPool2dScatter`, whose backward is the matching gather, `MaxPool2dGather`. The adjoint of
-average pooling is `AvgPool2dGrad`, whose own adjoint is average pooling again.
 """
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -33,36 +25,15 @@ from autodiff.grad_mode import STATE
 from autodiff.ops.registry import register
 from autodiff.tensor import Tensor
 
-__all__ = ["conv2d", "max_pool2d", "avg_pool2d", "Conv2d", "Conv2dInputGrad", "Conv2dWeightGrad",
-           "MaxPool2d", "MaxPool2dScatter", "MaxPool2dGather", "AvgPool2d", "AvgPool2dGrad"]
+from ._spatial import hypothesis_modules, out_size, pair, to_nhwc
+
+__all__ = ["conv2d", "Conv2d", "Conv2dInputGrad", "Conv2dWeightGrad"]
 
 
-# ----- geometry ---------------------------------------------------------------------------------
-def _pair(value, name, op):
-    """An int or a pair of ints as a pair of Python ints."""
-    pair = (value, value) if np.ndim(value) == 0 else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
-def _out_size(size, kernel, stride, padding):
-    return (size + 2 * padding - kernel) // stride + 1
-
-
-def _span(out, kernel, stride):
-    """How many padded rows (or columns) the windows of one output axis touch."""
-    return stride * (out - 1) + kernel
-
-
-def _to_nhwc(x):
-    """An NCHW array as an NHWC view (no copy)."""
-    return x.transpose(0, 2, 3, 1)
-
-
+# ----- layout -----------------------------------------------------------------------------------
 def _rows(g):
     """An NCHW gradient as the (N*H*W, C) matrix of its pixels (a copy only if not NHWC)."""
-    return _to_nhwc(g).reshape(-1, g.shape[1])
+    return to_nhwc(g).reshape(-1, g.shape[1])
 
 
 def _pad_nhwc(x, padding, value=0):
@@ -80,7 +51,7 @@ def _pad_nhwc(x, padding, value=0):
 def _im2col(x, kernel, stride, padding):
     """Rows of ``(kh, kw, C)`` patches of NCHW ``x``: shape ``(N*Ho*Wo, kh*kw*C)``."""
     (kh, kw), (sh, sw) = kernel, stride
-    xp = _pad_nhwc(_to_nhwc(x), padding)
+    xp = _pad_nhwc(to_nhwc(x), padding)
     windows = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]  # (N,Ho,Wo,C,kh,kw)
     n, ho, wo, c = windows.shape[:4]
     return windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * ho * wo, kh * kw * c)
@@ -120,7 +91,7 @@ class Conv2d(Function):
 
     def out_hw(self, x_shape, w_shape):
         """The output's (height, width)."""
-        return tuple(_out_size(x_shape[2 + i], w_shape[2 + i], self.stride[i], self.padding[i])
+        return tuple(out_size(x_shape[2 + i], w_shape[2 + i], self.stride[i], self.padding[i])
                      for i in range(2))
 
     def backward(self, grad):
@@ -229,281 +200,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0):
     x = input if isinstance(input, Tensor) else Tensor(input)
     w = weight if isinstance(weight, Tensor) else Tensor(weight)
     b = bias if bias is None or isinstance(bias, Tensor) else Tensor(bias)
-    stride, padding = _pair(stride, "stride", "conv2d"), _pair(padding, "padding", "conv2d")
+    stride, padding = pair(stride, "stride", "conv2d"), pair(padding, "padding", "conv2d")
     _check_conv_args(x, w, b, stride, padding)
     inputs = (x, w) if b is None else (x, w, b)
     return Conv2d.apply(*inputs, stride=stride, padding=padding)
 
 
-# ----- pooling ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Window:
-    """Where a pooling op's windows lie, and the memory layout its arrays are handled in.
-
-    Internally an array is 4-d or 5-d with the spatial axes at -3 and -2 and channels last:
-    ``(N, H, W, C)`` (a view of channels-last memory) or ``(N, C, H, W, 1)`` (a view of NCHW
-    memory), whichever keeps the innermost axis contiguous.
-    """
-
-    kernel: tuple
-    stride: tuple
-    padding: tuple
-    in_hw: tuple
-    out_hw: tuple
-    channels_last: bool
-
-    def internal(self, x):
-        """The NCHW array ``x`` in the internal layout (a view)."""
-        return _to_nhwc(x) if self.channels_last else x[..., None]
-
-    def internal_grad(self, g):
-        """An NCHW gradient in the internal layout, copied once if its memory order differs."""
-        inner = self.internal(g)
-        if inner.shape[-1] > 1 and inner.strides[-1] != inner.itemsize:
-            inner = np.ascontiguousarray(inner)
-        elif inner.shape[-1] == 1 and inner.shape[-2] > 1 and inner.strides[-2] != inner.itemsize:
-            inner = np.ascontiguousarray(g)[..., None]
-        return inner
-
-    def nchw(self, a):
-        """An internal-layout array as NCHW (a view)."""
-        return a.transpose(0, 3, 1, 2) if self.channels_last else a[..., 0]
-
-    def padded_shape(self, a):
-        h, w = self.in_hw
-        return a.shape[:-3] + (h + 2 * self.padding[0], w + 2 * self.padding[1], a.shape[-1])
-
-    def pad(self, a, value):
-        """The internal array with its spatial padding filled with ``value``."""
-        ph, pw = self.padding
-        if ph == 0 and pw == 0:
-            return a
-        out = np.full(self.padded_shape(a), value, dtype=a.dtype)
-        out[..., ph:ph + a.shape[-3], pw:pw + a.shape[-2], :] = a
-        return out
-
-    def crop(self, ap):
-        """Remove the padding of a padded internal array (a view)."""
-        (ph, pw), (h, w) = self.padding, self.in_hw
-        return ap[..., ph:ph + h, pw:pw + w, :]
-
-    def row_view(self, ap, i):
-        """The window rows at kernel row ``i``, all columns the windows touch."""
-        (ho, wo), (sh, sw) = self.out_hw, self.stride
-        return ap[..., i:i + sh * (ho - 1) + 1:sh, :_span(wo, self.kernel[1], sw), :]
-
-    def column_view(self, rows, j):
-        """Kernel column ``j`` of an array of window rows (see `row_view`)."""
-        wo, sw = self.out_hw[1], self.stride[1]
-        return rows[..., j:j + sw * (wo - 1) + 1:sw, :]
-
-    def view(self, ap, i, j):
-        """The elements at kernel offset (i, j) of every window: shaped like the output."""
-        return self.column_view(self.row_view(ap, i), j)
-
-    def offsets(self):
-        """Kernel offsets in row-major order."""
-        return [(i, j) for i in range(self.kernel[0]) for j in range(self.kernel[1])]
-
-    @property
-    def disjoint(self):
-        """True when no input element lies in two windows."""
-        return all(s >= k for s, k in zip(self.stride, self.kernel))
-
-    @property
-    def covers(self):
-        """True when the windows tile the unpadded input exactly (each element in one window)."""
-        return (self.stride == self.kernel and self.padding == (0, 0)
-                and all(o * k == n for o, k, n in zip(self.out_hw, self.kernel, self.in_hw)))
-
-
-def _window(x, kernel_size, stride, padding, op):
-    """Validate pooling arguments as PyTorch does and return the `_Window` for NCHW ``x``."""
-    if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-d input (N, C, H, W), got shape {x.shape}")
-    kernel = _pair(kernel_size, "kernel_size", op)
-    stride = kernel if stride is None else _pair(stride, "stride", op)
-    padding = _pair(padding, "padding", op)
-    if min(kernel) < 1 or min(stride) < 1 or min(padding) < 0:
-        raise ValueError(f"{op}: kernel_size and stride must be positive and padding "
-                         f"non-negative, got kernel_size={kernel}, stride={stride}, "
-                         f"padding={padding}")
-    if any(2 * p > k for p, k in zip(padding, kernel)):
-        raise ValueError(f"{op}: padding {padding} must be at most half of kernel_size {kernel}")
-    out_hw = tuple(_out_size(x.shape[2 + i], kernel[i], stride[i], padding[i]) for i in range(2))
-    if min(out_hw) < 1:
-        raise ValueError(f"{op}: input of shape {x.shape} is too small for kernel_size {kernel} "
-                         f"with padding {padding}: output size would be {out_hw}")
-    data = x.data
-    channels_last = data.shape[1] > 1 and data.strides[1] == data.itemsize
-    return _Window(kernel, stride, padding, tuple(x.shape[2:]), out_hw, channels_last)
-
-
-def _reduce_windows(ap, window, ufunc):
-    """``ufunc`` over every window of the padded internal array: rows first, then columns.
-
-    Rows first keeps the first pass on long contiguous rows of channels-last memory.
-    """
-    kh, kw = window.kernel
-    rows = window.row_view(ap, 0)
-    rows = ufunc(rows, window.row_view(ap, 1)) if kh > 1 else rows.copy()
-    for i in range(2, kh):
-        ufunc(rows, window.row_view(ap, i), out=rows)
-    out = window.column_view(rows, 0)
-    out = ufunc(out, window.column_view(rows, 1)) if kw > 1 else out.copy()
-    for j in range(2, kw):
-        ufunc(out, window.column_view(rows, j), out=out)
-    return out
-
-
-def _lowest(dtype):
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
-
-
-def _input_buffer(window, shape, dtype):
-    """A padded internal-layout buffer for an input gradient, zeroed unless fully written."""
-    return (np.empty if window.covers else np.zeros)(shape, dtype=dtype)
-
-
-class MaxPool2d(Function):
-    """Max over windows of NCHW ``x``; parameter ``window`` (a `_Window`)."""
-
-    def forward(self, x):
-        window = self.window
-        self.padded = window.pad(window.internal(x), _lowest(x.dtype))
-        self.pooled = _reduce_windows(self.padded, window, np.maximum)
-        return window.nchw(self.pooled)
-
-    def backward(self, grad):
-        return (MaxPool2dScatter.apply(grad, window=self.window, masks=self.first_max_masks()),)
-
-    def first_max_masks(self):
-        """Per kernel offset, a boolean array shaped like the output: True where that offset
-        holds the window's first maximum (row-major). Exactly one is True per window."""
-        window, pooled = self.window, self.pooled
-        offsets = window.offsets()
-        masks, taken = [], None
-        for i, j in offsets[:-1]:
-            hit = np.equal(window.view(self.padded, i, j), pooled)
-            if taken is None:
-                taken = hit.copy()
-            else:
-                np.greater(hit, taken, out=hit)  # hit and not taken
-                taken |= hit
-            masks.append(hit)
-        # The last offset holds the maximum wherever no earlier one did (also for NaN windows).
-        masks.append(np.ones_like(pooled, dtype=bool) if taken is None else ~taken)
-        return masks
-
-
-class MaxPool2dScatter(Function):
-    """Route each window's gradient to the element selected by ``masks`` (the backward of
-    max pooling). Parameters: ``window`` and ``masks`` (one boolean array per kernel offset)."""
-
-    def forward(self, g):
-        window = self.window
-        gi = window.internal_grad(g)
-        shape = window.padded_shape(gi)
-        dxp = _input_buffer(window, shape, g.dtype)
-        for (i, j), mask in zip(window.offsets(), self.masks):
-            target = window.view(dxp, i, j)
-            if window.disjoint:
-                np.multiply(gi, mask, out=target)
-            else:
-                target += gi * mask
-        return window.nchw(window.crop(dxp))
-
-    def backward(self, grad):
-        return (MaxPool2dGather.apply(grad, window=self.window, masks=self.masks),)
-
-
-class MaxPool2dGather(Function):
-    """Read, per window, the element selected by ``masks``: the adjoint of `MaxPool2dScatter`."""
-
-    def forward(self, g):
-        window = self.window
-        gp = window.pad(window.internal_grad(g), 0)
-        out = np.zeros(gp.shape[:-3] + window.out_hw + gp.shape[-1:], dtype=g.dtype)
-        for (i, j), mask in zip(window.offsets(), self.masks):
-            np.copyto(out, window.view(gp, i, j), where=mask)
-        return window.nchw(out)
-
-    def backward(self, grad):
-        return (MaxPool2dScatter.apply(grad, window=self.window, masks=self.masks),)
-
-
-class AvgPool2d(Function):
-    """Mean over windows of NCHW ``x``, padding counted as zeros; parameter ``window``."""
-
-    def forward(self, x):
-        window = self.window
-        padded = window.pad(window.internal(x), 0)
-        total = _reduce_windows(padded, window, np.add)
-        total *= total.dtype.type(1.0 / (window.kernel[0] * window.kernel[1]))
-        return window.nchw(total)
-
-    def backward(self, grad):
-        return (AvgPool2dGrad.apply(grad, window=self.window),)
-
-
-class AvgPool2dGrad(Function):
-    """Spread each window's gradient evenly over the window: the adjoint of `AvgPool2d`."""
-
-    def forward(self, g):
-        window = self.window
-        kh, kw = window.kernel
-        share = window.internal_grad(g) * (1.0 / (kh * kw))
-        dxp = _input_buffer(window, window.padded_shape(share), share.dtype)
-        for i, j in window.offsets():
-            target = window.view(dxp, i, j)
-            if window.disjoint:
-                target[...] = share
-            else:
-                target += share
-        return window.nchw(window.crop(dxp))
-
-    def backward(self, grad):
-        return (AvgPool2d.apply(grad, window=self.window),)
-
-
-def max_pool2d(input, kernel_size, stride=None, padding=0):
-    """Max pooling of ``input (N, C, H, W)`` as PyTorch's (``stride`` defaults to
-    ``kernel_size``; ``padding`` pads with -inf and is at most half the kernel).
-
-    Each window's gradient goes to one element, its first maximum in row-major order.
-
-    >>> x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
-    >>> max_pool2d(x, 2).numpy()[0, 0]
-    array([[ 5.,  7.],
-           [13., 15.]])
-    """
-    x = input if isinstance(input, Tensor) else Tensor(input)
-    window = _window(x, kernel_size, stride, padding, "max_pool2d")
-    return MaxPool2d.apply(x, window=window)
-
-
-def avg_pool2d(input, kernel_size, stride=None, padding=0):
-    """Average pooling of ``input (N, C, H, W)`` as PyTorch's with ``count_include_pad=True``:
-    every window is divided by ``kh * kw``, padded zeros included.
-
-    >>> x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
-    >>> avg_pool2d(x, 2).numpy()[0, 0]
-    array([[ 2.5,  4.5],
-           [10.5, 12.5]])
-    """
-    x = input if isinstance(input, Tensor) else Tensor(input)
-    window = _window(x, kernel_size, stride, padding, "avg_pool2d")
-    return AvgPool2d.apply(x, window=window)
-
-
 # ----- registry (see autodiff/ops/registry.py): inputs drawn by hypothesis ---------------------
-def _hypothesis():
-    from hypothesis import strategies as st
-    from hypothesis.extra import numpy as hnp
-
-    return st, hnp
-
-
 def _conv_geometry(draw, st, stride, padding):
     """Draw (n, c, o, kernel, (h, w)) small enough for gradcheck, valid for stride/padding."""
     n, c, o = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
@@ -519,7 +222,7 @@ def _conv_cases(stride, padding, operands):
     gradient op: output gradient and weight, with ``in_hw``), "xg" (the weight gradient op:
     input and output gradient, with ``kernel``).
     """
-    st, hnp = _hypothesis()
+    st, hnp = hypothesis_modules()
 
     def floats(shape):
         return hnp.arrays(np.float64, shape, elements=st.floats(-2.0, 2.0))
@@ -528,7 +231,7 @@ def _conv_cases(stride, padding, operands):
     def cases(draw):
         n, c, o, kernel, hw = _conv_geometry(draw, st, stride, padding)
         x_shape, w_shape = (n, c) + hw, (o, c) + kernel
-        g_shape = (n, o) + tuple(_out_size(hw[i], kernel[i], stride[i], padding[i])
+        g_shape = (n, o) + tuple(out_size(hw[i], kernel[i], stride[i], padding[i])
                                  for i in range(2))
         if operands == "gw":
             return (draw(floats(g_shape)), draw(floats(w_shape))), {"in_hw": hw}
@@ -536,25 +239,6 @@ def _conv_cases(stride, padding, operands):
             return (draw(floats(x_shape)), draw(floats(g_shape))), {"kernel": kernel}
         arrays = (draw(floats(x_shape)), draw(floats(w_shape)))
         return (arrays + (draw(floats((o,))),) if operands == "xwb" else arrays), {}
-
-    return cases()
-
-
-def _pool_cases(kernel, stride, padding, distinct):
-    """Strategy of ((x,), {}) for pooling; ``distinct`` draws well-separated, tie-free values."""
-    st, hnp = _hypothesis()
-
-    @st.composite
-    def cases(draw):
-        n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
-        hw = tuple(draw(st.integers(max(1, kernel[i] - 2 * padding[i]), kernel[i] + 3))
-                   for i in range(2))
-        shape = (n, c) + hw
-        if distinct:
-            size = int(np.prod(shape))
-            order = draw(st.permutations(range(size)))
-            return (np.asarray(order, dtype=np.float64).reshape(shape) * 0.25 - size / 8,), {}
-        return (draw(hnp.arrays(np.float64, shape, elements=st.floats(-2.0, 2.0))),), {}
 
     return cases()
 
@@ -572,20 +256,8 @@ def _register_conv(name, stride, padding, operands):
              params={"strategy": lambda: _conv_cases(stride, padding, operands)})
 
 
-def _register_pool(name, pool, kernel, stride, padding):
-    distinct = pool is max_pool2d
-    register(name, lambda x: pool(x, kernel, stride, padding), kind="pool2d", distinct=distinct,
-             params={"strategy": lambda: _pool_cases(kernel, stride, padding, distinct)})
-
-
 _register_conv("conv2d", (1, 1), (0, 0), "xwb")
 _register_conv("conv2d_stride2_pad1", (2, 2), (1, 1), "xwb")
 _register_conv("conv2d_nobias_stride21_pad01", (2, 1), (0, 1), "xw")
 _register_conv("conv2d_input_grad", (2, 1), (1, 0), "gw")
 _register_conv("conv2d_weight_grad", (1, 2), (1, 1), "xg")
-_register_pool("max_pool2d", max_pool2d, (2, 2), (2, 2), (0, 0))
-_register_pool("max_pool2d_k3_s2_p1", max_pool2d, (3, 3), (2, 2), (1, 1))
-_register_pool("max_pool2d_k23_s12_p11", max_pool2d, (2, 3), (1, 2), (1, 1))
-_register_pool("avg_pool2d", avg_pool2d, (2, 2), (2, 2), (0, 0))
-_register_pool("avg_pool2d_k3_s2_p1", avg_pool2d, (3, 3), (2, 2), (1, 1))
-_register_pool("avg_pool2d_k23_s12_p11", avg_pool2d, (2, 3), (1, 2), (1, 1))
