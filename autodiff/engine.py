@@ -67,14 +67,20 @@ def _propagate(node, grad, pending, targets, found):
         )
     if STATE.anomaly:
         anomaly.on_backward(node, input_grads)
+    Tensor = _tensor.Tensor
     for tensor, input_grad, needed in zip(node.inputs, input_grads, node.needs_input_grad):
         if input_grad is None or not needed:
             continue
-        input_grad = conform(input_grad, tensor, node)
-        if tensor._ctx is not None:
-            _accumulate(pending, tensor._ctx, input_grad)
-        else:
+        if (type(input_grad) is not Tensor or input_grad.data.shape != tensor.data.shape
+                or input_grad.data.dtype != tensor.data.dtype):
+            input_grad = conform(input_grad, tensor, node)
+        parent = tensor._ctx
+        if parent is None:
             _deliver(tensor, input_grad, targets, found)
+        elif parent in pending:
+            pending[parent] = pending[parent] + input_grad
+        else:
+            pending[parent] = input_grad
 
 
 def conform(grad, tensor, node):

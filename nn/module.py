@@ -298,8 +298,9 @@ class Sequential(Module):
                 self.add_module(str(index), module)
 
     def forward(self, x):
-        for module in self.children():
-            x = module(x)
+        modules = self.__dict__
+        for name in self._module_names:
+            x = modules[name](x)
         return x
 
     def append(self, module):

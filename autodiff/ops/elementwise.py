@@ -175,7 +175,7 @@ class Relu(Function):
     def backward(self, grad):
         # The mask comes from the saved output (out > 0 exactly where x > 0): forward makes one
         # pass over x and keeps nothing beyond the output, which the next op holds anyway.
-        return (grad * self.constant(self.out > 0),)
+        return (Mul.apply(grad, self.constant(self.out > 0)),)
 
 
 class LeakyRelu(Function):
