@@ -13,6 +13,8 @@ from .registry import register
 
 
 class Add(Function):
+    """a + b; both inputs receive the gradient unchanged."""
+
     def forward(self, a, b):
         return a + b
 
@@ -21,6 +23,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    """a - b."""
+
     def forward(self, a, b):
         return a - b
 
@@ -29,6 +33,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    """a * b; each input receives the gradient times the other."""
+
     def forward(self, a, b):
         return a * b
 
@@ -39,6 +45,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    """a / b."""
+
     def forward(self, a, b):
         return a / b
 
@@ -60,6 +68,8 @@ class Identity(Function):
 
 
 class Neg(Function):
+    """-x."""
+
     def forward(self, x):
         return -x
 
@@ -96,6 +106,8 @@ class Pow(Function):
 
 
 class Exp(Function):
+    """e ** x; the gradient reuses the output."""
+
     def forward(self, x):
         return np.exp(x)
 
@@ -104,6 +116,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    """Natural logarithm."""
+
     def forward(self, x):
         return np.log(x)
 
@@ -112,6 +126,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    """Square root; the gradient reuses the output."""
+
     def forward(self, x):
         return np.sqrt(x)
 
@@ -120,6 +136,8 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    """|x|, with gradient sign(x) (0 at 0)."""
+
     def forward(self, x):
         self.sign = np.sign(x)
         return np.abs(x)
@@ -129,6 +147,8 @@ class Abs(Function):
 
 
 class Sin(Function):
+    """Sine."""
+
     def forward(self, x):
         return np.sin(x)
 
@@ -137,6 +157,8 @@ class Sin(Function):
 
 
 class Cos(Function):
+    """Cosine."""
+
     def forward(self, x):
         return np.cos(x)
 
@@ -145,6 +167,8 @@ class Cos(Function):
 
 
 class Tanh(Function):
+    """Hyperbolic tangent; the gradient is 1 - tanh(x) ** 2, from the output."""
+
     def forward(self, x):
         return np.tanh(x)
 
@@ -160,6 +184,8 @@ def _stable_sigmoid(x):
 
 
 class Sigmoid(Function):
+    """Logistic sigmoid, computed without overflow; the gradient is y * (1 - y)."""
+
     def forward(self, x):
         return _stable_sigmoid(x).astype(x.dtype, copy=False)
 
@@ -169,6 +195,8 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
+    """max(x, 0); the gradient passes where the output is positive (0 at 0)."""
+
     def forward(self, x):
         return np.maximum(x, 0)
 
@@ -179,6 +207,8 @@ class Relu(Function):
 
 
 class LeakyRelu(Function):
+    """x where x > 0, else ``slope`` * x."""
+
     def forward(self, x):
         self.scale = np.where(x > 0, 1, self.slope).astype(x.dtype, copy=False)
         return x * self.scale
@@ -191,6 +221,8 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 
 class Erf(Function):
+    """The error function (its derivative is 2 / sqrt(pi) * exp(-x ** 2))."""
+
     def forward(self, x):
         return np.asarray(_erf(x), dtype=x.dtype)  # frompyfunc gives a Python float for 0-d
 
@@ -205,6 +237,8 @@ def gelu(x):
 
 
 class Softplus(Function):
+    """log(1 + e ** x) via logaddexp, without overflow; the gradient is sigmoid(x)."""
+
     def forward(self, x):
         return np.logaddexp(0, x).astype(x.dtype, copy=False)
 
@@ -213,6 +247,8 @@ class Softplus(Function):
 
 
 class Clip(Function):
+    """x limited to [``lo``, ``hi``]; the gradient passes only inside the interval."""
+
     def forward(self, x):
         lo = -np.inf if self.lo is None else self.lo
         hi = np.inf if self.hi is None else self.hi
@@ -224,6 +260,8 @@ class Clip(Function):
 
 
 class Cast(Function):
+    """x converted to ``dtype``; the engine casts the gradient back to the input's dtype."""
+
     def forward(self, x):
         return x.astype(self.dtype)
 

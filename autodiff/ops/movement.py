@@ -11,6 +11,8 @@ from .registry import register
 
 
 class Reshape(Function):
+    """The data in a new ``shape``; the gradient is reshaped back."""
+
     def forward(self, x):
         try:
             return x.reshape(self.shape)
@@ -25,6 +27,8 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    """Axes permuted by ``axes``; the gradient takes the inverse permutation."""
+
     def forward(self, x):
         if sorted(self.axes) != list(range(x.ndim)):
             raise ValueError(f"transpose: {self.axes} is not a permutation of the {x.ndim} axes")
@@ -35,6 +39,8 @@ class Transpose(Function):
 
 
 class BroadcastTo(Function):
+    """The input broadcast to ``shape``; the gradient is summed back (``SumTo``)."""
+
     def forward(self, x):
         try:
             return np.broadcast_to(x, self.shape)
@@ -71,6 +77,8 @@ def normalize_pad(pad_width, ndim):
 
 
 class Pad(Function):
+    """Zero padding by ``pad_width`` (one pair per axis); the gradient is the inner slice."""
+
     def forward(self, x):
         return np.pad(x, self.pad_width) if x.ndim else x.copy()  # a 0-d array has no axes to pad
 
@@ -104,6 +112,8 @@ def _is_basic(index):
 
 
 class GetItem(Function):
+    """``x[index]``; the gradient is scattered back by ``IndexAdd``."""
+
     def forward(self, x):
         try:
             return x[self.index]
@@ -139,6 +149,8 @@ def getitem(x, index):
 
 
 class Concatenate(Function):
+    """Inputs joined along ``axis``; each gets its slice of the gradient."""
+
     def forward(self, *arrays):
         try:
             return np.concatenate(arrays, axis=self.axis)
@@ -157,6 +169,8 @@ class Concatenate(Function):
 
 
 class Stack(Function):
+    """Inputs joined along a new ``axis``; each gets its index of the gradient."""
+
     def forward(self, *arrays):
         try:
             return np.stack(arrays, axis=self.axis)

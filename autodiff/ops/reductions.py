@@ -34,6 +34,8 @@ def _expand(grad, shape, axes, keepdims):
 
 
 class Sum(Function):
+    """Sum over ``axis`` (a tuple); the gradient is broadcast back over the reduced axes."""
+
     def forward(self, x):
         return np.sum(x, axis=self.axis, keepdims=self.keepdims)
 
@@ -65,6 +67,8 @@ def _max_keepdims(x, axis):
 
 
 class LogSumExp(Function):
+    """log(sum(exp(x))) over ``axis``, shifted by the max; the gradient is a softmax."""
+
     def forward(self, x):
         m = _max_keepdims(x, self.axis)
         with np.errstate(divide="ignore"):
@@ -78,6 +82,8 @@ class LogSumExp(Function):
 
 
 class Softmax(Function):
+    """exp(x) / sum(exp(x)) along ``axis``, shifted by the max."""
+
     def forward(self, x):
         e = np.exp(x - _max_keepdims(x, self.axis))
         return e / np.sum(e, axis=self.axis, keepdims=True)
@@ -88,6 +94,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    """x - logsumexp(x) along ``axis``; the gradient is g - softmax(x) * sum(g)."""
+
     def forward(self, x):
         shifted = x - _max_keepdims(x, self.axis)
         return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
