@@ -131,10 +131,8 @@ def growth_line(steps: int, size: int = 32) -> str:
     x, y = bench_mlp.batch(size)
     step = bench_mlp.ours_step(bench_mlp.ours_mlp(MLPBaseline(bench_mlp.SIZES)), x, y)
     every = max(1, steps // 10)
-    growth = memory_growth(step, calls=steps + every, every=every)
-    # tracemalloc starts after the warm-up, so the parameters' .grad arrays from the warm-up are
-    # not traced and the first sample misses them: growth counts from the second sample on.
-    live = growth.samples[1:]
+    growth = memory_growth(step, calls=steps, every=every)
+    live = growth.samples
     samples = ", ".join(f"{s / 1024:.1f}" for s in live)
     return (f"memory growth over {steps} MLP steps (batch {size}): {live[-1] - live[0]:+d} bytes "
             f"(live KiB every {every} steps: {samples})")

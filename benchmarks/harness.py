@@ -235,6 +235,7 @@ def memory_growth(
     if not already_tracing:
         tracemalloc.start()
     try:
+        fn()  # one traced call first, so state kept between calls (gradients) counts from the start
         gc.collect()
         steps, samples = [0], [tracemalloc.get_traced_memory()[0]]
         for i in range(1, calls + 1):
