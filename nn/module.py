@@ -193,9 +193,16 @@ class Module:
             yield b
 
     def apply(self, fn):
-        """Call ``fn`` on every submodule and then on this module; return self."""
-        for module in reversed(list(self.modules())):
-            fn(module)
+        """Call ``fn`` on every submodule and then on this module, as PyTorch: each child's
+        subtree in registration order before its parent. Returns self."""
+        stack = [(self, False)]
+        while stack:
+            module, children_done = stack.pop()
+            if children_done:
+                fn(module)
+                continue
+            stack.append((module, True))
+            stack.extend((child, False) for child in reversed(list(module.children())))
         return self
 
     # ----- state --------------------------------------------------------------------------------

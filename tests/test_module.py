@@ -251,3 +251,12 @@ def test_apply_visits_every_module_once_children_before_parents():
     assert sorted(map(id, visited)) == sorted(map(id, model.modules()))
     assert visited.index(inner[0]) < visited.index(inner) < visited.index(model)
     assert visited.index(model[0]) < visited.index(model)
+
+
+def test_apply_follows_pytorch_order():
+    linear, relu = Linear(2, 2), ReLU()
+    inner = Sequential(relu)
+    model = Sequential(linear, inner)
+    visited = []
+    model.apply(visited.append)
+    assert [id(m) for m in visited] == [id(linear), id(relu), id(inner), id(model)]
