@@ -9,7 +9,19 @@ import math
 import numpy as np
 
 from ..function import Function
+from ..grad_mode import STATE
 from .registry import register
+
+
+def times_constant(grad, array):
+    """``grad * array`` for a constant array (a mask, a saved scale) inside a backward.
+
+    While backward is not being recorded this is one NumPy multiply; under ``create_graph`` it
+    is a recorded `Mul`, so the result stays differentiable with respect to ``grad``.
+    """
+    if STATE.grad_enabled:
+        return Mul.apply(grad, Function.constant(array))
+    return Function.constant(grad.data * array)
 
 
 class Add(Function):
@@ -143,7 +155,7 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, grad):
-        return (grad * self.sign,)
+        return (times_constant(grad, self.sign),)
 
 
 class Sin(Function):
@@ -203,7 +215,7 @@ class Relu(Function):
     def backward(self, grad):
         # The mask comes from the saved output (out > 0 exactly where x > 0): forward makes one
         # pass over x and keeps nothing beyond the output, which the next op holds anyway.
-        return (Mul.apply(grad, self.constant(self.out > 0)),)
+        return (times_constant(grad, self.out > 0),)
 
 
 class LeakyRelu(Function):
@@ -214,7 +226,7 @@ class LeakyRelu(Function):
         return x * self.scale
 
     def backward(self, grad):
-        return (grad * self.scale,)
+        return (times_constant(grad, self.scale),)
 
 
 _erf = np.frompyfunc(math.erf, 1, 1)
@@ -256,7 +268,7 @@ class Clip(Function):
         return np.clip(x, lo, hi).astype(x.dtype, copy=False)
 
     def backward(self, grad):
-        return (grad * self.mask,)
+        return (times_constant(grad, self.mask),)
 
 
 class Cast(Function):
@@ -277,7 +289,7 @@ class Maximum(Function):
         return np.maximum(a, b)
 
     def backward(self, grad):
-        return grad * self.weight, grad * (1 - self.weight)
+        return times_constant(grad, self.weight), times_constant(grad, 1 - self.weight)
 
 
 class Where(Function):
@@ -287,7 +299,7 @@ class Where(Function):
         return np.where(self.condition, a, b)
 
     def backward(self, grad):
-        return grad * self.condition, grad * ~self.condition
+        return times_constant(grad, self.condition), times_constant(grad, ~self.condition)
 
 
 def maximum(a, b):

@@ -7,6 +7,7 @@ NumPy; ``keepdims`` keeps reduced axes with size 1. Backward passes re-insert th
 import numpy as np
 
 from ..function import Function
+from .elementwise import times_constant
 from .registry import register
 
 
@@ -57,7 +58,7 @@ class Max(Function):
 
     def backward(self, grad):
         (x,) = self.inputs
-        return (_expand(grad, x.shape, self.axis, self.keepdims) * self.weight,)
+        return (times_constant(_expand(grad, x.shape, self.axis, self.keepdims), self.weight),)
 
 
 def _max_keepdims(x, axis):
