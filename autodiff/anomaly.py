@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 
+from . import tensor as _tensor  # circular by design: ops call these hooks
 from .grad_mode import STATE
 
 # Frames inside these folders belong to the library, not to the user.
@@ -100,7 +101,7 @@ def on_backward(node, grads):
     for index, grad in enumerate(grads):
         if grad is None:
             continue
-        bad = _bad_values(np.asarray(grad.data if hasattr(grad, "data") else grad))
+        bad = _bad_values(np.asarray(grad.data if isinstance(grad, _tensor.Tensor) else grad))
         if bad:
             raise FloatingPointError(
                 f"{node.name} produced {bad} in backward, in the gradient of input {index} "

@@ -1,15 +1,22 @@
 """The backward pass: reverse topological order over the graph and the chain rule.
 
-`run_backward` walks the nodes reachable from the roots with an explicit stack (never recursion,
-so graphs of any depth work), then visits them from the outputs back: each node's ``backward``
-turns the gradient of its output into gradients of its inputs, which the engine sums back to each
+`run_backward` visits the nodes reachable from the roots newest first, in one pass with a heap
+keyed by each node's creation number (never recursion, so graphs of any depth work; the order is
+topological because an op's inputs always exist before it runs). Each node's ``backward`` turns
+the gradient of its output into gradients of its inputs, which the engine sums back to each
 input's shape, casts to its dtype, and accumulates. Interior gradients live in a dictionary
 only while needed; leaves that require grad receive theirs in ``.grad``.
+
+`topological_order` lists a graph's nodes by a depth-first walk, for tools that inspect graphs.
 
 Recording while running backward happens only with ``create_graph=True``, which is what makes
 higher derivatives work with no second implementation of any op. Unless ``retain_graph=True``
 every visited node releases its saved arrays, and a second pass through it raises.
 """
+from heapq import heappop, heappush
+
+from numpy import ndarray
+
 from . import anomaly
 from . import tensor as _tensor  # circular by design: the tensor module calls run_backward
 from .grad_mode import STATE
@@ -25,27 +32,33 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
     if retain_graph is None:
         retain_graph = create_graph
     targets = None if inputs is None else {id(t): t for t in inputs}
-    stops = set() if inputs is None else {t._ctx for t in inputs if t._ctx is not None}
+    stops = () if inputs is None else {t._ctx for t in inputs if t._ctx is not None}
     found = {}
-    pending = {}
+    pending = {}  # node -> gradient of its output, summed over the consumers seen so far
+    queue = []  # (sequence number, node) of the nodes in pending: a heap, newest node first
     for root, grad in zip(roots, grads):
-        if root._ctx is None:
+        node = root._ctx
+        if node is None:
             _deliver(root, grad, targets, found)
+        elif node in pending:
+            pending[node] = pending[node] + grad
         else:
-            _accumulate(pending, root._ctx, grad)
+            pending[node] = grad
+            heappush(queue, (node.sequence, node))
 
     previous, STATE.grad_enabled = STATE.grad_enabled, create_graph
     try:
-        for node in topological_order(list(pending), stops):
-            grad = pending.pop(node, None)
-            if grad is None:
-                continue
+        while queue:
+            node = heappop(queue)[1]
+            grad = pending.pop(node)
             if node.out_ref is not None:
                 _retain(node, grad)
             if node in stops:
                 found[id(node)] = grad
                 continue
-            _propagate(node, grad, pending, targets, found)
+            if node.inputs is None:
+                raise RuntimeError(_released_message(node))
+            _propagate(node, grad, pending, queue, targets, found)
             if not retain_graph:
                 node.release()
     finally:
@@ -55,8 +68,12 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
     return tuple(found.get(id(t) if t._ctx is None else id(t._ctx)) for t in inputs)
 
 
-def _propagate(node, grad, pending, targets, found):
-    """Call the node's backward and hand each input's gradient on."""
+def _propagate(node, grad, pending, queue, targets, found):
+    """Call the node's backward and hand each input's gradient on.
+
+    A node's gradient is complete when it leaves the queue: nodes leave newest first, and every
+    consumer of a node's output was created after it (see `Function.sequence`).
+    """
     input_grads = node.backward(grad)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
@@ -71,16 +88,24 @@ def _propagate(node, grad, pending, targets, found):
     for tensor, input_grad, needed in zip(node.inputs, input_grads, node.needs_input_grad):
         if input_grad is None or not needed:
             continue
-        if (type(input_grad) is not Tensor or input_grad.data.shape != tensor.data.shape
-                or input_grad.data.dtype != tensor.data.dtype):
-            input_grad = conform(input_grad, tensor, node)
+        data = tensor.data
+        if (type(input_grad) is ndarray and input_grad.shape == data.shape
+                and input_grad.dtype == data.dtype):
+            input_grad = Tensor._make(input_grad, False)  # a new object, held by no one else
+            fresh = True
+        else:
+            fresh = False
+            if (type(input_grad) is not Tensor or input_grad.data.shape != data.shape
+                    or input_grad.data.dtype != data.dtype):
+                input_grad = conform(input_grad, tensor, node)
         parent = tensor._ctx
         if parent is None:
-            _deliver(tensor, input_grad, targets, found)
+            _deliver(tensor, input_grad, targets, found, fresh)
         elif parent in pending:
             pending[parent] = pending[parent] + input_grad
         else:
             pending[parent] = input_grad
+            heappush(queue, (parent.sequence, parent))
 
 
 def conform(grad, tensor, node):
@@ -101,13 +126,11 @@ def conform(grad, tensor, node):
     return grad
 
 
-def _accumulate(pending, node, grad):
-    previous = pending.get(node)
-    pending[node] = grad if previous is None else previous + grad
+def _deliver(leaf, grad, targets, found, fresh=False):
+    """Give a leaf its gradient: into ``.grad``, or into ``found`` when collecting inputs.
 
-
-def _deliver(leaf, grad, targets, found):
-    """Give a leaf its gradient: into ``.grad``, or into ``found`` when collecting inputs."""
+    ``fresh`` says the engine made ``grad`` just now, so no other tensor holds that object.
+    """
     if targets is not None:
         if id(leaf) in targets:
             previous = found.get(id(leaf))
@@ -116,9 +139,10 @@ def _deliver(leaf, grad, targets, found):
     if not leaf.requires_grad:
         return
     if leaf.grad is None:
-        # A new Tensor object: two leaves never share one .grad object, even when an op's
+        # Else a new Tensor object: two leaves never share one .grad object, even when an op's
         # backward returned the same gradient for both inputs.
-        leaf.grad = grad if STATE.grad_enabled else type(grad)._make(grad.data, False)
+        fresh = fresh or STATE.grad_enabled
+        leaf.grad = grad if fresh else type(grad)._make(grad.data, False)
     else:
         leaf.grad = leaf.grad + grad
 

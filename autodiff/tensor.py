@@ -242,7 +242,9 @@ class Tensor:
                     f"shape {self.shape}: pass grad=ones_like(t) (or the gradient of your loss with "
                     f"respect to it), or reduce it first, e.g. t.sum().backward()"
                 )
-            return Tensor._make(np.ones_like(self.data), False)
+            ones = np.array(1, dtype=self.data.dtype)  # cheaper than np.ones for one element
+            return Tensor._make(ones if self.data.ndim == 0 else ones.reshape(self.data.shape),
+                                False)
         if not isinstance(grad, Tensor):
             grad = Tensor(np.asarray(grad, dtype=self.dtype))
         if grad.shape != self.shape:

@@ -16,12 +16,13 @@ from .registry import register
 def times_constant(grad, array):
     """``grad * array`` for a constant array (a mask, a saved scale) inside a backward.
 
-    While backward is not being recorded this is one NumPy multiply; under ``create_graph`` it
-    is a recorded `Mul`, so the result stays differentiable with respect to ``grad``.
+    While backward is not being recorded this is one NumPy multiply, returned as an array (the
+    engine wraps it); under ``create_graph`` it is a recorded `Mul`, so the result stays
+    differentiable with respect to ``grad``.
     """
     if STATE.grad_enabled:
         return Mul.apply(grad, Function.constant(array))
-    return Function.constant(grad.data * array)
+    return grad.data * array
 
 
 class Add(Function):

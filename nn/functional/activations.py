@@ -2,6 +2,7 @@
 
 ``softmax`` and ``log_softmax`` take PyTorch's ``dim`` or NumPy's ``axis`` (default: the last).
 """
+from autodiff.ops import elementwise as ew
 from autodiff.tensor import Tensor
 
 
@@ -19,7 +20,7 @@ def _axis(dim, axis):
 
 def relu(x):
     """max(x, 0)."""
-    return _tensor(x).relu()
+    return ew.Relu.apply(x)  # the op itself: one call less on every MLP's hot path
 
 
 def leaky_relu(x, negative_slope=0.01):

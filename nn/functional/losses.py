@@ -183,7 +183,7 @@ def _rows(name, input, target):
 def _target_weights(name, classes, labels, weight, ignore_index, smoothing, reduction, dtype):
     """The `ClassTargets` of integer ``labels`` (N,) for scores with ``classes`` columns."""
     count = labels.size
-    low, high = (labels.min(), labels.max()) if count else (0, -1)
+    low, high = (np.minimum.reduce(labels), np.maximum.reduce(labels)) if count else (0, -1)
     if low >= 0 and high < classes and not low <= ignore_index <= high:
         valid, all_valid = None, True  # the common case, known from two reductions
     else:
@@ -205,7 +205,9 @@ def _target_weights(name, classes, labels, weight, ignore_index, smoothing, redu
         valid = np.ones(count, bool)
     picked = None if uniform else (valid.astype(dtype) if weight is None else weight[safe] * valid)
     scale = 1.0
-    if reduction == "mean":
+    if reduction == "mean" and uniform and count:
+        scale = 1.0 / count
+    elif reduction == "mean":
         with np.errstate(divide="ignore", invalid="ignore"):  # all ignored: nan, as PyTorch
             scale = float(1.0 / np.float64(count if uniform else picked.sum()))
     flat = np.arange(0, count * classes, classes) + safe
@@ -281,14 +283,14 @@ class CrossEntropy(Function):
     """
 
     def forward(self, x):
-        shifted = x - x.max(axis=1, keepdims=True)
+        shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)
         probs = np.exp(shifted)
-        sums = probs.sum(axis=1, keepdims=True)
+        sums = np.add.reduce(probs, axis=1, keepdims=True)
         probs /= sums
         self.probs = probs
         shifted -= np.log(sums)  # now the log-probabilities
         losses = _row_losses(self.targets, shifted)
-        return losses.sum() if self.reduce else losses
+        return np.add.reduce(losses) if self.reduce else losses
 
     def backward(self, grad):
         q_sum = self.targets.q_sum
@@ -301,7 +303,7 @@ class CrossEntropy(Function):
         # retain_graph).
         out = self.targets.subtract_from(self.probs * q_sum)
         out *= grad.data if self.reduce else grad.data[:, None]
-        return (Tensor._make(out, False),)
+        return (out,)
 
 
 class NLLLoss(Function):

@@ -4,6 +4,9 @@
 ``nout`` such units computed as one matrix product, and ``MLP`` stacks Layers whose last one is
 linear. Weights are laid out as PyTorch's: ``weight`` is ``(out_features, in_features)``.
 """
+import numpy as np
+
+from autodiff import Tensor
 from autodiff.creation import get_generator
 
 from .. import functional as F
@@ -45,12 +48,16 @@ class Linear(Module):
         fan_in_init(self.weight, self.bias, self.in_features, rng)
 
     def forward(self, x):
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(
-                f"{type(self).__name__}: input of shape {tuple(x.shape)} does not end in "
-                f"in_features={self.in_features} (weight has shape {self.weight.shape})"
-            )
-        return F.linear(x, self.weight, self.bias)
+        try:
+            return F.linear(x, self.weight, self.bias)
+        except ValueError:  # name the layer when the input is what does not fit
+            shape = np.shape(x.data if isinstance(x, Tensor) else x)
+            if not shape or shape[-1] != self.in_features:
+                raise ValueError(
+                    f"{type(self).__name__}: input of shape {shape} does not end in "
+                    f"in_features={self.in_features} (weight has shape {self.weight.shape})"
+                ) from None
+            raise
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

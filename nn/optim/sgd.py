@@ -91,8 +91,8 @@ def _subtract_scaled(p, g, lr):
     contiguous parameters are instead updated one block at a time through a small buffer that
     stays in cache; the arithmetic is the same.
     """
-    contiguous = p.flags.c_contiguous and g.flags.c_contiguous
-    if p.size <= _BLOCK or g.shape != p.shape or not contiguous:
+    if (p.size <= _BLOCK or g.shape != p.shape
+            or not (p.flags.c_contiguous and g.flags.c_contiguous)):
         p -= lr * g
         return
     flat_p, flat_g = p.reshape(-1), g.reshape(-1)
