@@ -82,7 +82,7 @@ def _propagate(node, grad, pending, queue, targets, found):
             f"{node.name}.backward returned {len(input_grads)} gradients for "
             f"{len(node.inputs)} inputs"
         )
-    if STATE.anomaly:
+    if STATE.hooks and STATE.anomaly:
         anomaly.on_backward(node, input_grads)
     Tensor = _tensor.Tensor
     for tensor, input_grad, needed in zip(node.inputs, input_grads, node.needs_input_grad):
@@ -91,8 +91,10 @@ def _propagate(node, grad, pending, queue, targets, found):
         data = tensor.data
         if (type(input_grad) is ndarray and input_grad.shape == data.shape
                 and input_grad.dtype == data.dtype):
-            input_grad = Tensor._make(input_grad, False)  # a new object, held by no one else
-            fresh = True
+            array, input_grad = input_grad, object.__new__(Tensor)  # Tensor._make, inlined
+            input_grad.data, input_grad.grad, input_grad.requires_grad = array, None, False
+            input_grad._ctx = input_grad.name = None
+            fresh = True  # a new object, held by no one else
         else:
             fresh = False
             if (type(input_grad) is not Tensor or input_grad.data.shape != data.shape
@@ -100,7 +102,10 @@ def _propagate(node, grad, pending, queue, targets, found):
                 input_grad = conform(input_grad, tensor, node)
         parent = tensor._ctx
         if parent is None:
-            _deliver(tensor, input_grad, targets, found, fresh)
+            if fresh and targets is None and tensor.grad is None and tensor.requires_grad:
+                tensor.grad = input_grad  # the common case of `_deliver`
+            else:
+                _deliver(tensor, input_grad, targets, found, fresh)
         elif parent in pending:
             pending[parent] = pending[parent] + input_grad
         else:

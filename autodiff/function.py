@@ -58,6 +58,11 @@ class Function:
     sequence = 0
 
     params = {}  # the keyword parameters of apply(), shared empty default: never mutated
+    _custom_init = False  # a subclass defines __init__: apply() must call it
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._custom_init = cls.__init__ is not Function.__init__
 
     def __init__(self, **params):
         self.params = params
@@ -79,7 +84,7 @@ class Function:
             if not isinstance(x, Tensor):
                 inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
                 break
-        if cls.__init__ is not Function.__init__:
+        if cls._custom_init:
             node = cls(**params)
         else:  # the common case, without a call
             node = object.__new__(cls)
@@ -87,7 +92,10 @@ class Function:
                 node.params = params
                 node.__dict__.update(params)
         try:
-            data = node.forward(*map(_data, inputs))
+            if len(inputs) == 1:
+                data = node.forward(inputs[0].data)
+            else:
+                data = node.forward(*map(_data, inputs))
         except ValueError as error:
             _raise_with_shapes(cls.__name__, error, inputs)
         if type(data) is not np.ndarray:
@@ -104,10 +112,8 @@ class Function:
                 node.needs_input_grad = needs
                 node.sequence = -_next_sequence()
                 out._ctx = node
-                if state.module_scopes:  # set only inside autodiff.viz.record_modules()
-                    node.scope = state.module_scopes[-1]
-        if state.anomaly or state.record_sites:
-            anomaly.on_forward(node, inputs, data)
+        if state.hooks:
+            _run_hooks(node, out, inputs, data, state)
         return out
 
     def result(self):
@@ -169,6 +175,15 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name} node>"
+
+
+def _run_hooks(node, out, inputs, data, state):
+    """Inside record_modules(): note the module that made a recorded node; in anomaly mode or
+    while recording sites: check the output and remember the user's line."""
+    if state.module_scopes and out._ctx is node:
+        node.scope = state.module_scopes[-1]
+    if state.anomaly or state.record_sites:
+        anomaly.on_forward(node, inputs, data)
 
 
 def _raise_with_shapes(name, error, inputs):

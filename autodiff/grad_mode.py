@@ -8,14 +8,35 @@ import functools
 import threading
 
 
+def _switch(name):
+    """A property over ``_<name>`` that keeps ``hooks`` up to date when it is set."""
+    private = "_" + name
+
+    def set_switch(state, value):
+        setattr(state, private, value)
+        state.hooks = bool(state._anomaly or state._record_sites
+                           or state._module_scopes is not None)
+
+    return property(lambda state: getattr(state, private), set_switch)
+
+
 class _State(threading.local):
-    """Per-thread switches. Each new thread starts with grad enabled and anomaly mode off."""
+    """Per-thread switches. Each new thread starts with grad enabled and anomaly mode off.
+
+    ``hooks`` is True while any of ``anomaly``, ``record_sites`` or ``module_scopes`` is on, so
+    that every op reads one flag, not three, to learn that it has nothing extra to do.
+    """
+
+    anomaly = _switch("anomaly")  # check every forward and backward result for NaN/inf
+    record_sites = _switch("record_sites")  # remember the user's source line of every op
+    module_scopes = _switch("module_scopes")  # the nn.Modules being called, while drawing graphs
 
     def __init__(self):
         self.grad_enabled = True
-        self.anomaly = False  # check every forward and backward result for NaN/inf
-        self.record_sites = False  # remember the user's source line of every op
-        self.module_scopes = None  # a list of the nn.Modules being called, while drawing graphs
+        self.hooks = False
+        self._anomaly = False
+        self._record_sites = False
+        self._module_scopes = None
 
 
 STATE = _State()

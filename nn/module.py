@@ -104,7 +104,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
-        if STATE.module_scopes is not None:
+        if STATE.hooks and STATE.module_scopes is not None:
             return self._call_in_scope(args, kwargs)
         return self.forward(*args, **kwargs)
 
