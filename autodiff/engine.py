@@ -91,9 +91,7 @@ def _propagate(node, grad, pending, queue, targets, found):
         data = tensor.data
         if (type(input_grad) is ndarray and input_grad.shape == data.shape
                 and input_grad.dtype == data.dtype):
-            array, input_grad = input_grad, object.__new__(Tensor)  # Tensor._make, inlined
-            input_grad.data, input_grad.grad, input_grad.requires_grad = array, None, False
-            input_grad._ctx = input_grad.name = None
+            input_grad = Tensor._make(input_grad, False)
             fresh = True  # a new object, held by no one else
         else:
             fresh = False
@@ -102,10 +100,7 @@ def _propagate(node, grad, pending, queue, targets, found):
                 input_grad = conform(input_grad, tensor, node)
         parent = tensor._ctx
         if parent is None:
-            if fresh and targets is None and tensor.grad is None and tensor.requires_grad:
-                tensor.grad = input_grad  # the common case of `_deliver`
-            else:
-                _deliver(tensor, input_grad, targets, found, fresh)
+            _deliver(tensor, input_grad, targets, found, fresh)
         elif parent in pending:
             pending[parent] = pending[parent] + input_grad
         else:

@@ -41,6 +41,39 @@ def test_two_leaves_never_share_one_grad_object():
     np.testing.assert_allclose(a.grad.data, [1.0])
 
 
+def test_a_branch_created_early_and_consumed_late_gets_its_whole_gradient():
+    # b is created before c but consumed after it, and feeds two consumers: the engine must
+    # not run b's backward before both consumers have sent their gradients.
+    x = leaf([1.0, 2.0])
+    b = x * 2
+    c = x * 3
+    d = c * b
+    e = d + b.exp()
+    e.sum().backward()
+    # e = 6 x^2 + exp(2x): de/dx = 12 x + 2 exp(2x)
+    np.testing.assert_allclose(x.grad.data, 12 * x.data + 2 * np.exp(2 * x.data))
+
+
+class _SameArrayTwice(Function):
+    """a + b whose backward hands one ndarray to both inputs."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad):
+        return grad.data, grad.data
+
+
+def test_array_gradients_from_a_backward_reach_leaves_as_separate_tensors():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (_SameArrayTwice.apply(a, b) * 2).sum().backward()
+    assert isinstance(a.grad, Tensor) and a.grad is not b.grad
+    np.testing.assert_allclose(a.grad.data, [2.0, 2.0])
+    np.testing.assert_allclose(b.grad.data, [2.0, 2.0])
+    (_SameArrayTwice.apply(a, b)).sum().backward()  # accumulates into the existing .grad
+    np.testing.assert_allclose(a.grad.data, [3.0, 3.0])
+
+
 def test_gradient_has_the_leaf_dtype_when_mixed_with_float64():
     x = Tensor([1.0, 2.0], requires_grad=True)  # float32
     y = x * Tensor(np.array([0.5, 0.25]))  # float64 operand
