@@ -2,24 +2,43 @@
 
 `run_backward` visits the nodes reachable from the roots newest first, in one pass with a heap
 keyed by each node's creation number (never recursion, so graphs of any depth work; the order is
-topological because an op's inputs always exist before it runs). Each node's ``backward`` turns
-the gradient of its output into gradients of its inputs, which the engine sums back to each
-input's shape, casts to its dtype, and accumulates. Interior gradients live in a dictionary
-only while needed; leaves that require grad receive theirs in ``.grad``.
+topological because an op's inputs always exist before it runs). Each node's backward turns the
+gradient of its output into gradients of its inputs, which the engine sums back to each input's
+shape, casts to its dtype, and accumulates. Interior gradients live in a dictionary only while
+needed; leaves that require grad receive theirs in ``.grad``.
+
+A first-order backward (the common case) carries plain ndarrays from node to node and makes
+Tensors only for ``.grad``: an op with an array form of its backward (``_backward_arrays``) is
+called with the array, any other op with the array wrapped in a Tensor. When the engine holds
+the only reference to a gradient array it tells the op so, and the op may overwrite it instead
+of allocating a new one (ReLU's mask, for one, is applied in place).
+
+Recording while running backward happens only with ``create_graph=True``: then gradients are
+Tensors and every backward is recorded, which is what makes higher derivatives work with no
+second implementation of any op. Unless ``retain_graph=True`` every visited node releases its
+saved arrays, and a second pass through it raises.
 
 `topological_order` lists a graph's nodes by a depth-first walk, for tools that inspect graphs.
-
-Recording while running backward happens only with ``create_graph=True``, which is what makes
-higher derivatives work with no second implementation of any op. Unless ``retain_graph=True``
-every visited node releases its saved arrays, and a second pass through it raises.
 """
 from heapq import heappop, heappush
+from sys import getrefcount
 
+import numpy as np
 from numpy import ndarray
 
 from . import anomaly
 from . import tensor as _tensor  # circular by design: the tensor module calls run_backward
 from .grad_mode import STATE
+from .ops.movement import sum_to_shape
+
+
+def _refcount_of_a_private_array():
+    """What ``getrefcount`` reports for an array that one local variable alone refers to."""
+    array = np.empty(1)
+    return getrefcount(array)
+
+
+_PRIVATE = _refcount_of_a_private_array()
 
 
 def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=None):
@@ -31,12 +50,15 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
     """
     if retain_graph is None:
         retain_graph = create_graph
+    on_arrays = not create_graph
     targets = None if inputs is None else {id(t): t for t in inputs}
     stops = () if inputs is None else {t._ctx for t in inputs if t._ctx is not None}
     found = {}
     pending = {}  # node -> gradient of its output, summed over the consumers seen so far
     queue = []  # (sequence number, node) of the nodes in pending: a heap, newest node first
-    for root, grad in zip(roots, grads):
+    for root, grad in zip(roots, grads):  # handed on as in _propagate (inline there: hot loop)
+        if on_arrays:
+            grad = grad.data
         node = root._ctx
         if node is None:
             _deliver(root, grad, targets, found)
@@ -46,6 +68,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
             pending[node] = grad
             heappush(queue, (node.sequence, node))
 
+    check_anomaly = STATE.hooks and STATE.anomaly
     previous, STATE.grad_enabled = STATE.grad_enabled, create_graph
     try:
         while queue:
@@ -58,23 +81,34 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
                 continue
             if node.inputs is None:
                 raise RuntimeError(_released_message(node))
-            _propagate(node, grad, pending, queue, targets, found)
+            # Private: an array of its own memory (not a view) that only this frame refers to
+            # (not shared with another node or a leaf, not retained).
+            private = (on_arrays and getrefcount(grad) == _PRIVATE and type(grad) is ndarray
+                       and grad.base is None)
+            _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, targets,
+                       found)
             if not retain_graph:
                 node.release()
     finally:
         STATE.grad_enabled = previous
     if inputs is None:
         return None
-    return tuple(found.get(id(t) if t._ctx is None else id(t._ctx)) for t in inputs)
+    return tuple(_as_tensor(found.get(id(t) if t._ctx is None else id(t._ctx))) for t in inputs)
 
 
-def _propagate(node, grad, pending, queue, targets, found):
-    """Call the node's backward and hand each input's gradient on.
+def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, targets, found):
+    """Call the node's backward and hand each input's gradient on: to its node's pending sum,
+    or to the leaf. ``private`` says that the op may overwrite the array ``grad``.
 
     A node's gradient is complete when it leaves the queue: nodes leave newest first, and every
     consumer of a node's output was created after it (see `Function.sequence`).
     """
-    input_grads = node.backward(grad)
+    if not on_arrays:
+        input_grads = node.backward(grad)
+    elif node._backward_arrays is None:
+        input_grads = node.backward(_tensor.Tensor._make(grad, False))
+    else:
+        input_grads = node._backward_arrays(grad, private)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
     if len(input_grads) != len(node.inputs):
@@ -82,25 +116,24 @@ def _propagate(node, grad, pending, queue, targets, found):
             f"{node.name}.backward returned {len(input_grads)} gradients for "
             f"{len(node.inputs)} inputs"
         )
-    if STATE.hooks and STATE.anomaly:
+    if check_anomaly:
         anomaly.on_backward(node, input_grads)
     Tensor = _tensor.Tensor
+    expected = ndarray if on_arrays else Tensor
     for tensor, input_grad, needed in zip(node.inputs, input_grads, node.needs_input_grad):
         if input_grad is None or not needed:
             continue
         data = tensor.data
-        if (type(input_grad) is ndarray and input_grad.shape == data.shape
-                and input_grad.dtype == data.dtype):
-            input_grad = Tensor._make(input_grad, False)
-            fresh = True  # a new object, held by no one else
+        if type(input_grad) is expected:
+            value = input_grad if on_arrays else input_grad.data
+            # ``is not``: equal dtypes are nearly always one object, and conform sorts out the rest
+            if value.shape != data.shape or value.dtype is not data.dtype:
+                input_grad = conform(input_grad, tensor, node, on_arrays)
         else:
-            fresh = False
-            if (type(input_grad) is not Tensor or input_grad.data.shape != data.shape
-                    or input_grad.data.dtype != data.dtype):
-                input_grad = conform(input_grad, tensor, node)
+            input_grad = conform(input_grad, tensor, node, on_arrays)
         parent = tensor._ctx
         if parent is None:
-            _deliver(tensor, input_grad, targets, found, fresh)
+            _deliver(tensor, input_grad, targets, found)
         elif parent in pending:
             pending[parent] = pending[parent] + input_grad
         else:
@@ -108,28 +141,39 @@ def _propagate(node, grad, pending, queue, targets, found):
             heappush(queue, (parent.sequence, parent))
 
 
-def conform(grad, tensor, node):
-    """The gradient as a Tensor of ``tensor``'s shape and dtype (summing broadcast axes)."""
-    if not isinstance(grad, _tensor.Tensor):
-        grad = _tensor.Tensor(grad, dtype=tensor.data.dtype)
-    data, target = grad.data, tensor.data
-    if data.shape != target.shape:
+def conform(grad, tensor, node, on_arrays=False):
+    """The gradient in ``tensor``'s shape and dtype (summing broadcast axes): an ndarray when
+    ``on_arrays``, else a Tensor (whose sum stays differentiable)."""
+    Tensor = _tensor.Tensor
+    target = tensor.data
+    if on_arrays:
+        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+    elif not isinstance(grad, Tensor):
+        grad = Tensor(grad, dtype=target.dtype)
+    shape = grad.shape
+    if shape != target.shape:
         try:
-            grad = grad.sum_to(target.shape)
+            grad = sum_to_shape(grad, target.shape) if on_arrays else grad.sum_to(target.shape)
         except ValueError:
             raise RuntimeError(
-                f"{node.name}.backward returned a gradient of shape {grad.shape} for an input "
-                f"of shape {tensor.shape}; it must have the input's shape or broadcast to it"
+                f"{node.name}.backward returned a gradient of shape {shape} for an input "
+                f"of shape {target.shape}; it must have the input's shape or broadcast to it"
             ) from None
-    if grad.data.dtype != target.dtype:
+    if grad.dtype != target.dtype:
         grad = grad.astype(target.dtype)
     return grad
 
 
-def _deliver(leaf, grad, targets, found, fresh=False):
+def _as_tensor(grad):
+    """A gradient handed to the user: an ndarray of a first-order pass becomes a new Tensor."""
+    return _tensor.Tensor._make(grad, False) if type(grad) is ndarray else grad
+
+
+def _deliver(leaf, grad, targets, found):
     """Give a leaf its gradient: into ``.grad``, or into ``found`` when collecting inputs.
 
-    ``fresh`` says the engine made ``grad`` just now, so no other tensor holds that object.
+    A first-order gradient arrives as an ndarray and gets a Tensor of its own, so no two
+    leaves share one ``.grad`` object even when a backward returned the same array for both.
     """
     if targets is not None:
         if id(leaf) in targets:
@@ -138,19 +182,16 @@ def _deliver(leaf, grad, targets, found, fresh=False):
         return
     if not leaf.requires_grad:
         return
-    if leaf.grad is None:
-        # Else a new Tensor object: two leaves never share one .grad object, even when an op's
-        # backward returned the same gradient for both inputs.
-        fresh = fresh or STATE.grad_enabled
-        leaf.grad = grad if fresh else type(grad)._make(grad.data, False)
-    else:
-        leaf.grad = leaf.grad + grad
+    if type(grad) is ndarray:
+        grad = _tensor.Tensor._make(grad, False)
+    leaf.grad = grad if leaf.grad is None else leaf.grad + grad
 
 
 def _retain(node, grad):
     """Store the gradient on an interior tensor that asked for it with retain_grad()."""
     tensor = node.out_ref()
     if tensor is not None:
+        grad = _as_tensor(grad)
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
 
 

@@ -17,6 +17,12 @@ freed at once by reference counting.
 A gradient returned by ``backward`` may have the broadcast shape of the output: the engine sums
 it back to each input's shape (and casts it to the input's dtype) once, for every op.
 
+An op on the hot path of training may also define ``_backward_arrays(self, grad, private)``:
+the same first-order gradients computed on ndarrays, used by the engine whenever backward is not
+being recorded. ``private`` is True when no one else refers to the array ``grad``, which the
+method may then overwrite and return. ``backward`` remains the definition (used for
+``create_graph``), and the op-registry property test checks both against finite differences.
+
 Example, a numerically stable softplus with its own backward::
 
     class Softplus(Function):
@@ -35,7 +41,7 @@ import numpy as np
 
 from . import anomaly
 from . import tensor as _tensor  # circular by design: tensor methods call ops, ops make tensors
-from .grad_mode import STATE
+from .grad_mode import HOOKS, STATE
 
 # Attributes that describe the graph's structure and are set on some nodes only (the others read
 # the class defaults); with ``needs_input_grad``, ``sequence``, ``parents`` and ``input_meta``
@@ -58,6 +64,7 @@ class Function:
     sequence = 0
 
     params = {}  # the keyword parameters of apply(), shared empty default: never mutated
+    _backward_arrays = None  # optional array form of a first-order backward (module docstring)
     _custom_init = False  # a subclass defines __init__: apply() must call it
 
     def __init_subclass__(cls, **kwargs):
@@ -112,7 +119,7 @@ class Function:
                 node.needs_input_grad = needs
                 node.sequence = -_next_sequence()
                 out._ctx = node
-        if state.hooks:
+        if HOOKS.count and state.hooks:
             _run_hooks(node, out, inputs, data, state)
         return out
 

@@ -8,14 +8,33 @@ import functools
 import threading
 
 
+class _ThreadsWithHooks:
+    """How many threads have ``hooks`` on. Every op reads this plain global first: a read of
+    the thread-local state costs as much as a small NumPy call, and is needed only when some
+    thread has a hook on."""
+
+    def __init__(self):
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def add(self, change):
+        with self._lock:
+            self.count += change
+
+
+HOOKS = _ThreadsWithHooks()
+
+
 def _switch(name):
-    """A property over ``_<name>`` that keeps ``hooks`` up to date when it is set."""
+    """A property over ``_<name>`` that keeps ``hooks`` (and `HOOKS`) up to date when set."""
     private = "_" + name
 
     def set_switch(state, value):
         setattr(state, private, value)
-        state.hooks = bool(state._anomaly or state._record_sites
-                           or state._module_scopes is not None)
+        hooks = bool(state._anomaly or state._record_sites or state._module_scopes is not None)
+        if hooks != state.hooks:
+            HOOKS.add(1 if hooks else -1)
+            state.hooks = hooks
 
     return property(lambda state: getattr(state, private), set_switch)
 

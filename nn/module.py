@@ -11,7 +11,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from autodiff import Tensor
-from autodiff.grad_mode import STATE
+from autodiff.grad_mode import HOOKS, STATE
 
 
 class Parameter(Tensor):
@@ -104,7 +104,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
-        if STATE.hooks and STATE.module_scopes is not None:
+        if HOOKS.count and STATE.hooks and STATE.module_scopes is not None:
             return self._call_in_scope(args, kwargs)
         return self.forward(*args, **kwargs)
 

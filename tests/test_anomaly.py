@@ -1,9 +1,11 @@
 """detect_anomaly(): the first op making a NaN or inf raises, naming the op and the user's line."""
+import threading
+
 import numpy as np
 import pytest
 
 from autodiff import Tensor, detect_anomaly
-from autodiff.grad_mode import STATE
+from autodiff.grad_mode import HOOKS, STATE
 
 
 def test_forward_nan_from_log_of_a_negative_names_op_and_line():
@@ -58,6 +60,28 @@ def test_off_again_after_an_error_and_nests():
             pass
         assert STATE.anomaly is True
     assert STATE.anomaly is False
+
+
+def test_anomaly_mode_in_one_thread_leaves_other_threads_unchecked():
+    # Ops read a process-wide count of threads with hooks on before the thread-local switch.
+    assert HOOKS.count == 0
+    entered, done, seen = threading.Event(), threading.Event(), []
+
+    def in_anomaly_mode():
+        with detect_anomaly():
+            seen.append(HOOKS.count)
+            entered.set()
+            done.wait(5)
+
+    worker = threading.Thread(target=in_anomaly_mode)
+    worker.start()
+    entered.wait(5)
+    with np.errstate(divide="ignore"):
+        y = Tensor(np.array([0.0]), requires_grad=True).log()  # no error: not this thread
+    done.set()
+    worker.join()
+    assert seen == [1] and HOOKS.count == 0
+    assert np.isneginf(y.data).all() and y._ctx.site is None
 
 
 def test_finite_computations_pass_unchanged():

@@ -74,6 +74,73 @@ def test_array_gradients_from_a_backward_reach_leaves_as_separate_tensors():
     np.testing.assert_allclose(a.grad.data, [3.0, 3.0])
 
 
+def _spy_on_relu(monkeypatch):
+    """Record the ``private`` flag the engine hands to each ReLU's array backward."""
+    from autodiff.ops.elementwise import Relu
+
+    flags = []
+    original = Relu._backward_arrays
+
+    def spy(node, grad, private):
+        flags.append(private)
+        return original(node, grad, private)
+
+    monkeypatch.setattr(Relu, "_backward_arrays", spy)
+    return flags
+
+
+def test_a_private_gradient_is_masked_in_place_with_the_right_values(monkeypatch):
+    flags = _spy_on_relu(monkeypatch)
+    x, w = leaf([1.0, -2.0, 3.0]), leaf([4.0, 5.0, 6.0])
+    ((x * 3).relu() * w).sum().backward()
+    assert flags == [True]  # Mul's backward made a new array that only the engine holds
+    np.testing.assert_allclose(x.grad.data, [12.0, 0.0, 18.0])
+    np.testing.assert_allclose(w.grad.data, [3.0, 0.0, 9.0])
+
+
+def test_a_retained_gradient_is_not_overwritten_by_the_next_backward(monkeypatch):
+    flags = _spy_on_relu(monkeypatch)
+    x = leaf([1.0, -2.0])
+    y = (x * 1).relu().retain_grad()
+    z = y.relu()
+    (z * Tensor([4.0, 5.0])).sum().backward()
+    # z's ReLU runs first, on a private array; y's gradient is also y.grad, so not private
+    assert flags == [True, False]
+    np.testing.assert_allclose(y.grad.data, [4.0, 0.0])
+    np.testing.assert_allclose(x.grad.data, [4.0, 0.0])
+
+
+def test_one_gradient_array_sent_to_two_relus_is_not_overwritten_by_the_first(monkeypatch):
+    flags = _spy_on_relu(monkeypatch)
+    a, b = leaf([1.0, -1.0]), leaf([-1.0, 1.0])
+    s = _SameArrayTwice.apply((a * 1).relu(), (b * 1).relu())
+    (s * Tensor([2.0, 3.0])).sum().backward()
+    assert flags == [False, True]  # the second ReLU alone holds the array by then
+    np.testing.assert_allclose(a.grad.data, [2.0, 0.0])
+    np.testing.assert_allclose(b.grad.data, [0.0, 3.0])
+
+
+class _GradFromSavedArray(Function):
+    """Identity whose backward returns a view of an array it keeps (a constant gradient)."""
+
+    def forward(self, x):
+        self.saved = np.full(x.shape, 2.0)
+        return x.copy()
+
+    def backward(self, grad):
+        return self.saved.reshape(-1).reshape(self.saved.shape)  # a view of self.saved
+
+
+def test_a_gradient_that_views_an_op_s_saved_array_is_not_overwritten(monkeypatch):
+    flags = _spy_on_relu(monkeypatch)
+    x = leaf([1.0, -1.0])
+    y = _GradFromSavedArray.apply((x * 1).relu())
+    y.sum().backward(retain_graph=True)
+    y.sum().backward()
+    assert flags == [False, False]
+    np.testing.assert_allclose(x.grad.data, [4.0, 0.0])  # 2 per pass, masked
+
+
 def test_gradient_has_the_leaf_dtype_when_mixed_with_float64():
     x = Tensor([1.0, 2.0], requires_grad=True)  # float32
     y = x * Tensor(np.array([0.5, 0.25]))  # float64 operand

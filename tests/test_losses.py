@@ -134,6 +134,26 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n():
     np.testing.assert_allclose(x.grad.data, expected / 4)
 
 
+@pytest.mark.parametrize("layout", ["transposed", "one sample with positions"])
+def test_cross_entropy_gradient_does_not_depend_on_the_memory_layout_of_the_logits(layout):
+    # Logits whose rows are not C-contiguous: a transposed matrix, and (1, C, d), whose
+    # classes-last view is one. The target entries must still be subtracted.
+    if layout == "transposed":
+        x, target = Tensor(rand(4, 3), requires_grad=True), np.array([0, 3, 1])
+        loss = F.cross_entropy(x.T, target)
+        rows = x.data.T
+    else:
+        x, target = Tensor(rand(1, 4, 3), requires_grad=True), np.array([[0, 3, 1]])
+        loss = F.cross_entropy(x, target)
+        rows = x.data[0].T
+    loss.backward()
+    expected = np.exp(log_softmax(rows))
+    expected[np.arange(3), target.reshape(-1)] -= 1
+    expected /= 3
+    got = x.grad.data.T if layout == "transposed" else x.grad.data[0].T
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
 def test_cross_entropy_weights_ignore_index_and_label_smoothing_follow_pytorch():
     logits, y = rand(5, 3), np.array([0, 2, -100, 1, 2])
     w = np.array([0.2, 1.0, 3.0])

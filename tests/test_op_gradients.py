@@ -75,6 +75,34 @@ def test_op_gradients_match_finite_differences(name, data):
     for original, after in zip(before, args):
         np.testing.assert_array_equal(original, after, err_msg=f"{name} mutated its input")
     assert_grad_matches(f, *args, order=2 if spec.twice else 1, kinks="raise")
+    _assert_backward_forms_agree(f, args)
+
+
+def _assert_backward_forms_agree(f, args):
+    """The first-order gradients that finite differences just checked (array backwards where
+    ops have them) equal those of the recorded Tensor backwards (``create_graph``), and those
+    computed when the op may overwrite its incoming gradient (``f * 1``: Mul's backward hands
+    the op a new array that only the engine holds)."""
+    inputs = [autodiff.Tensor(a, requires_grad=True) if np.asarray(a).dtype.kind == "f" else a
+              for a in args]
+    leaves = [x for x in inputs if isinstance(x, autodiff.Tensor)]
+    out = f(*inputs)
+    if not out.requires_grad:
+        return
+    seed = np.random.default_rng(0).standard_normal(out.shape).astype(out.dtype)
+
+    def gradients(scaled, create_graph):
+        root = f(*inputs) * 1.0 if scaled else f(*inputs)
+        return run_backward((root,), (autodiff.Tensor(seed.copy()),),
+                            create_graph=create_graph, inputs=leaves)
+
+    reference = gradients(scaled=False, create_graph=False)
+    for grads in (gradients(scaled=False, create_graph=True),
+                  gradients(scaled=True, create_graph=False)):
+        for expected, got in zip(reference, grads):
+            assert (expected is None) == (got is None)
+            if expected is not None:
+                np.testing.assert_allclose(got.data, expected.data, rtol=1e-4, atol=1e-6)
 
 
 def _function_classes():

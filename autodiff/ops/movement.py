@@ -55,17 +55,22 @@ class SumTo(Function):
     """Sum a broadcast array back to ``shape``: the adjoint of broadcasting."""
 
     def forward(self, x):
-        if len(self.shape) > x.ndim or np.broadcast_shapes(self.shape, x.shape) != x.shape:
-            raise ValueError(f"sum_to: shape {x.shape} does not broadcast from {self.shape}")
-        lead = x.ndim - len(self.shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1
-        )
-        out = np.sum(x, axis=axes, keepdims=True) if axes else x
-        return out.reshape(self.shape)
+        return sum_to_shape(x, self.shape)
 
     def backward(self, grad):
         return (grad.broadcast_to(self.inputs[0].shape),)
+
+
+def sum_to_shape(x, shape):
+    """The ndarray ``x`` summed over the axes that broadcasting ``shape`` to ``x.shape`` added."""
+    if len(shape) > x.ndim or np.broadcast_shapes(shape, x.shape) != x.shape:
+        raise ValueError(f"sum_to: shape {x.shape} does not broadcast from {shape}")
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
+    )
+    out = np.sum(x, axis=axes, keepdims=True) if axes else x
+    return out.reshape(shape)
 
 
 def normalize_pad(pad_width, ndim):
