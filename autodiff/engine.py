@@ -81,10 +81,10 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
                 continue
             if node.inputs is None:
                 raise RuntimeError(_released_message(node))
-            # Private: an array of its own memory (not a view) that only this frame refers to
-            # (not shared with another node or a leaf, not retained).
+            # Private: a writeable array of its own memory (not a view) that only this frame
+            # refers to (not shared with another node or a leaf, not retained).
             private = (on_arrays and getrefcount(grad) == _PRIVATE and type(grad) is ndarray
-                       and grad.base is None)
+                       and grad.base is None and grad.flags.writeable)
             _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, targets,
                        found)
             if not retain_graph:

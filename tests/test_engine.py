@@ -120,6 +120,26 @@ def test_one_gradient_array_sent_to_two_relus_is_not_overwritten_by_the_first(mo
     np.testing.assert_allclose(b.grad.data, [0.0, 3.0])
 
 
+class _ReadOnlyGradient(Function):
+    """Identity whose backward returns a new array marked read-only."""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, grad):
+        g = grad.data * 3
+        g.flags.writeable = False
+        return g
+
+
+def test_a_read_only_gradient_is_not_written(monkeypatch):
+    flags = _spy_on_relu(monkeypatch)
+    x = leaf([1.0, -1.0])
+    _ReadOnlyGradient.apply((x * 1).relu()).sum().backward()
+    assert flags == [False]
+    np.testing.assert_allclose(x.grad.data, [3.0, 0.0])
+
+
 class _GradFromSavedArray(Function):
     """Identity whose backward returns a view of an array it keeps (a constant gradient)."""
 
