@@ -182,8 +182,7 @@ def _deliver(leaf, grad, targets, found):
         return
     if not leaf.requires_grad:
         return
-    if type(grad) is ndarray:
-        grad = _tensor.Tensor._make(grad, False)
+    grad = _as_tensor(grad)
     leaf.grad = grad if leaf.grad is None else leaf.grad + grad
 
 
