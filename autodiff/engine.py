@@ -10,8 +10,8 @@ needed; leaves that require grad receive theirs in ``.grad``.
 A first-order backward (the common case) carries plain ndarrays from node to node and makes
 Tensors only for ``.grad``: an op with an array form of its backward (``_backward_arrays``) is
 called with the array, any other op with the array wrapped in a Tensor. When the engine holds
-the only reference to a gradient array it tells the op so, and the op may overwrite it instead
-of allocating a new one (ReLU's mask, for one, is applied in place).
+the only reference to a gradient array it tells an op that asks (``_overwrites_grad``), and the
+op may overwrite it instead of allocating a new one (ReLU's mask, for one, is applied in place).
 
 Recording while running backward happens only with ``create_graph=True``: then gradients are
 Tensors and every backward is recorded, which is what makes higher derivatives work with no
@@ -83,8 +83,8 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
                 raise RuntimeError(_released_message(node))
             # Private: a writeable array of its own memory (not a view) that only this frame
             # refers to (not shared with another node or a leaf, not retained).
-            private = (on_arrays and getrefcount(grad) == _PRIVATE and type(grad) is ndarray
-                       and grad.base is None and grad.flags.writeable)
+            private = (on_arrays and node._overwrites_grad and getrefcount(grad) == _PRIVATE
+                       and type(grad) is ndarray and grad.base is None and grad.flags.writeable)
             _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, targets,
                        found)
             if not retain_graph:
@@ -109,7 +109,7 @@ def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, ta
         input_grads = node.backward(_tensor.Tensor._make(grad, False))
     else:
         input_grads = node._backward_arrays(grad, private)
-    if not isinstance(input_grads, tuple):
+    if type(input_grads) is not tuple:
         input_grads = (input_grads,)
     if len(input_grads) != len(node.inputs):
         raise RuntimeError(
@@ -132,13 +132,16 @@ def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, ta
         else:
             input_grad = conform(input_grad, tensor, node, on_arrays)
         parent = tensor._ctx
-        if parent is None:
-            _deliver(tensor, input_grad, targets, found)
-        elif parent in pending:
-            pending[parent] = pending[parent] + input_grad
+        if parent is not None:
+            if parent in pending:
+                pending[parent] = pending[parent] + input_grad
+            else:
+                pending[parent] = input_grad
+                heappush(queue, (parent.sequence, parent))
+        elif on_arrays and targets is None and tensor.grad is None and tensor.requires_grad:
+            tensor.grad = Tensor._make(input_grad, False)  # _deliver's first delivery, inline
         else:
-            pending[parent] = input_grad
-            heappush(queue, (parent.sequence, parent))
+            _deliver(tensor, input_grad, targets, found)
 
 
 def conform(grad, tensor, node, on_arrays=False):

@@ -19,9 +19,11 @@ it back to each input's shape (and casts it to the input's dtype) once, for ever
 
 An op on the hot path of training may also define ``_backward_arrays(self, grad, private)``:
 the same first-order gradients computed on ndarrays, used by the engine whenever backward is not
-being recorded. ``private`` is True when no one else refers to the array ``grad``, which the
-method may then overwrite and return. ``backward`` remains the definition (used for
-``create_graph``), and the op-registry property test checks both against finite differences.
+being recorded. An op whose ``_backward_arrays`` may overwrite the array ``grad`` sets
+``_overwrites_grad = True``; for it the engine passes ``private``, True when no one else refers
+to that array, and only then may the method write into it and return it. ``backward`` remains
+the definition (used for ``create_graph``), and the op-registry property test checks both
+against finite differences.
 
 Example, a numerically stable softplus with its own backward::
 
@@ -65,6 +67,7 @@ class Function:
 
     params = {}  # the keyword parameters of apply(), shared empty default: never mutated
     _backward_arrays = None  # optional array form of a first-order backward (module docstring)
+    _overwrites_grad = False  # _backward_arrays may write into a private grad (module docstring)
     _custom_init = False  # a subclass defines __init__: apply() must call it
 
     def __init_subclass__(cls, **kwargs):
@@ -87,10 +90,11 @@ class Function:
     def apply(cls, *inputs, **params):
         """Run the op on Tensors (other values are wrapped) and record it when needed."""
         Tensor = _tensor.Tensor
-        for x in inputs:
-            if not isinstance(x, Tensor):
-                inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
-                break
+        try:
+            needs = tuple(map(_requires_grad, inputs))  # raises for an input that is no Tensor
+        except AttributeError:
+            inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+            needs = tuple(map(_requires_grad, inputs))
         if cls._custom_init:
             node = cls(**params)
         else:  # the common case, without a call
@@ -108,17 +112,16 @@ class Function:
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         out = object.__new__(Tensor)  # Tensor._make, inlined: this is the hottest path
-        out.data, out.grad, out.requires_grad, out._ctx, out.name = data, None, False, None, None
+        out.data, out.grad, out.name = data, None, None
         state = STATE
-        if state.grad_enabled:
-            needs = tuple(map(_requires_grad, inputs))
-            if True in needs:
-                out.requires_grad = True
-                node.out = data
-                node.inputs = inputs
-                node.needs_input_grad = needs
-                node.sequence = -_next_sequence()
-                out._ctx = node
+        if state.grad_enabled and True in needs:
+            out.requires_grad, out._ctx = True, node
+            node.out = data
+            node.inputs = inputs
+            node.needs_input_grad = needs
+            node.sequence = -_next_sequence()
+        else:
+            out.requires_grad, out._ctx = False, None
         if HOOKS.count and state.hooks:
             _run_hooks(node, out, inputs, data, state)
         return out
@@ -175,9 +178,10 @@ class Function:
             "parents": parents,
             "input_meta": meta,
         }
-        for key in _OPTIONAL_STRUCTURE:
-            if key in state:
-                kept[key] = state[key]
+        if "out_ref" in state or "site" in state or "scope" in state:  # rarely: skip the loop
+            for key in _OPTIONAL_STRUCTURE:
+                if key in state:
+                    kept[key] = state[key]
         self.__dict__ = kept
 
     def __repr__(self):

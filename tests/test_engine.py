@@ -344,6 +344,28 @@ def test_custom_function_first_and_second_order():
     assert ad.gradgradcheck(lambda t: Cube.apply(t), [x])
 
 
+class _WeightedSum(Function):
+    def forward(self, x, w):
+        return x * w
+
+    def backward(self, grad):
+        x, w = self.inputs
+        return grad * w, grad * x
+
+
+def test_apply_wraps_inputs_that_are_not_tensors():
+    x = leaf([1.0, 2.0])
+    for weight in (np.array([3.0, 4.0], dtype=np.float32), [3.0, 4.0], 3.5):
+        x.grad = None
+        out = _WeightedSum.apply(x, weight)
+        assert isinstance(out, Tensor) and out.requires_grad
+        out.sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), np.broadcast_to(weight, (2,)))
+    constant = _WeightedSum.apply(np.ones(2), 2.0)  # no Tensor at all: nothing to record
+    assert not constant.requires_grad and constant._ctx is None
+    np.testing.assert_array_equal(constant.numpy(), [2.0, 2.0])
+
+
 def test_backward_records_nothing_without_create_graph():
     recorded = []
 

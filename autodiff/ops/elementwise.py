@@ -228,6 +228,8 @@ class Relu(Function):
         # pass over x and keeps nothing beyond the output, which the next op holds anyway.
         return (times_constant(grad, self.out > 0),)
 
+    _overwrites_grad = True
+
     def _backward_arrays(self, grad, private):
         return (scaled_in_place(grad, self.out > 0, private),)
 
@@ -241,6 +243,8 @@ class LeakyRelu(Function):
 
     def backward(self, grad):
         return (times_constant(grad, self.scale),)
+
+    _overwrites_grad = True
 
     def _backward_arrays(self, grad, private):
         return (scaled_in_place(grad, self.scale, private),)

@@ -79,10 +79,14 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         """Clear the gradients: set them to None (default) or rebind each to a new zero Tensor."""
         for group in self.param_groups:
+            if set_to_none:
+                for p in group["params"]:
+                    p.grad = None
+                continue
             for p in group["params"]:
                 if p.grad is not None:
                     # never zero in place: the gradient's array may be shared with other tensors
-                    p.grad = None if set_to_none else Tensor._make(np.zeros_like(p.grad.data), False)
+                    p.grad = Tensor._make(np.zeros_like(p.grad.data), False)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns ``closure()``'s loss if given.
