@@ -161,21 +161,23 @@ def _rows(name, input, target):
             f"{name}: target must hold integer class indices, got dtype {labels.dtype}; "
             f"class probabilities are not supported (convert labels with .astype(int))"
         )
-    if input.ndim == 0:
+    shape = input.data.shape  # of the array: Tensor.shape and .ndim are calls, on a hot path
+    ndim = len(shape)
+    if ndim == 0:
         raise ValueError(f"{name}: input must have a class axis, got a 0-d tensor")
-    expected = () if input.ndim == 1 else (input.shape[0],) + input.shape[2:]
+    expected = () if ndim == 1 else (shape[0],) + shape[2:]
     if labels.shape != expected:
         raise ValueError(
             f"{name}: target of shape {labels.shape} does not match input of shape "
-            f"{input.shape}: expected a target of shape {expected}"
+            f"{shape}: expected a target of shape {expected}"
         )
-    classes = input.shape[0] if input.ndim == 1 else input.shape[1]
-    if input.ndim == 1:
+    classes = shape[0] if ndim == 1 else shape[1]
+    if ndim == 1:
         rows = input.reshape(1, classes)
-    elif input.ndim == 2:
+    elif ndim == 2:
         rows = input
     else:  # classes last, then one row per position
-        rows = input.transpose((0,) + tuple(range(2, input.ndim)) + (1,)).reshape(-1, classes)
+        rows = input.transpose((0,) + tuple(range(2, ndim)) + (1,)).reshape(-1, classes)
     return rows, labels.reshape(-1), expected
 
 
@@ -327,10 +329,11 @@ class NLLLoss(Function):
 def _class_loss(op, name, input, target, weight, ignore_index, reduction, smoothing=0.0):
     _check_reduction(name, reduction)
     rows, labels, shape = _rows(name, input, target)
-    if rows.dtype.kind != "f":
-        raise TypeError(f"{name}: input must be floating point, got dtype {rows.dtype}")
-    targets = _target_weights(name, rows.shape[1], labels, weight, ignore_index, smoothing,
-                              reduction, rows.dtype)
+    scores = rows.data
+    if scores.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {scores.dtype}")
+    targets = _target_weights(name, scores.shape[1], labels, weight, ignore_index, smoothing,
+                              reduction, scores.dtype)
     loss = op.apply(rows, targets=targets, reduce=reduction != "none")
     return loss if reduction != "none" else loss.reshape(shape)
 
