@@ -224,6 +224,7 @@ class Module:
         keys are returned instead of raising (shape mismatches always raise).
         """
         own = self.state_dict()
+        state_dict = self._with_own_names(state_dict)
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
         for key, target in own.items():
@@ -235,6 +236,24 @@ class Module:
             if key in state_dict:
                 target.data[...] = np.asarray(state_dict[key])
         return IncompatibleKeys(missing, unexpected)
+
+    def _state_dict_aliases(self):
+        """{checkpoint name: own name} for entries this module also loads under another name
+        (RNN and LSTM take PyTorch's ``weight_ih_l0``); empty for most modules."""
+        return {}
+
+    def _with_own_names(self, state_dict):
+        """``state_dict`` with aliased keys renamed to this model's names (an alias whose own
+        name is also given is left alone, so it shows up as unexpected)."""
+        renames = {}
+        for name, module in self.named_modules():
+            prefix = f"{name}." if name else ""
+            for alias, own in module._state_dict_aliases().items():
+                renames[prefix + alias] = prefix + own
+        if not any(key in renames for key in state_dict):
+            return state_dict
+        return {renames[key] if key in renames and renames[key] not in state_dict else key: value
+                for key, value in state_dict.items()}
 
     def astype(self, dtype):
         """Convert every floating parameter and buffer to ``dtype`` in place; return self."""

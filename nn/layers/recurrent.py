@@ -1,40 +1,111 @@
-"""Single-layer recurrent networks: ``RNN`` (tanh or relu) and ``LSTM``, with PyTorch's layout.
+"""Recurrent networks with PyTorch's arguments and layout: ``RNN`` (tanh or relu) and ``LSTM``.
 
-Parameters are ``weight_ih (gates*H, input_size)``, ``weight_hh (gates*H, H)``, ``bias_ih`` and
-``bias_hh`` (``gates*H``), all U(-1/sqrt(H), 1/sqrt(H)); LSTM's gates are stacked in the order
-i, f, g, o. Inputs are ``(L, N, input_size)`` (``(N, L, input_size)`` with ``batch_first``) or
-unbatched ``(L, input_size)``. The input projection of every time step is one matrix product
-made before the loop over time; each step then adds only ``h @ weight_hh.T``.
+Both stack ``num_layers`` layers (layer k > 0 reads the previous layer's output), run a second,
+reversed direction when ``bidirectional`` (outputs concatenated on the feature axis, forward
+first), and apply ``dropout`` to the output of every layer but the last in training mode. LSTM
+can project h to ``proj_size`` features with ``weight_hr``. Inputs are ``(L, N, input_size)``
+(``(N, L, input_size)`` with ``batch_first``) or unbatched ``(L, input_size)``; states are
+``(num_layers * num_directions, N, size)``, layer-major and direction-minor, never batch-first.
+
+For each layer and direction the input projection of every time step is one matrix product made
+before the loop over time; each step then adds only ``h @ weight_hh.T``.
 """
 import math
+import numbers
+import warnings
 
-from autodiff import Tensor, stack
+from autodiff import Tensor, concatenate, stack
 from autodiff.creation import get_generator
 
+from .. import functional as F
 from .. import init
 from ..module import Module
 from ._common import empty_parameter
 
 __all__ = ["RNN", "LSTM"]
 
+_KINDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+
+
+def _suffix(layer, direction):
+    """Our parameter-name suffix: '' for layer 0 forward, else '_l1', '_reverse', '_l1_reverse'."""
+    return (f"_l{layer}" if layer else "") + ("_reverse" if direction else "")
+
+
+def _check_arguments(name, hidden_size, num_layers, dropout, proj_size):
+    """Raise as PyTorch does for bad sizes or dropout, naming the argument and its value."""
+    for arg, value in (("hidden_size", hidden_size), ("num_layers", num_layers),
+                       ("proj_size", proj_size)):
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            raise TypeError(f"{name}: {arg} must be an int, got {value!r}")
+    if hidden_size <= 0:
+        raise ValueError(f"{name}: hidden_size must be greater than zero, got {hidden_size}")
+    if num_layers <= 0:
+        raise ValueError(f"{name}: num_layers must be greater than zero, got {num_layers}")
+    if (not isinstance(dropout, numbers.Real) or isinstance(dropout, bool)
+            or not 0 <= dropout <= 1):
+        raise ValueError(f"{name}: dropout must be a number in [0, 1] (the probability of "
+                         f"zeroing an element), got {dropout!r}")
+    if proj_size < 0:
+        raise ValueError(f"{name}: proj_size must be positive, or 0 for no projection, "
+                         f"got {proj_size}")
+    if proj_size >= hidden_size:
+        raise ValueError(f"{name}: proj_size must be smaller than hidden_size, got "
+                         f"proj_size={proj_size} and hidden_size={hidden_size}")
+    if dropout > 0 and num_layers == 1:
+        warnings.warn(f"{name}: dropout is applied after every recurrent layer but the last, so "
+                      f"dropout={dropout} with num_layers=1 does nothing", stacklevel=4)
+
 
 class _Recurrent(Module):
-    """Parameters, initialization and input/state handling shared by RNN and LSTM."""
+    """Parameters, initialization, layer stacking and input/state handling of RNN and LSTM.
+
+    Subclasses define ``_cell(projected_t, state, w_hh_t, w_hr_t)``, one time step from a state
+    (None for zeros) to the next, and ``_hidden(state)``, the h in a state.
+    """
 
     gates = 1
 
-    def __init__(self, input_size, hidden_size, bias=True, batch_first=False, rng=None):
+    def __init__(self, input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                 bidirectional, proj_size=0, rng=None):
         super().__init__()
+        _check_arguments(type(self).__name__, hidden_size, num_layers, dropout, proj_size)
         self.input_size = input_size
         self.hidden_size = hidden_size
+        self.num_layers = num_layers
         self.bias = bias
         self.batch_first = batch_first
-        rows = self.gates * hidden_size
-        self.weight_ih = empty_parameter(rows, input_size)
-        self.weight_hh = empty_parameter(rows, hidden_size)
-        self.register_parameter("bias_ih", empty_parameter(rows) if bias else None)
-        self.register_parameter("bias_hh", empty_parameter(rows) if bias else None)
-        self.reset_parameters(rng)
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else self._output_size * self.num_directions
+            for direction in range(self.num_directions):
+                self._add_parameters(_suffix(layer, direction), layer_input)
+        # One generator for the initial weights and then the dropout masks, so a seed fixes both.
+        self._dropout_rng = None if rng is None else get_generator(rng)
+        self.reset_parameters(self._dropout_rng)
+
+    @property
+    def num_directions(self):
+        """2 when bidirectional, else 1."""
+        return 2 if self.bidirectional else 1
+
+    @property
+    def _output_size(self):
+        """The size of h: proj_size when projecting, else hidden_size."""
+        return self.proj_size or self.hidden_size
+
+    def _add_parameters(self, suffix, layer_input):
+        """Register one layer and direction's parameters in PyTorch's order."""
+        rows = self.gates * self.hidden_size
+        self.register_parameter("weight_ih" + suffix, empty_parameter(rows, layer_input))
+        self.register_parameter("weight_hh" + suffix, empty_parameter(rows, self._output_size))
+        self.register_parameter("bias_ih" + suffix, empty_parameter(rows) if self.bias else None)
+        self.register_parameter("bias_hh" + suffix, empty_parameter(rows) if self.bias else None)
+        if self.proj_size:
+            self.register_parameter("weight_hr" + suffix,
+                                    empty_parameter(self.proj_size, self.hidden_size))
 
     def reset_parameters(self, rng=None):
         """Every parameter U(-1/sqrt(H), 1/sqrt(H)), drawn in registration order."""
@@ -42,6 +113,48 @@ class _Recurrent(Module):
         bound = 1.0 / math.sqrt(self.hidden_size)
         for p in self.parameters():
             init.uniform_(p, -bound, bound, rng=rng)
+
+    def _state_dict_aliases(self):
+        """PyTorch's names of the layer-0 parameters (``weight_ih_l0``, ``bias_hh_l0_reverse``)."""
+        aliases = {}
+        for direction in range(self.num_directions):
+            for kind in _KINDS:
+                name = kind + _suffix(0, direction)
+                if name in self._parameter_names:
+                    aliases[kind + "_l0" + _suffix(0, direction)] = name
+        return aliases
+
+    # ----- running ----------------------------------------------------------------------------
+    def _layers(self, x, states):
+        """Run every layer and direction over time-major ``x`` from ``states`` (one per layer
+        and direction, None for zeros): the last layer's output and the final states."""
+        finals = []
+        for layer in range(self.num_layers):
+            if layer:
+                x = F.dropout(x, self.dropout, self.training, rng=self._dropout_rng)
+            outputs = []
+            for direction in range(self.num_directions):
+                state = states[layer * self.num_directions + direction]
+                out, state = self._direction(x, state, _suffix(layer, direction), direction)
+                outputs.append(out)
+                finals.append(state)
+            x = outputs[0] if len(outputs) == 1 else concatenate(outputs, axis=-1)
+        return x, finals
+
+    def _direction(self, x, state, suffix, reverse):
+        """One layer and direction over x (L, N, features); outputs (L, N, size) in time order."""
+        w_ih, w_hh, b_ih, b_hh, w_hr = (getattr(self, kind + suffix, None) for kind in _KINDS)
+        projected = x @ w_ih.T
+        if self.bias:
+            projected = projected + (b_ih + b_hh)
+        w_hh_t = w_hh.T
+        w_hr_t = None if w_hr is None else w_hr.T
+        steps = range(x.shape[0])
+        hs = [None] * len(steps)
+        for t in reversed(steps) if reverse else steps:
+            state = self._cell(projected[t], state, w_hh_t, w_hr_t)
+            hs[t] = self._hidden(state)
+        return stack(hs, axis=0), state
 
     def _time_major(self, x):
         """``x`` as (L, N, input_size), and whether it came unbatched."""
@@ -58,70 +171,92 @@ class _Recurrent(Module):
             return x.expand_dims(1), True
         return (x.transpose(1, 0, 2) if self.batch_first else x), False
 
-    def _state(self, h, batch, unbatched, what):
-        """An initial state given as (1, N, H) (or (1, H) unbatched) as (N, H); zeros if None."""
+    def _states(self, h, batch, unbatched, what, size):
+        """An initial state (layers*directions, N, size), or (layers*directions, size) unbatched,
+        as a list of (N, size) tensors, one per layer and direction; Nones if ``h`` is None."""
+        count = self.num_layers * self.num_directions
         if h is None:
-            return None
+            return [None] * count
         h = h if isinstance(h, Tensor) else Tensor(h)
-        expected = (1, self.hidden_size) if unbatched else (1, batch, self.hidden_size)
+        expected = (count, size) if unbatched else (count, batch, size)
         if tuple(h.shape) != expected:
             raise ValueError(
                 f"{type(self).__name__}: {what} has shape {tuple(h.shape)}, expected {expected}")
-        return h.reshape(batch, self.hidden_size)
+        h = h.expand_dims(1) if unbatched else h
+        return [h[k] for k in range(count)]
 
-    def _projected_inputs(self, x):
-        """x @ weight_ih.T plus both biases, for every time step at once: (L, N, gates*H)."""
-        out = x @ self.weight_ih.T
-        if self.bias:
-            out = out + (self.bias_ih + self.bias_hh)
-        return out
-
-    def _outputs(self, hs, unbatched):
-        """Per-step hidden states (each (N, H)) as the output tensor in the input's layout."""
-        out = stack(hs, axis=0)
+    def _outputs(self, out, unbatched):
+        """The last layer's time-major output (L, N, features) in the input's layout."""
         if unbatched:
             return out[:, 0]
         return out.transpose(1, 0, 2) if self.batch_first else out
 
-    def _final(self, h, unbatched):
-        """A final state (N, H) as (1, N, H), or (1, H) for unbatched input."""
-        return h.expand_dims(0) if not unbatched else h
+    @staticmethod
+    def _stacked(states, unbatched):
+        """Final states, each (N, size), as (layers*directions, N, size) or unbatched without N."""
+        out = stack(states, axis=0)
+        return out[:, 0] if unbatched else out
 
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
         if not self.bias:
             text += ", bias=False"
         if self.batch_first:
             text += ", batch_first=True"
+        if self.dropout:
+            text += f", dropout={self.dropout}"
+        if self.bidirectional:
+            text += ", bidirectional=True"
         return text
 
 
 class RNN(_Recurrent):
     """Elman RNN: ``h_t = tanh(x_t @ W_ih.T + b_ih + h_{t-1} @ W_hh.T + b_hh)`` (or relu).
 
-    ``forward(input, hx=None)`` returns ``(output, h_n)``: output holds every h_t, h_n is the
-    last one shaped (1, N, H).
+    Arguments, defaults and layouts are PyTorch's; ``rng`` (a Generator or an int seed) draws the
+    initial weights and then the dropout masks. ``forward(input, hx=None)`` returns
+    ``(output, h_n)``: output holds the last layer's h_t for every t (``2 * hidden_size``
+    features when bidirectional), h_n the final h of every layer and direction shaped
+    (num_layers * num_directions, N, H).
+
+    Parameter names: layer 0's forward direction keeps ``weight_ih weight_hh bias_ih bias_hh``;
+    other layers and directions take PyTorch's suffixes ``_l1``, ``_reverse``, ``_l1_reverse``.
+    PyTorch writes layer 0 as ``weight_ih_l0`` and ``weight_ih_l0_reverse``: insert ``_l0`` to
+    export; ``load_state_dict`` accepts those names as they are.
+
+    >>> rnn = RNN(3, 8, 2, bidirectional=True, rng=0)
+    >>> out, h_n = rnn(Tensor(np.zeros((5, 4, 3), np.float32)))
+    >>> out.shape, h_n.shape
+    ((5, 4, 16), (4, 4, 8))
     """
 
-    def __init__(self, input_size, hidden_size, nonlinearity="tanh", bias=True,
-                 batch_first=False, rng=None):
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, rng=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, bias=bias, batch_first=batch_first, rng=rng)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, rng=rng)
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx=None):
         x, unbatched = self._time_major(input)
-        batch = x.shape[1]
-        h = self._state(hx, batch, unbatched, "hx")
-        projected = self._projected_inputs(x)
-        w_hh = self.weight_hh.T
-        hs = []
-        for t in range(x.shape[0]):
-            pre = projected[t] if h is None else projected[t] + h @ w_hh
-            h = pre.tanh() if self.nonlinearity == "tanh" else pre.relu()
-            hs.append(h)
-        return self._outputs(hs, unbatched), self._final(h, unbatched)
+        states = self._states(hx, x.shape[1], unbatched, "hx", self.hidden_size)
+        out, finals = self._layers(x, states)
+        return self._outputs(out, unbatched), self._stacked(finals, unbatched)
+
+    def _cell(self, pre, h, w_hh_t, w_hr_t):
+        """The next h from the projected input and the previous h (None for zeros)."""
+        if h is not None:
+            pre = pre + h @ w_hh_t
+        return pre.tanh() if self.nonlinearity == "tanh" else pre.relu()
+
+    @staticmethod
+    def _hidden(h):
+        return h
 
     def extra_repr(self):
         text = super().extra_repr()
@@ -131,34 +266,59 @@ class RNN(_Recurrent):
 class LSTM(_Recurrent):
     """Long short-term memory with gates i, f, g, o stacked in that order in each weight.
 
-    ``forward(input, hx=None)`` with ``hx = (h_0, c_0)`` returns ``(output, (h_n, c_n))``.
+    Arguments, defaults and layouts are PyTorch's; ``rng`` (a Generator or an int seed) draws the
+    initial weights and then the dropout masks. With ``proj_size > 0`` each h is projected by
+    ``weight_hr`` (proj_size, hidden_size), so h has proj_size features and c hidden_size.
+    ``forward(input, hx=None)`` with ``hx = (h_0, c_0)`` returns ``(output, (h_n, c_n))``,
+    states shaped (num_layers * num_directions, N, size).
+
+    Parameter names: layer 0's forward direction keeps ``weight_ih weight_hh bias_ih bias_hh
+    weight_hr``; other layers and directions take PyTorch's suffixes ``_l1``, ``_reverse``,
+    ``_l1_reverse``. PyTorch writes layer 0 as ``weight_ih_l0`` and ``weight_ih_l0_reverse``:
+    insert ``_l0`` to export; ``load_state_dict`` accepts those names as they are.
+
+    >>> lstm = LSTM(3, 8, 2, proj_size=4, rng=0)
+    >>> out, (h_n, c_n) = lstm(Tensor(np.zeros((5, 2, 3), np.float32)))
+    >>> out.shape, h_n.shape, c_n.shape
+    ((5, 2, 4), (2, 2, 4), (2, 2, 8))
     """
 
     gates = 4
 
-    def __init__(self, input_size, hidden_size, bias=True, batch_first=False, rng=None):
-        super().__init__(input_size, hidden_size, bias=bias, batch_first=batch_first, rng=rng)
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, proj_size=0, rng=None):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, rng)
 
     def forward(self, input, hx=None):
         x, unbatched = self._time_major(input)
-        batch, H = x.shape[1], self.hidden_size
+        batch = x.shape[1]
         if hx is None:
-            h = c = None
+            states = [None] * (self.num_layers * self.num_directions)
         else:
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
                 raise TypeError("LSTM: hx must be a pair (h_0, c_0)")
-            h = self._state(hx[0], batch, unbatched, "h_0")
-            c = self._state(hx[1], batch, unbatched, "c_0")
-        projected = self._projected_inputs(x)
-        w_hh = self.weight_hh.T
-        hs = []
-        for t in range(x.shape[0]):
-            gates = projected[t] if h is None else projected[t] + h @ w_hh
-            i = gates[:, :H].sigmoid()
-            f = gates[:, H:2 * H].sigmoid()
-            g = gates[:, 2 * H:3 * H].tanh()
-            o = gates[:, 3 * H:].sigmoid()
-            c = i * g if c is None else f * c + i * g
-            h = o * c.tanh()
-            hs.append(h)
-        return self._outputs(hs, unbatched), (self._final(h, unbatched), self._final(c, unbatched))
+            hs = self._states(hx[0], batch, unbatched, "h_0", self._output_size)
+            cs = self._states(hx[1], batch, unbatched, "c_0", self.hidden_size)
+            states = list(zip(hs, cs))
+        out, finals = self._layers(x, states)
+        h_n = self._stacked([h for h, _ in finals], unbatched)
+        c_n = self._stacked([c for _, c in finals], unbatched)
+        return self._outputs(out, unbatched), (h_n, c_n)
+
+    def _cell(self, gates, state, w_hh_t, w_hr_t):
+        """The next (h, c) from the projected input and the previous (h, c) (None for zeros)."""
+        H = self.hidden_size
+        if state is not None:
+            gates = gates + state[0] @ w_hh_t
+        i = gates[:, :H].sigmoid()
+        f = gates[:, H:2 * H].sigmoid()
+        g = gates[:, 2 * H:3 * H].tanh()
+        o = gates[:, 3 * H:].sigmoid()
+        c = i * g if state is None else f * state[1] + i * g
+        h = o * c.tanh()
+        return (h if w_hr_t is None else h @ w_hr_t), c
+
+    @staticmethod
+    def _hidden(state):
+        return state[0]
