@@ -7,6 +7,7 @@ from autodiff import Tensor, enable_grad, gradcheck, gradgradcheck
 from autodiff.engine import run_backward
 from autodiff.ops.registry import OPS
 from nn.functional.conv import Conv2dInputGrad, Conv2dWeightGrad, conv2d
+from nn.functional.padding import pad2d
 from nn.functional.pooling import avg_pool2d, max_pool2d
 
 RNG = np.random.default_rng(0)
@@ -49,6 +50,85 @@ def naive_pool(x, kernel, stride, padding, reduce, fill):
     for i in range(ho):
         for j in range(wo):
             out[:, :, i, j] = reduce(xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw], axis=(2, 3))
+    return out
+
+
+def naive_grouped_conv(x, w, b, stride, padding, dilation, groups):
+    """Direct dilated, grouped cross-correlation: loops over output pixels and channels."""
+    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    o, cg, kh, kw = w.shape
+    og = o // groups
+    ho = (xp.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    wo = (xp.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((x.shape[0], o, ho, wo))
+    for oc in range(o):
+        first = (oc // og) * cg  # the group's first input channel
+        for i in range(ho):
+            for j in range(wo):
+                taps = xp[:, first:first + cg, i * sh:i * sh + dh * (kh - 1) + 1:dh,
+                          j * sw:j * sw + dw * (kw - 1) + 1:dw]
+                out[:, oc, i, j] = np.einsum("nchw,chw->n", taps, w[oc])
+    return out if b is None else out + b[None, :, None, None]
+
+
+def window_starts(size, reach, stride, padding, ceil_mode):
+    """Window starts in padded coordinates: every full window, then with ceil_mode one partial
+    window if the last full one stops short of the end, unless it starts in the right padding."""
+    end, starts, t = size + 2 * padding, [], 0
+    while t + reach <= end:
+        starts.append(t)
+        t += stride
+    if ceil_mode and starts and starts[-1] + reach < end and t < size + padding:
+        starts.append(t)
+    return starts
+
+
+def naive_pool_ext(x, kernel, stride, padding, dilation, ceil_mode):
+    """Per output pixel of pooling, the list of (row, column) input positions of the window
+    (padding excluded), and per axis (window start, window end clipped to the padded input)."""
+    (kh, kw), (ph, pw), (dh, dw) = pair(kernel), pair(padding), pair(dilation)
+    sh, sw = pair(kernel if stride is None else stride)
+    h, w = x.shape[2:]
+    rows = window_starts(h, dh * (kh - 1) + 1, sh, ph, ceil_mode)
+    cols = window_starts(w, dw * (kw - 1) + 1, sw, pw, ceil_mode)
+    windows = {}
+    for i, top in enumerate(rows):
+        for j, left in enumerate(cols):
+            taps = [(top - ph + a * dh, left - pw + b * dw) for a in range(kh) for b in range(kw)]
+            windows[i, j] = [(r, c) for r, c in taps if 0 <= r < h and 0 <= c < w]
+    return rows, cols, windows
+
+
+def naive_max_pool(x, kernel, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Max pooling and PyTorch's indices (first maximum, flat in H*W) by loops."""
+    rows, cols, windows = naive_pool_ext(x, kernel, stride, padding, dilation, ceil_mode)
+    out = np.full(x.shape[:2] + (len(rows), len(cols)), -np.inf)
+    index = np.zeros(out.shape, dtype=np.int64)
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for (i, j), taps in windows.items():
+                for r, col in taps:
+                    if x[n, c, r, col] > out[n, c, i, j]:
+                        out[n, c, i, j], index[n, c, i, j] = x[n, c, r, col], r * x.shape[3] + col
+    return out, index
+
+
+def naive_avg_pool(x, kernel, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                   divisor_override=None):
+    """Average pooling by loops, dividing as PyTorch: by the window's elements inside the
+    padded input, or inside the input, or by divisor_override."""
+    (kh, kw), (ph, pw) = pair(kernel), pair(padding)
+    h, w = x.shape[2:]
+    rows, cols, windows = naive_pool_ext(x, kernel, stride, padding, 1, ceil_mode)
+    out = np.zeros(x.shape[:2] + (len(rows), len(cols)))
+    for (i, j), taps in windows.items():
+        total = sum(x[:, :, r, c] for r, c in taps)
+        padded_rows = min(rows[i] + kh, h + 2 * ph) - rows[i]
+        padded_cols = min(cols[j] + kw, w + 2 * pw) - cols[j]
+        divisor = (divisor_override or (padded_rows * padded_cols if count_include_pad
+                                        else len(taps)))
+        out[:, :, i, j] = total / divisor
     return out
 
 
@@ -168,6 +248,119 @@ def test_conv2d_bias_and_argument_errors():
         conv2d(x, w, padding=(1, 1, 1))
 
 
+GROUPED_CASES = [  # x shape, w shape, stride, padding, dilation, groups
+    ((2, 4, 6, 7), (6, 2, 3, 3), 1, 1, 1, 2),
+    ((1, 3, 5, 5), (3, 1, 3, 3), 1, 1, 1, 3),  # depthwise
+    ((1, 2, 7, 8), (3, 2, 3, 2), 1, 0, (2, 3), 1),
+    ((2, 6, 8, 7), (6, 2, 2, 3), (2, 1), (1, 2), (3, 2), 3),
+    ((1, 4, 5, 6), (2, 2, 1, 2), 2, 0, 2, 2),  # one output channel per group
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation, groups", GROUPED_CASES)
+def test_dilated_and_grouped_conv2d_matches_naive_loops(x_shape, w_shape, stride, padding,
+                                                        dilation, groups):
+    x, w, b = randn(*x_shape), randn(*w_shape), randn(w_shape[0])
+    expected = naive_grouped_conv(x, w, b, stride, padding, dilation, groups)
+    channels_last = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    for data in (x, channels_last):
+        out = conv2d(Tensor(data), Tensor(w), Tensor(b), stride, padding, dilation, groups)
+        np.testing.assert_allclose(out.numpy(), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation, groups",
+                         [GROUPED_CASES[0], GROUPED_CASES[3]])
+def test_dilated_and_grouped_conv2d_gradcheck_and_adjoints(x_shape, w_shape, stride, padding,
+                                                           dilation, groups):
+    x, w, b = randn(*x_shape), randn(*w_shape), randn(w_shape[0])
+    geometry = dict(stride=pair(stride), padding=pair(padding), dilation=pair(dilation),
+                    groups=groups)
+    assert gradcheck(lambda x, w, b: conv2d(x, w, b, **geometry), [x, w, b])
+    out = conv2d(Tensor(x), Tensor(w), **geometry).numpy()
+    g = randn(*out.shape)
+    dx = Conv2dInputGrad.apply(g, w, in_hw=x_shape[2:], **geometry).numpy()
+    dw = Conv2dWeightGrad.apply(x, g, kernel=w_shape[2:], **geometry).numpy()
+    assert dx.shape == x.shape and dw.shape == w.shape
+    total = np.sum(out * g)
+    assert np.isclose(np.sum(x * dx), total) and np.isclose(np.sum(w * dw), total)
+
+
+def test_grouped_conv2d_gradgradcheck():
+    x, w = randn(1, 4, 4, 4), randn(2, 2, 2, 2)
+    assert gradgradcheck(lambda x, w: conv2d(x, w, None, 1, 1, (2, 1), 2), [x, w])
+
+
+@pytest.mark.parametrize("kernel, dilation", [(2, 1), ((4, 3), (1, 2)), ((2, 3), (3, 1))])
+def test_conv2d_same_padding_puts_the_odd_element_last(kernel, dilation):
+    """PyTorch's 'same': total padding dilation*(k - 1), the extra element at the bottom and
+    right when it is odd."""
+    x, w = randn(2, 2, 6, 7), randn(3, 2, *pair(kernel))
+    pads = [(d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2)
+            for k, d in zip(pair(kernel), pair(dilation))]
+    xp = np.pad(x, ((0, 0), (0, 0), pads[0], pads[1]))
+    out = conv2d(Tensor(x), Tensor(w), padding="same", dilation=dilation)
+    assert out.shape == (2, 3, 6, 7)
+    np.testing.assert_allclose(out.numpy(), naive_grouped_conv(xp, w, None, 1, 0, dilation, 1),
+                               atol=1e-12)
+    assert gradcheck(lambda x, w: conv2d(x, w, padding="same", dilation=dilation), [x, w])
+    valid = conv2d(Tensor(x), Tensor(w), padding="valid", dilation=dilation)
+    np.testing.assert_allclose(valid.numpy(), naive_grouped_conv(x, w, None, 1, 0, dilation, 1),
+                               atol=1e-12)
+
+
+def test_conv2d_positional_arguments_are_pytorchs():
+    """conv2d(input, weight, bias, stride, padding, dilation, groups)."""
+    x, w, b = randn(1, 4, 7, 7), randn(2, 2, 3, 3), randn(2)
+    out = conv2d(Tensor(x), Tensor(w), Tensor(b), 2, 1, 2, 2).numpy()
+    np.testing.assert_allclose(out, naive_grouped_conv(x, w, b, 2, 1, 2, 2), atol=1e-12)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, kwargs, error, message", [
+    ((1, 4, 5, 5), (6, 3, 3, 3), dict(groups=2), ValueError,
+     r"\(1, 4, 5, 5\) has 4 channels but weight of shape \(6, 3, 3, 3\) with groups=2 expects 6"),
+    ((1, 4, 5, 5), (3, 2, 3, 3), dict(groups=2), ValueError,
+     r"\(3, 2, 3, 3\) has 3 output channels, not divisible by groups=2"),
+    ((1, 4, 5, 5), (4, 4, 3, 3), dict(groups=0), ValueError, "groups must be a positive int"),
+    ((1, 4, 5, 5), (4, 4, 3, 3), dict(dilation=0), ValueError, "dilation must be positive"),
+    ((1, 4, 5, 5), (4, 4, 3, 3), dict(dilation=(1, -1)), ValueError, "dilation must be positive"),
+    ((1, 4, 5, 5), (4, 4, 3, 3), dict(padding=-1), ValueError, "padding must be non-negative"),
+    ((1, 4, 5, 5), (4, 4, 3, 3), dict(padding="same", stride=2), ValueError,
+     r"padding='same' is not supported for strided convolutions, got stride=\(2, 2\)"),
+    ((1, 4, 5, 5), (4, 4, 3, 3), dict(padding="full"), ValueError, "got padding='full'"),
+    ((1, 4, 5, 6), (4, 4, 3, 3), dict(dilation=3), ValueError,
+     r"kernel size \(3, 3\) with dilation \(3, 3\) \(spanning \(7, 7\)\) is larger than the "
+     r"padded input size \(5, 6\)"),
+])
+def test_conv2d_geometry_errors(x_shape, w_shape, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        conv2d(Tensor(np.zeros(x_shape)), Tensor(np.zeros(w_shape)), **kwargs)
+
+
+@pytest.mark.parametrize("mode, numpy_mode", [("zeros", "constant"), ("reflect", "reflect"),
+                                               ("replicate", "edge"), ("circular", "wrap")])
+def test_pad2d_modes_match_numpy_and_gradcheck(mode, numpy_mode):
+    x, padding = randn(2, 2, 3, 4), ((2, 1), (0, 3))
+    out = pad2d(Tensor(x), padding, mode)
+    np.testing.assert_array_equal(out.numpy(), np.pad(x, ((0, 0), (0, 0)) + padding, numpy_mode))
+    assert gradcheck(lambda x: pad2d(x, padding, mode), [x])
+
+
+def test_pad2d_sends_every_copy_s_gradient_back_to_its_source():
+    x = Tensor(np.zeros((1, 1, 1, 3)), requires_grad=True)
+    pad2d(x, ((0, 0), (2, 2)), "reflect").sum().backward()  # [2 1 | 0 1 2 | 1 0]
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0, 0], [2, 3, 2])
+
+
+@pytest.mark.parametrize("mode, padding, message", [
+    ("reflect", ((0, 0), (3, 0)), r"reflect padding .* less than the input size.*\(1, 1, 4, 3\)"),
+    ("circular", ((5, 0), (0, 0)), "wrap around more than once"),
+    ("mirror", ((1, 1), (1, 1)), "mode must be one of"),
+])
+def test_pad2d_errors(mode, padding, message):
+    with pytest.raises(ValueError, match=message):
+        pad2d(Tensor(np.zeros((1, 1, 4, 3))), padding, mode)
+
+
 # ----- pooling -------------------------------------------------------------------------------------
 POOL_CASES = [  # x shape, kernel, stride, padding
     ((2, 3, 4, 6), 2, None, 0),  # windows tile the input exactly
@@ -265,6 +458,129 @@ def test_pool_errors(pool):
         pool(Tensor(np.zeros((1, 1, 2, 5))), 3)
     with pytest.raises(ValueError, match="must be positive"):
         pool(Tensor(np.zeros((1, 1, 4, 4))), 2, stride=0)
+
+
+# PyTorch's output sizes (computed with torch 2.13): (H, kernel, stride, padding, dilation,
+# floor size, ceil_mode size). The last windows of (4, 2, 3, 1) and (10, 4, 3, 2) would start in
+# the right padding, so ceil_mode drops them.
+POOL_SIZES = [(5, 2, 2, 0, 1, 2, 3), (5, 3, 2, 1, 1, 3, 3), (6, 3, 2, 1, 1, 3, 4),
+              (7, 3, 3, 1, 1, 3, 3), (4, 2, 3, 1, 1, 2, 2), (6, 2, 2, 1, 2, 3, 4),
+              (9, 3, 2, 1, 2, 4, 4), (5, 3, 3, 0, 1, 1, 2), (10, 4, 3, 2, 1, 4, 4)]
+
+
+@pytest.mark.parametrize("h, kernel, stride, padding, dilation, floor_size, ceil_size", POOL_SIZES)
+def test_pool_output_sizes_are_pytorchs(h, kernel, stride, padding, dilation, floor_size,
+                                        ceil_size):
+    x = Tensor(np.zeros((1, 1, h, h)))
+    for ceil_mode, size in ((False, floor_size), (True, ceil_size)):
+        out = max_pool2d(x, kernel, stride, padding, dilation, ceil_mode)
+        assert out.shape == (1, 1, size, size)
+        if dilation == 1:
+            assert avg_pool2d(x, kernel, stride, padding, ceil_mode).shape == out.shape
+        rows, _, _ = naive_pool_ext(x.numpy(), kernel, stride, padding, dilation, ceil_mode)
+        assert len(rows) == size
+
+
+EXTENDED_POOL_CASES = [  # x shape, kernel, stride, padding, dilation, ceil_mode
+    ((1, 2, 5, 5), 2, None, 0, 1, True),  # a last window of one row and column
+    ((2, 1, 6, 7), 3, 2, 1, 1, True),
+    ((1, 2, 4, 4), 2, 3, 1, 1, True),  # ceil_mode's extra window would start in the padding
+    ((1, 2, 7, 8), (3, 2), (2, 1), (1, 1), (2, 3), False),
+    ((2, 2, 9, 6), 3, 2, 1, 2, True),
+    ((1, 1, 6, 6), (2, 3), (3, 2), (1, 0), (2, 1), True),
+]
+
+
+@pytest.mark.parametrize("x_shape, kernel, stride, padding, dilation, ceil_mode",
+                         EXTENDED_POOL_CASES)
+def test_max_pool2d_dilation_ceil_mode_and_indices_match_naive_loops(x_shape, kernel, stride,
+                                                                     padding, dilation, ceil_mode):
+    x = distinct(*x_shape)
+    expected, expected_index = naive_max_pool(x, kernel, stride, padding, dilation, ceil_mode)
+    channels_last = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    for data in (x, channels_last):
+        out, index = max_pool2d(Tensor(data), kernel, stride, padding, dilation, ceil_mode, True)
+        np.testing.assert_array_equal(out.numpy(), expected)
+        np.testing.assert_array_equal(index.numpy(), expected_index)
+        assert index.dtype == np.int64 and not index.requires_grad
+    f = lambda x: max_pool2d(x, kernel, stride, padding, dilation, ceil_mode)
+    assert gradcheck(f, [x])
+
+
+def test_max_pool2d_gradient_goes_to_the_returned_index():
+    x = Tensor(distinct(2, 3, 5, 5), requires_grad=True)
+    out, index = max_pool2d(x, 3, 2, 1, 2, True, True)
+    out.sum().backward()
+    expected = np.zeros((2, 3, 25))
+    for n, c in np.ndindex(2, 3):
+        np.add.at(expected[n, c], index.numpy()[n, c].ravel(), 1.0)
+    np.testing.assert_array_equal(x.grad.numpy(), expected.reshape(2, 3, 5, 5))
+
+
+AVG_POOL_CASES = [  # x shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor
+    ((1, 2, 5, 5), 2, None, 0, True, True, None),
+    ((2, 1, 6, 7), 3, 2, 1, True, True, None),  # last windows run past the padding
+    ((2, 1, 6, 7), 3, 2, 1, True, False, None),
+    ((1, 2, 5, 6), (3, 2), (2, 1), (1, 1), False, False, None),
+    ((1, 2, 4, 4), 2, 3, 1, True, False, None),
+    ((1, 1, 5, 5), 3, 2, 1, True, True, 2),
+    ((1, 1, 4, 5), 2, 1, 1, False, False, -3),
+]
+
+
+@pytest.mark.parametrize("x_shape, kernel, stride, padding, ceil_mode, include, divisor",
+                         AVG_POOL_CASES)
+def test_avg_pool2d_ceil_mode_and_divisors_match_naive_loops(x_shape, kernel, stride, padding,
+                                                             ceil_mode, include, divisor):
+    x = randn(*x_shape)
+    args = (kernel, stride, padding, ceil_mode, include, divisor)
+    expected = naive_avg_pool(x, *args)
+    channels_last = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    for data in (x, channels_last):
+        np.testing.assert_allclose(avg_pool2d(Tensor(data), *args).numpy(), expected, atol=1e-12)
+    f = lambda x: avg_pool2d(x, *args)
+    assert gradcheck(f, [x]) and gradgradcheck(f, [x])
+
+
+def test_avg_pool2d_divisors_by_hand():
+    """4 rows, kernel 3, stride 2, padding 1: windows over rows -1..1 and 1..3, and with
+    ceil_mode rows 3..5, cut to 3..4 by the end of the padded input. Per axis they hold 2, 3, 1
+    input elements and 3, 3, 2 elements of the padded input."""
+    ones = Tensor(np.ones((1, 1, 4, 4)))
+    ratio = np.array([2 / 3, 1.0, 1 / 2])
+    np.testing.assert_allclose(avg_pool2d(ones, 3, 2, 1).numpy()[0, 0],
+                               np.outer(ratio[:2], ratio[:2]))
+    np.testing.assert_allclose(avg_pool2d(ones, 3, 2, 1, True).numpy()[0, 0],
+                               np.outer(ratio, ratio))
+    np.testing.assert_allclose(avg_pool2d(ones, 3, 2, 1, True, False).numpy()[0, 0],
+                               np.ones((3, 3)))
+    np.testing.assert_allclose(avg_pool2d(ones, 3, 2, 1, True, True, 2).numpy()[0, 0],
+                               np.outer([2, 3, 1], [2, 3, 1]) / 2)
+
+
+def test_pool_positional_arguments_are_pytorchs():
+    """max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices) and
+    avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor)."""
+    x = distinct(1, 1, 5, 5)
+    out = max_pool2d(Tensor(x), 2, 2, 0, 1, True)
+    assert isinstance(out, Tensor) and out.shape == (1, 1, 3, 3)
+    out, index = max_pool2d(Tensor(x), 2, 2, 0, 1, False, True)
+    assert out.shape == index.shape == (1, 1, 2, 2)
+    np.testing.assert_allclose(avg_pool2d(Tensor(x), 2, 2, 1, True, False, 3).numpy(),
+                               naive_avg_pool(x, 2, 2, 1, True, False, 3))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x: max_pool2d(x, 2, dilation=0), "dilation must be positive"),
+    (lambda x: max_pool2d(x, 3, padding=2, dilation=2),
+     r"padding \(2, 2\) must be at most half of kernel_size \(3, 3\)"),
+    (lambda x: max_pool2d(x, 3, dilation=3), r"too small .* dilation \(3, 3\)"),
+    (lambda x: avg_pool2d(x, 2, divisor_override=0), "divisor_override must be a non-zero int"),
+    (lambda x: avg_pool2d(x, 2, padding=-1), "padding must be non-negative"),
+])
+def test_extended_pool_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(Tensor(np.zeros((1, 1, 5, 5))))
 
 
 # ----- registry --------------------------------------------------------------------------------------
