@@ -24,6 +24,37 @@ def test_activations_match_numpy():
     np.testing.assert_allclose(F.gelu(t).data, x * phi, rtol=1e-12)
 
 
+
+def test_gelu_approximate_tanh_and_none():
+    x = np.array([-3.0, -1.0, -0.2, 0.0, 0.7, 2.5])
+    tanh_form = 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    np.testing.assert_allclose(F.gelu(Tensor(x), approximate="tanh").data, tanh_form, rtol=1e-12)
+    np.testing.assert_array_equal(F.gelu(Tensor(x), approximate="none").data, F.gelu(Tensor(x)).data)
+    assert np.abs(tanh_form - F.gelu(Tensor(x)).data).max() > 1e-5  # the two forms differ
+    assert gradcheck(lambda t: F.gelu(t, approximate="tanh"), [x])
+    with pytest.raises(ValueError, match="approximate must be 'none' or 'tanh', got 'erf'"):
+        F.gelu(Tensor(x), approximate="erf")
+
+
+@pytest.mark.parametrize("call", [
+    lambda t, inplace: F.relu(t, inplace),
+    lambda t, inplace: F.leaky_relu(t, 0.2, inplace),
+    lambda t, inplace: F.dropout(t, 0.5, True, inplace, rng=4),
+], ids=["relu", "leaky_relu", "dropout"])
+def test_inplace_is_accepted_at_pytorchs_position_and_computes_out_of_place(call):
+    x = rand(4, 5)
+    t = Tensor(x.copy(), requires_grad=True)
+    out = call(t, True)
+    np.testing.assert_array_equal(out.data, call(Tensor(x), False).data)
+    np.testing.assert_array_equal(t.data, x)  # the input is left as it was
+    out.sum().backward()
+    assert t.grad is not None
+
+
+def test_dropout_rejects_an_rng_in_the_inplace_position():
+    with pytest.raises(TypeError, match="inplace must be a bool, got Generator.*rng="):
+        F.dropout(Tensor(np.ones(3)), 0.5, True, np.random.default_rng(0))
+
 def test_softmax_dim_and_axis_aliases():
     x = rand(3, 4)
     expected = np.exp(x) / np.exp(x).sum(axis=0, keepdims=True)
@@ -143,6 +174,76 @@ def test_embedding_errors():
     with pytest.raises(TypeError, match="float64"):
         F.embedding(np.array([0.0, 1.0]), weight)
 
+
+
+def test_embedding_negative_padding_idx_counts_from_the_end():
+    weight = Tensor(rand(4, 2), requires_grad=True)
+    F.embedding(np.array([3, 1, 3]), weight, padding_idx=-1).sum().backward()
+    np.testing.assert_array_equal(weight.grad.data[:, 0], [0, 1, 0, 0])
+    with pytest.raises(ValueError, match="padding_idx -5 is out of range for a weight with 4 rows"):
+        F.embedding(np.array([0]), weight, padding_idx=-5)
+    with pytest.raises(ValueError, match="padding_idx 4 is out of range"):
+        F.embedding(np.array([0]), weight, padding_idx=4)
+
+
+def test_embedding_max_norm_renormalizes_the_looked_up_rows_in_place():
+    rows = np.array([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0], [0.0, -2.0]])
+    weight = Tensor(rows.copy(), requires_grad=True)
+    out = F.embedding(np.array([[0, 1], [0, 3]]), weight, max_norm=1.0)
+    expected = rows.copy()
+    expected[0] *= 1.0 / (5.0 + 1e-7)  # PyTorch's scale, max_norm / (norm + 1e-7)
+    expected[3] *= 1.0 / (2.0 + 1e-7)
+    np.testing.assert_array_equal(weight.data, expected)  # row 1 is short, row 2 not looked up
+    np.testing.assert_array_equal(out.data, expected[[[0, 1], [0, 3]]])
+    np.testing.assert_allclose(np.linalg.norm(out.data[0, 0]), 1.0, rtol=1e-6)
+    out.sum().backward()  # the renormalization is not recorded: the plain lookup's gradient
+    np.testing.assert_array_equal(weight.grad.data[:, 0], [2, 1, 0, 1])
+
+
+@pytest.mark.parametrize("norm_type, norm", [(1.0, 7.0), (math.inf, 4.0), (3, 91 ** (1 / 3))])
+def test_embedding_max_norm_uses_norm_type(norm_type, norm):
+    weight = Tensor(np.array([[3.0, 4.0], [0.1, 0.1]]))
+    F.embedding(np.array([0, 1]), weight, max_norm=2.0, norm_type=norm_type)
+    np.testing.assert_allclose(weight.data, [[3 * 2 / (norm + 1e-7), 4 * 2 / (norm + 1e-7)],
+                                             [0.1, 0.1]], rtol=1e-12)
+
+
+def test_embedding_scale_grad_by_freq_divides_each_row_by_its_count():
+    weight = Tensor(rand(5, 3), requires_grad=True)
+    idx = np.array([[1, 4, 1], [0, 1, 2]])
+    upstream = rand(2, 3, 3, seed=1)
+    out = F.embedding(idx, weight, scale_grad_by_freq=True)
+    np.testing.assert_array_equal(out.data, weight.data[idx])
+    out.backward(Tensor(upstream))
+    expected = np.zeros((5, 3))
+    for position, row in np.ndenumerate(idx):
+        expected[row] += upstream[position] / np.count_nonzero(idx == row)
+    np.testing.assert_allclose(weight.grad.data, expected, rtol=1e-12)
+    assert not np.allclose(expected[1], upstream[idx == 1].sum(0))  # row 1 was scaled
+
+
+def test_embedding_scale_grad_by_freq_with_padding_idx():
+    weight = Tensor(rand(3, 2), requires_grad=True)
+    idx = np.array([0, 2, 2, 0, 0, 1])
+    F.embedding(idx, weight, padding_idx=1, scale_grad_by_freq=True).sum().backward()
+    np.testing.assert_allclose(weight.grad.data, [[1, 1], [0, 0], [1, 1]], rtol=1e-12)
+
+
+def test_embedding_sparse_gives_the_dense_gradient():
+    idx = np.array([[0, 2], [2, 2]])
+    grads = []
+    for sparse in (False, True):
+        weight = Tensor(rand(3, 2), requires_grad=True)
+        F.embedding(idx, weight, sparse=sparse).backward(Tensor(rand(2, 2, 2, seed=3)))
+        grads.append(weight.grad.data)
+    np.testing.assert_array_equal(grads[1], grads[0])
+
+
+def test_embedding_positional_arguments_follow_pytorch():
+    weight = Tensor(np.array([[3.0, 4.0], [1.0, 0.0]]), requires_grad=True)
+    F.embedding(np.array([0, 1, 1]), weight, 0, 2.0, 2.0, True, False).sum().backward()
+    np.testing.assert_allclose(weight.data[0], [1.2, 1.6], rtol=1e-6)
+    np.testing.assert_array_equal(weight.grad.data, [[0, 0], [1, 1]])
 
 # ----- batch_norm -------------------------------------------------------------------------------
 def reference_batch_norm(x, weight, bias, axes, eps=1e-5):

@@ -195,18 +195,22 @@ def test_activation_reprs_match_pytorch():
 
 # ----- Conv2d and pooling ------------------------------------------------------------------------
 
-def conv2d_reference(x, w, b, stride, padding):
-    """Direct cross-correlation with loops over output positions."""
-    (sh, sw), (ph, pw) = stride, padding
-    x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+def conv2d_reference(x, w, b, stride, pad_lr, dilation=(1, 1), groups=1, mode="constant"):
+    """Direct grouped, dilated cross-correlation with loops over output positions and channels;
+    ``pad_lr`` is ((top, bottom), (left, right)) and ``mode`` NumPy's pad mode."""
+    (sh, sw), (dh, dw) = stride, dilation
+    x = np.pad(x, ((0, 0), (0, 0)) + tuple(pad_lr), mode=mode)
     n, _, h, wd = x.shape
-    o, _, kh, kw = w.shape
-    ho, wo = (h - kh) // sh + 1, (wd - kw) // sw + 1
+    o, cg, kh, kw = w.shape
+    ho, wo = (h - dh * (kh - 1) - 1) // sh + 1, (wd - dw * (kw - 1) - 1) // sw + 1
     out = np.zeros((n, o, ho, wo))
-    for i in range(ho):
-        for j in range(wo):
-            patch = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
-            out[:, :, i, j] = np.einsum("nchw,ochw->no", patch, w)
+    for oc in range(o):
+        first = oc // (o // groups) * cg
+        for i in range(ho):
+            for j in range(wo):
+                patch = x[:, first:first + cg, i * sh:i * sh + dh * (kh - 1) + 1:dh,
+                          j * sw:j * sw + dw * (kw - 1) + 1:dw]
+                out[:, oc, i, j] = np.einsum("nchw,chw->n", patch, w[oc])
     return out if b is None else out + b[None, :, None, None]
 
 
@@ -222,24 +226,60 @@ def pool_reference(x, kernel, stride, padding, reduce, fill):
     return out
 
 
-CONV_CASES = [  # (kernel_size, stride, padding, bias, input shape (N, C, H, W), out_channels)
-    (3, 1, 0, True, (2, 2, 5, 5), 3),
-    (3, 2, 1, True, (2, 2, 5, 6), 3),
-    ((2, 3), (1, 2), (1, 0), True, (1, 3, 4, 6), 2),
-    (1, 1, 0, False, (2, 2, 3, 3), 2),
-    (3, 1, "same", True, (1, 2, 4, 4), 2),
+NUMPY_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge",
+                   "circular": "wrap"}
+
+CONV_CASES = [  # (kernel_size, stride, padding, bias, input shape (N, C, H, W), out_channels,
+    #               further keyword arguments, padding per side)
+    (3, 1, 0, True, (2, 2, 5, 5), 3, {}, ((0, 0), (0, 0))),
+    (3, 2, 1, True, (2, 2, 5, 6), 3, {}, ((1, 1), (1, 1))),
+    ((2, 3), (1, 2), (1, 0), True, (1, 3, 4, 6), 2, {}, ((1, 1), (0, 0))),
+    (1, 1, 0, False, (2, 2, 3, 3), 2, {}, ((0, 0), (0, 0))),
+    (3, 1, "same", True, (1, 2, 4, 4), 2, {}, ((1, 1), (1, 1))),
+    (2, 1, "same", True, (1, 2, 4, 5), 2, dict(dilation=(1, 2)), ((0, 1), (1, 1))),
+    (3, 1, "valid", True, (1, 2, 6, 5), 2, dict(dilation=2), ((0, 0), (0, 0))),
+    (3, 2, 1, True, (2, 4, 5, 6), 6, dict(groups=2), ((1, 1), (1, 1))),
+    (3, 1, 2, False, (1, 3, 5, 5), 3, dict(dilation=2, groups=3), ((2, 2), (2, 2))),
+    (3, 1, (1, 2), True, (1, 2, 4, 5), 2, dict(padding_mode="reflect"), ((1, 1), (2, 2))),
+    (2, 1, "same", True, (1, 2, 4, 5), 4, dict(padding_mode="replicate", groups=2),
+     ((0, 1), (0, 1))),
+    (3, 2, 2, True, (1, 2, 3, 4), 2, dict(padding_mode="circular", dilation=(1, 2)),
+     ((2, 2), (2, 2))),
 ]
 
 
-@pytest.mark.parametrize("kernel, stride, padding, bias, shape, out", CONV_CASES)
-def test_conv2d_values_and_gradcheck(kernel, stride, padding, bias, shape, out):
-    conv = Conv2d(shape[1], out, kernel, stride=stride, padding=padding, bias=bias, rng=0)
+@pytest.mark.parametrize("kernel, stride, padding, bias, shape, out, kwargs, pad_lr", CONV_CASES)
+def test_conv2d_values_and_gradcheck(kernel, stride, padding, bias, shape, out, kwargs, pad_lr):
+    conv = Conv2d(shape[1], out, kernel, stride=stride, padding=padding, bias=bias, rng=0,
+                  **kwargs)
     x = randn(*shape)
     p = numpy_params(conv)
-    expected = conv2d_reference(x, p["weight"], p.get("bias"), conv.stride, conv.padding)
+    expected = conv2d_reference(x, p["weight"], p.get("bias"), conv.stride, pad_lr,
+                                conv.dilation, conv.groups, NUMPY_PAD_MODES[conv.padding_mode])
     np.testing.assert_allclose(conv(Tensor(x.astype(np.float32))).numpy(), expected,
                                rtol=1e-4, atol=1e-5)
     assert module_gradcheck(conv, x)
+
+
+def test_conv2d_positional_arguments_are_pytorchs():
+    """(in, out, kernel_size, stride, padding, dilation, groups, bias, padding_mode)."""
+    conv = Conv2d(3, 6, 3, 1, 1, 1, 3, False)
+    assert (conv.stride, conv.padding, conv.dilation, conv.groups) == ((1, 1), (1, 1), (1, 1), 3)
+    assert conv.bias is None and conv.padding_mode == "zeros"
+    assert list(conv.state_dict()) == ["weight"] and conv.weight.shape == (6, 1, 3, 3)
+    conv = Conv2d(4, 8, 3, 2, 0, 2, 2, True, "circular")
+    assert (conv.stride, conv.dilation, conv.groups) == ((2, 2), (2, 2), 2)
+    assert conv.padding_mode == "circular"
+    assert {k: v.shape for k, v in conv.state_dict().items()} == {"weight": (8, 2, 3, 3),
+                                                                   "bias": (8,)}
+
+
+def test_grouped_conv2d_init_uses_the_fan_in_of_one_group():
+    conv = Conv2d(8, 4, 3, groups=4, rng=0)
+    bound = 1 / math.sqrt(2 * 3 * 3)
+    assert np.abs(conv.weight.numpy()).max() <= bound
+    assert np.abs(conv.weight.numpy()).max() > 0.9 * bound
+    assert np.abs(conv.bias.numpy()).max() <= bound
 
 
 def test_conv2d_layout_init_and_repr():
@@ -252,6 +292,9 @@ def test_conv2d_layout_init_and_repr():
     assert repr(conv) == "Conv2d(3, 8, kernel_size=(3, 5), stride=(2, 2), padding=(1, 1))"
     assert repr(Conv2d(1, 2, 3, bias=False)) == (
         "Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), bias=False)")
+    assert repr(Conv2d(2, 4, 3, 1, "same", 2, 2, False, "reflect")) == (
+        "Conv2d(2, 4, kernel_size=(3, 3), stride=(1, 1), padding=same, dilation=(2, 2), "
+        "groups=2, bias=False, padding_mode=reflect)")
 
 
 def test_conv2d_same_padding_keeps_size_and_unbatched_input_works():
@@ -260,8 +303,9 @@ def test_conv2d_same_padding_keeps_size_and_unbatched_input_works():
     out = conv(Tensor(x))
     assert out.shape == (3, 6, 7)
     np.testing.assert_allclose(out.numpy(), conv(Tensor(x[None])).numpy()[0], rtol=1e-6)
+    assert Conv2d(2, 3, 4, padding="same", dilation=3)(Tensor(x)).shape == (3, 6, 7)
     with pytest.raises(ValueError, match="same"):
-        Conv2d(2, 3, 4, padding="same")
+        Conv2d(2, 3, 3, stride=2, padding="same")
 
 
 def test_conv2d_channel_mismatch_names_shapes():
@@ -271,6 +315,28 @@ def test_conv2d_channel_mismatch_names_shapes():
         Conv2d(3, 4, 3)(Tensor(np.zeros((5, 5), np.float32)))
     with pytest.raises(ValueError, match="'full'"):
         Conv2d(3, 4, 3, padding="full")
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    ((4, 6, 3), dict(groups=3), "in_channels=4 must be divisible by groups=3"),
+    ((6, 4, 3), dict(groups=3), "out_channels=4 must be divisible by groups=3"),
+    ((4, 4, 3), dict(groups=0), "groups must be a positive integer, got groups=0"),
+    ((4, 4, 3), dict(padding_mode="mirror"), "padding_mode must be one of .* got "
+                                             "padding_mode='mirror'"),
+    ((4, 4, 3), dict(padding="same", stride=2), "padding='same' is not supported for strided"),
+    ((4, 4, 3), dict(padding=-1), "padding must be non-negative"),
+])
+def test_conv2d_constructor_errors(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Conv2d(*args, **kwargs)
+
+
+def test_conv2d_forward_errors_for_dilation_and_reflect_padding():
+    with pytest.raises(ValueError, match="dilation must be positive"):
+        Conv2d(2, 2, 3, dilation=0)(Tensor(np.zeros((1, 2, 5, 5), np.float32)))
+    with pytest.raises(ValueError, match=r"reflect padding .* less than the input size"):
+        Conv2d(2, 2, 3, padding=3, padding_mode="reflect")(Tensor(np.zeros((1, 2, 3, 3),
+                                                                            np.float32)))
 
 
 POOL_CASES = [  # (kernel_size, stride, padding, input shape)
@@ -302,11 +368,62 @@ def test_avg_pool_values_and_gradcheck(kernel, stride, padding, shape):
 def test_pool_defaults_and_errors():
     pool = MaxPool2d(2)
     assert pool.stride == (2, 2) and pool.padding == (0, 0)
-    assert repr(pool) == "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"
+    assert repr(pool) == ("MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), "
+                          "dilation=(1, 1), ceil_mode=False)")
+    assert (pool.dilation, pool.return_indices, pool.ceil_mode) == ((1, 1), False, False)
+    avg = AvgPool2d(2)
+    assert (avg.ceil_mode, avg.count_include_pad, avg.divisor_override) == (False, True, None)
     with pytest.raises(ValueError, match="half the kernel size"):
         MaxPool2d(2, padding=2)
     with pytest.raises(ValueError, match=r"\(4, 4\)"):
         AvgPool2d(2)(Tensor(np.zeros((4, 4))))
+
+
+def test_pool_positional_arguments_are_pytorchs():
+    """MaxPool2d(kernel_size, stride, padding, dilation, return_indices, ceil_mode) and
+    AvgPool2d(kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)."""
+    pool = MaxPool2d(3, 2, 1, 2, True, True)
+    assert (pool.dilation, pool.return_indices, pool.ceil_mode) == ((2, 2), True, True)
+    avg = AvgPool2d(3, 2, 1, True, False, 2)
+    assert (avg.ceil_mode, avg.count_include_pad, avg.divisor_override) == (True, False, 2)
+
+
+def test_max_pool_dilation_ceil_mode_and_indices():
+    """Windows of rows (and columns) -1, 1, 3 / 1, 3, 5 / 3, 5, 7 of a 6x6 input padded by 1:
+    the last runs past the padded input (ceil_mode). Indices are flat in H*W, also for an
+    unbatched input."""
+    x = randn(2, 6, 6)
+    pool = MaxPool2d(3, 2, 1, 2, True, True)
+    out, index = pool(Tensor(x))
+    assert out.shape == index.shape == (2, 3, 3)
+    tops = [[1, 3], [1, 3, 5], [3, 5]]  # input rows (and columns) of each window
+    for i, rows in enumerate(tops):
+        for j, cols in enumerate(tops):
+            block = x[:, rows][:, :, cols].reshape(2, -1)
+            np.testing.assert_allclose(out.numpy()[:, i, j], block.max(axis=1))
+            flat = [r * 6 + c for r in rows for c in cols]
+            np.testing.assert_array_equal(index.numpy()[:, i, j],
+                                          np.take(flat, block.argmax(axis=1)))
+    batched, batched_index = pool(Tensor(x[None]))
+    np.testing.assert_array_equal(batched_index.numpy()[0], index.numpy())
+    assert module_gradcheck(MaxPool2d(3, 2, 1, 2, ceil_mode=True), randn(1, 2, 6, 5))
+
+
+def test_avg_pool_ceil_mode_and_divisors():
+    """AvgPool2d(2, 2, ceil_mode=True) on 3x3: the last row and column form windows of 2 and 1
+    input elements; divisor_override replaces the count."""
+    x = randn(1, 1, 3, 3)
+    out = AvgPool2d(2, ceil_mode=True)(Tensor(x)).numpy()[0, 0]
+    v = x[0, 0]
+    np.testing.assert_allclose(out, [[v[:2, :2].mean(), v[:2, 2].mean()],
+                                     [v[2, :2].mean(), v[2, 2]]])
+    out = AvgPool2d(2, 2, 1, True, False)(Tensor(x)).numpy()[0, 0]
+    np.testing.assert_allclose(out, [[v[0, 0], v[0, 1:].mean()], [v[1:, 0].mean(),
+                                                                  v[1:, 1:].mean()]])
+    out = AvgPool2d(2, 2, 1, True, True, 3)(Tensor(x)).numpy()[0, 0]
+    np.testing.assert_allclose(out, [[v[0, 0] / 3, v[0, 1:].sum() / 3],
+                                     [v[1:, 0].sum() / 3, v[1:, 1:].sum() / 3]])
+    assert module_gradcheck(AvgPool2d(3, 2, 1, True, False), randn(1, 2, 6, 5))
 
 
 # ----- normalization -----------------------------------------------------------------------------
@@ -418,6 +535,13 @@ def test_dropout_is_inverted_and_identity_in_eval():
     np.testing.assert_array_equal(drop(Tensor(x)).numpy(), x)
 
 
+def test_dropout_inplace_gives_the_same_values_out_of_place():
+    x = np.ones((4, 6), np.float32)
+    out = Dropout(0.5, inplace=True, rng=3)(Tensor(x))
+    np.testing.assert_array_equal(out.numpy(), Dropout(0.5, rng=3)(Tensor(x)).numpy())
+    np.testing.assert_array_equal(x, np.ones((4, 6)))
+
+
 def test_dropout_masks_are_reproducible():
     x = Tensor(np.ones((4, 6), np.float32))
     np.testing.assert_array_equal(Dropout(rng=3)(x).numpy(), Dropout(rng=3)(x).numpy())
@@ -470,6 +594,78 @@ def test_embedding_errors_and_gradcheck():
     ids = np.array([[0, 2, 2], [3, 1, 0]])
     assert module_gradcheck(emb, call=lambda m: m(ids))
 
+
+
+def test_embedding_positional_arguments_follow_pytorch():
+    emb = Embedding(10, 3, 0, 1.0)
+    assert (emb.padding_idx, emb.max_norm, emb.norm_type) == (0, 1.0, 2.0)
+    assert (emb.scale_grad_by_freq, emb.sparse, emb.weight.requires_grad) == (False, False, True)
+    emb = Embedding(10, 3, None, 2.0, 1.0, True, True)
+    assert (emb.padding_idx, emb.max_norm, emb.norm_type) == (None, 2.0, 1.0)
+    assert emb.scale_grad_by_freq and emb.sparse
+    assert repr(emb) == ("Embedding(10, 3, max_norm=2.0, norm_type=1.0, scale_grad_by_freq=True, "
+                         "sparse=True)")
+    assert repr(Embedding(10, 3, -2, rng=0)) == "Embedding(10, 3, padding_idx=8)"
+
+
+def test_embedding_negative_padding_idx_zeroes_the_row_counted_from_the_end():
+    emb = Embedding(5, 3, padding_idx=-1, rng=0)
+    assert emb.padding_idx == 4
+    np.testing.assert_array_equal(emb.weight.numpy()[4], np.zeros(3))
+    emb(np.array([4, 0])).sum().backward()
+    np.testing.assert_array_equal(emb.weight.grad.numpy()[[4, 0]], [[0, 0, 0], [1, 1, 1]])
+    with pytest.raises(ValueError, match="padding_idx -6"):
+        Embedding(5, 3, padding_idx=-6)
+
+
+def test_embedding_max_norm_renormalizes_looked_up_rows_only():
+    emb = Embedding(6, 4, max_norm=1.0, rng=0)
+    before = emb.weight.numpy().copy()
+    norms = np.linalg.norm(before, axis=1)
+    assert norms[0] < 1.0 and (norms[1:] > 1.0).all()
+    out = emb(np.array([[0, 2], [2, 5]]))
+    after = emb.weight.numpy()
+    np.testing.assert_allclose(np.linalg.norm(after[[2, 5]], axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(after[[2, 5]] * norms[[2, 5], None], before[[2, 5]],
+                               rtol=1e-6)  # same directions
+    np.testing.assert_array_equal(after[[0, 1, 3, 4]], before[[0, 1, 3, 4]])
+    np.testing.assert_array_equal(out.numpy(), after[[[0, 2], [2, 5]]])
+
+
+def test_embedding_scale_grad_by_freq_layer():
+    emb = Embedding(4, 2, scale_grad_by_freq=True, rng=0)
+    emb(np.array([3, 3, 3, 1])).sum().backward()
+    np.testing.assert_allclose(emb.weight.grad.numpy(), [[0, 0], [1, 1], [0, 0], [1, 1]])
+
+
+def test_embedding_weight_argument_is_used_as_the_weight():
+    given = np.arange(8, dtype=np.float64).reshape(4, 2)
+    emb = Embedding(4, 2, padding_idx=0, _weight=given)
+    assert np.shares_memory(emb.weight.data, given) and emb.weight.dtype == np.float64
+    np.testing.assert_array_equal(emb.weight.numpy(), np.arange(8).reshape(4, 2))  # not reset
+    assert emb.weight.requires_grad
+    assert not Embedding(4, 2, _weight=given, _freeze=True).weight.requires_grad
+    assert not Embedding(4, 2, _freeze=True).weight.requires_grad
+    with pytest.raises(ValueError, match=r"_weight of shape \(4, 2\).*\(4, 3\)"):
+        Embedding(4, 3, _weight=given)
+
+
+def test_embedding_from_pretrained_uses_the_values_and_freezes_by_default():
+    pretrained = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], np.float32)
+    emb = Embedding.from_pretrained(Tensor(pretrained))
+    assert (emb.num_embeddings, emb.embedding_dim) == (2, 3)
+    np.testing.assert_array_equal(emb(np.array([1, 0])).numpy(), pretrained[[1, 0]])
+    assert not emb.weight.requires_grad and "weight" in emb.state_dict()
+    assert emb(np.array([1])).requires_grad is False
+    emb = Embedding.from_pretrained(pretrained, freeze=False, padding_idx=1, max_norm=5.0,
+                                    norm_type=1.0, scale_grad_by_freq=True, sparse=True)
+    assert (emb.padding_idx, emb.max_norm, emb.norm_type) == (1, 5.0, 1.0)
+    assert emb.scale_grad_by_freq and emb.sparse and emb.weight.requires_grad
+    np.testing.assert_array_equal(emb.weight.numpy()[1], pretrained[1])  # padding row not reset
+    emb(np.array([0, 0])).sum().backward()
+    np.testing.assert_allclose(emb.weight.grad.numpy(), [[1, 1, 1], [0, 0, 0]])
+    with pytest.raises(ValueError, match=r"2-d.*\(3,\)"):
+        Embedding.from_pretrained(np.zeros(3))
 
 # ----- losses ------------------------------------------------------------------------------
 

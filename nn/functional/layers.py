@@ -90,14 +90,19 @@ def linear(input, weight, bias=None):
     return Linear.apply(input, weight, bias)
 
 
-def dropout(x, p=0.5, training=True, rng=None):
+def dropout(x, p=0.5, training=True, inplace=False, *, rng=None):
     """Inverted dropout: zero each element with probability ``p``, scale the rest by 1/(1-p).
 
     Identity when ``training`` is False or ``p`` is 0; the mask is drawn from ``rng`` (a
     Generator or an int seed) or from the global generator (``autodiff.manual_seed``).
+    ``inplace`` is accepted for ported code; the result is never written into ``x`` (the values
+    are the same), since a graph that saved ``x`` would silently get wrong gradients.
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not isinstance(inplace, (bool, np.bool_)):
+        raise TypeError(f"dropout: inplace must be a bool, got {inplace!r} (pass a generator or "
+                        f"seed as rng=...)")
     x = x if isinstance(x, Tensor) else Tensor(x)
     if not training or p == 0.0:
         return x
@@ -110,13 +115,43 @@ def dropout(x, p=0.5, training=True, rng=None):
     return x * Tensor._make(mask, False)
 
 
-def embedding(indices, weight, padding_idx=None):
-    """Rows of ``weight`` (num_embeddings, dim) picked by integer ``indices`` of any shape.
+def embedding(indices, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Rows of ``weight`` (num_embeddings, dim) picked by integer ``indices``, as PyTorch's.
 
     The result has shape ``indices.shape + (dim,)``; gradients of repeated indices accumulate.
-    Rows equal to ``padding_idx`` receive no gradient, as in PyTorch.
+
+    * ``padding_idx`` (negative counts from the end): that row receives no gradient.
+    * ``max_norm``: before the lookup, each looked-up row whose ``norm_type``-norm exceeds
+      ``max_norm`` is scaled by ``max_norm / (norm + 1e-7)``, in place in ``weight.data`` and
+      without recording gradient. As in PyTorch, a differentiable op that used ``weight`` before
+      this call may then see changed values in its backward: use a copy of the weight there.
+    * ``scale_grad_by_freq``: each row's gradient is divided by the number of times its index
+      occurs in ``indices``.
+    * ``sparse``: accepted for ported code. There are no sparse tensors here, so the gradient is
+      always dense; its values are those PyTorch's sparse gradient holds.
+
+    >>> w = Tensor(np.array([[3.0, 4.0], [0.3, 0.4]]))
+    >>> embedding(np.array([0, 1]), w, max_norm=1.0).data.round(6)
+    array([[0.6, 0.8],
+           [0.3, 0.4]])
     """
     index = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+    _check_embedding_inputs(index, weight)
+    if max_norm is not None:
+        _renorm_rows(weight, index, max_norm, norm_type)
+    rows = weight[index]
+    if padding_idx is not None:
+        keep = (index != _padding_row(padding_idx, weight.shape[0]))[..., None]
+        rows = where(np.broadcast_to(keep, rows.shape), rows, rows.detach())
+    if scale_grad_by_freq:
+        rows = _scale_grad(rows, _inverse_counts(index, weight.shape[0], rows.dtype)[..., None])
+    return rows
+
+
+def _check_embedding_inputs(index, weight):
+    """Raise unless ``index`` holds integers within the rows of the 2-d ``weight``."""
     if index.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {index.dtype}")
     if weight.ndim != 2:
@@ -128,12 +163,41 @@ def embedding(indices, weight, padding_idx=None):
             f"embedding: index {bad} is out of range for a weight with {count} rows "
             f"(shape {weight.shape})"
         )
-    rows = weight[index]
-    if padding_idx is None:
-        return rows
-    padding_idx = padding_idx % count
-    keep = (index != padding_idx)[..., None]
-    return where(np.broadcast_to(keep, rows.shape), rows, rows.detach())
+
+
+def _padding_row(padding_idx, count):
+    """``padding_idx`` as a row number in ``range(count)``; negative counts from the end."""
+    if not -count <= padding_idx < count:
+        raise ValueError(
+            f"embedding: padding_idx {padding_idx} is out of range for a weight with {count} rows")
+    return padding_idx % count
+
+
+def _renorm_rows(weight, index, max_norm, norm_type):
+    """PyTorch's ``embedding_renorm_``: rows of ``weight`` named in ``index`` whose norm exceeds
+    ``max_norm`` are scaled to it, in place in ``weight.data`` (so never recorded)."""
+    if max_norm < 0:
+        raise ValueError(f"embedding: max_norm must be non-negative, got {max_norm}")
+    rows = np.unique(index)
+    norms = np.linalg.norm(weight.data[rows], ord=norm_type, axis=1)
+    over = norms > max_norm
+    weight.data[rows[over]] *= (max_norm / (norms[over] + 1e-7))[:, None]
+
+
+def _inverse_counts(index, count, dtype):
+    """1 / (occurrences of each element's value in ``index``), in ``index``'s shape."""
+    counts = np.bincount(index.ravel().astype(np.intp), minlength=count)
+    return np.divide(1.0, counts[index], dtype=dtype)
+
+
+def _scale_grad(x, factor):
+    """``x``'s values with its gradient multiplied by ``factor`` (constant, broadcastable).
+
+    ``x - x.detach()`` is exactly zero with gradient one, so the forward values are ``x``'s.
+    The gradient is deliberately not the derivative, which is why no registry entry checks it
+    against finite differences; it is a composition of registered ops (Add, Sub, Mul)."""
+    frozen = x.detach()
+    return frozen + (x - frozen) * factor
 
 
 # ----- registry (see autodiff/ops/registry.py): inputs drawn by hypothesis -------------------
@@ -181,4 +245,6 @@ register("linear_batched", lambda x, w, b: linear(x, w, b), arity=3, kind="strat
          params={"strategy": lambda: _linear_cases(batch_dims=3)})
 register("embedding", lambda weight, indices: embedding(indices, weight), kind="strategy",
          params={"strategy": _embedding_cases})
-# No entry with padding_idx: by design its row gets no gradient though the output uses it.
+# No entry with padding_idx (by design its row gets no gradient though the output uses it)
+# nor with scale_grad_by_freq (its gradient is scaled by design): tests/test_functional.py
+# checks both against hand-computed gradients.

@@ -4,8 +4,6 @@ Each is a parameter-free `Module` calling its function in `nn.functional`, with 
 constructor arguments. ``inplace=`` is accepted for ported code; results are never written in
 place (the values are the same).
 """
-import math
-
 from .. import functional as F
 from ..module import Module
 
@@ -65,10 +63,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, x):
-        if self.approximate == "tanh":
-            inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
-            return x * 0.5 * (inner.tanh() + 1.0)
-        return F.gelu(x)
+        return F.gelu(x, self.approximate)
 
     def extra_repr(self):
         return f"approximate={self.approximate!r}"

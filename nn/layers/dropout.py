@@ -12,6 +12,8 @@ class Dropout(Module):
 
     Masks are drawn from ``rng`` (a Generator or an int seed, fixed at construction) or, when it
     is None, from the global generator at each call, so ``autodiff.manual_seed`` reproduces them.
+    ``inplace`` is accepted for ported code; results are never written in place (the values are
+    the same).
     """
 
     def __init__(self, p=0.5, inplace=False, rng=None):
@@ -23,7 +25,7 @@ class Dropout(Module):
         self.rng = None if rng is None else get_generator(rng)
 
     def forward(self, x):
-        return F.dropout(x, self.p, self.training, self.rng)
+        return F.dropout(x, self.p, self.training, self.inplace, rng=self.rng)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
