@@ -109,6 +109,14 @@ class Tensor:
         """The number of elements (an int, as in NumPy)."""
         return self.data.size
 
+    def numel(self):
+        """The number of elements, an int (PyTorch's spelling of ``.size``)."""
+        return self.data.size
+
+    def dim(self):
+        """The number of dimensions (PyTorch's spelling of ``.ndim``)."""
+        return self.data.ndim
+
     @property
     def dtype(self):
         """The NumPy dtype."""
@@ -160,6 +168,11 @@ class Tensor:
     def tolist(self):
         """The data as nested Python lists."""
         return self.data.tolist()
+
+    def clone(self):
+        """A copy in new memory that stays in the graph: the gradient flows back to ``self``
+        (``torch.clone``; `detach` shares the memory and cuts the graph)."""
+        return ew.Clone.apply(self)
 
     def detach(self):
         """A new leaf sharing the data, cut from the graph."""
@@ -346,6 +359,18 @@ class Tensor:
         """Natural logarithm."""
         return ew.Log.apply(self)
 
+    def log1p(self):
+        """log(1 + x), accurate for small x."""
+        return ew.Log1p.apply(self)
+
+    def expm1(self):
+        """e ** x - 1, accurate for small x."""
+        return ew.Expm1.apply(self)
+
+    def square(self):
+        """x * x."""
+        return ew.Mul.apply(self, self)
+
     def sqrt(self):
         """Square root."""
         return ew.Sqrt.apply(self)
@@ -353,6 +378,25 @@ class Tensor:
     def abs(self):
         """Absolute value (gradient 0 at 0)."""
         return ew.Abs.apply(self)
+
+    def sign(self):
+        """-1, 0 or 1 by the sign of x (zero gradient, as in PyTorch)."""
+        return ew.Sign.apply(self)
+
+    def floor(self):
+        """The largest integer <= x, elementwise (zero gradient)."""
+        return ew.Floor.apply(self)
+
+    def ceil(self):
+        """The smallest integer >= x, elementwise (zero gradient)."""
+        return ew.Ceil.apply(self)
+
+    def round(self, decimals=0):
+        """x rounded to ``decimals`` places, halves to even as NumPy and PyTorch (zero
+        gradient)."""
+        if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+            raise TypeError(f"round: decimals must be an int, got {decimals!r}")
+        return ew.Round.apply(self, decimals=int(decimals))
 
     def sin(self):
         """Sine."""
@@ -411,6 +455,37 @@ class Tensor:
     def std(self, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None):
         """Standard deviation over ``axis``."""
         return self.var(_axis(axis, dim), ddof, keepdims or bool(keepdim)).sqrt()
+
+    def prod(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Product over ``axis``; the gradient is exact where elements are zero."""
+        return rd.Prod.apply(self, axis=rd.normalize_axis(_axis(axis, dim), self.ndim),
+                             keepdims=keepdims or bool(keepdim))
+
+    def cumsum(self, axis=None, *, dim=None):
+        """Running sums along the int ``axis``; None (the default) flattens first, as NumPy.
+
+        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).cumsum(dim=1)
+        Tensor([[1., 3.],
+                [3., 7.]], dtype=float32)
+        """
+        return rd.cumulative_sum(self, _axis(axis, dim))
+
+    def norm(self, ord=None, axis=None, keepdims=False, *, dim=None, keepdim=None, p=None):
+        """The vector norm over ``axis`` (None: of all elements, as one vector), as
+        ``torch.linalg.vector_norm``; ``p`` is PyTorch's alias of ``ord``.
+
+        ``ord``: None or 2 (also "fro"), 1, ``inf`` (max |x|), ``-inf`` (min |x|) or any number
+        > 0, giving (sum |x| ** ord) ** (1 / ord). Unlike ``np.linalg.norm`` on a 2-d array,
+        no matrix norms. The gradient is 0 where the norm is 0 (PyTorch's subgradient).
+
+        >>> Tensor([3.0, -4.0]).norm()
+        Tensor(5., dtype=float32)
+        """
+        if p is not None:
+            if ord is not None:
+                raise TypeError(f"norm: pass either ord or p, not both (got {ord!r} and {p!r})")
+            ord = p
+        return rd.vector_norm(self, ord, _axis(axis, dim), keepdims or bool(keepdim))
 
     def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Maximum over ``axis``; tied maxima share the gradient equally."""

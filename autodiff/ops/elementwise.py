@@ -90,6 +90,16 @@ class Identity(Function):
         return (grad,)
 
 
+class Clone(Function):
+    """A copy of the input in new memory (``torch.clone``); the gradient passes unchanged."""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, grad):
+        return (grad,)
+
+
 class Neg(Function):
     """-x."""
 
@@ -167,6 +177,26 @@ class Abs(Function):
 
     def backward(self, grad):
         return (times_constant(grad, self.sign),)
+
+
+class Log1p(Function):
+    """log(1 + x), accurate for small x (NumPy's log1p)."""
+
+    def forward(self, x):
+        return np.log1p(x)
+
+    def backward(self, grad):
+        return (grad / (self.inputs[0] + 1),)
+
+
+class Expm1(Function):
+    """e ** x - 1, accurate for small x (NumPy's expm1); the gradient reuses the output."""
+
+    def forward(self, x):
+        return np.expm1(x)
+
+    def backward(self, grad):
+        return (grad * (self.result() + 1),)
 
 
 class Sin(Function):
@@ -292,6 +322,53 @@ class Clip(Function):
         return (times_constant(grad, self.mask),)
 
 
+def _zero_gradient(grad):
+    """The gradient of a piecewise-constant op: zeros, as in PyTorch (not None, so that a leaf
+    still receives a ``.grad``); a constant, so its own derivative is zero too."""
+    return (np.zeros_like(grad.data),)
+
+
+class Sign(Function):
+    """-1, 0 or 1 by the sign of x; zero gradient (also at 0, as PyTorch)."""
+
+    def forward(self, x):
+        return np.sign(x)
+
+    def backward(self, grad):
+        return _zero_gradient(grad)
+
+
+class Floor(Function):
+    """The largest integer <= x; zero gradient."""
+
+    def forward(self, x):
+        return np.floor(x)
+
+    def backward(self, grad):
+        return _zero_gradient(grad)
+
+
+class Ceil(Function):
+    """The smallest integer >= x; zero gradient."""
+
+    def forward(self, x):
+        return np.ceil(x)
+
+    def backward(self, grad):
+        return _zero_gradient(grad)
+
+
+class Round(Function):
+    """x rounded to ``decimals`` places, halves to even (NumPy's and PyTorch's rule); zero
+    gradient."""
+
+    def forward(self, x):
+        return np.round(x, self.decimals)
+
+    def backward(self, grad):
+        return _zero_gradient(grad)
+
+
 class Cast(Function):
     """x converted to ``dtype``; the engine casts the gradient back to the input's dtype."""
 
@@ -342,6 +419,53 @@ def where(condition, a, b):
     return Where.apply(a, b, condition=condition)
 
 
+def clone(x):
+    """A differentiable copy of ``x`` in new memory (``torch.clone``); see `Tensor.clone`."""
+    return as_tensor(x).clone()
+
+
+def square(x):
+    """x * x, elementwise."""
+    return as_tensor(x).square()
+
+
+def log1p(x):
+    """log(1 + x), accurate for small x."""
+    return as_tensor(x).log1p()
+
+
+def expm1(x):
+    """e ** x - 1, accurate for small x."""
+    return as_tensor(x).expm1()
+
+
+def sign(x):
+    """-1, 0 or 1 by the sign of each element (zero gradient)."""
+    return as_tensor(x).sign()
+
+
+def floor(x):
+    """The largest integer <= each element (zero gradient)."""
+    return as_tensor(x).floor()
+
+
+def ceil(x):
+    """The smallest integer >= each element (zero gradient)."""
+    return as_tensor(x).ceil()
+
+
+def round(x, decimals=0):  # noqa: A001 - torch.round; kept out of autodiff.__all__
+    """Each element rounded to ``decimals`` places, halves to even (zero gradient)."""
+    return as_tensor(x).round(decimals)
+
+
+def as_tensor(x):
+    """``x`` itself when it is a Tensor, else a new Tensor of it (by the construction rules)."""
+    from ..tensor import Tensor
+
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
 def _tensors(a, b):
     """Both operands as Tensors, Python numbers taking the other operand's dtype."""
     from ..tensor import Tensor
@@ -380,5 +504,17 @@ register("clip", lambda x: x.clip(-0.5, 0.5), kinks=(-0.5, 0.5))
 register("maximum", lambda a, b: maximum(a, b), arity=2, distinct=True)
 register("minimum", lambda a, b: minimum(a, b), arity=2, distinct=True)
 register("where", lambda a, b: where(a.data > b.data, a, b), arity=2, distinct=True)
+register("clone", lambda x: x.clone())
+register("square", lambda x: x.square())
+register("log1p", lambda x: x.log1p(), domain=(-0.9, 3.0))
+register("expm1", lambda x: x.expm1())
+# Piecewise constant: zero gradient (the first-order check compares it with finite differences
+# away from the jumps); no second order, the gradient being a constant.
+register("sign", lambda x: x.sign(), kinks=(0.0,), twice=False)
+register("floor", lambda x: x.floor(), kinks=(-2.0, -1.0, 0.0, 1.0, 2.0), twice=False)
+register("ceil", lambda x: x.ceil(), kinks=(-2.0, -1.0, 0.0, 1.0, 2.0), twice=False)
+register("round", lambda x: x.round(), kinks=(-1.5, -0.5, 0.5, 1.5), twice=False)
+register("round_decimals", lambda x: x.round(1), domain=(-0.5, 0.5),
+         kinks=tuple(np.arange(-0.45, 0.5, 0.1)), twice=False)
 # Through longdouble and back: exact, so finite differences see the cast's true derivative.
 register("cast", lambda x: x.astype(np.longdouble).astype(x.dtype))

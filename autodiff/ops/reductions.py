@@ -7,7 +7,9 @@ NumPy; ``keepdims`` keeps reduced axes with size 1. Backward passes re-insert th
 import numpy as np
 
 from ..function import Function
-from .elementwise import times_constant
+from ..grad_mode import STATE
+from .elementwise import as_tensor, times_constant, where
+from .movement import concatenate
 from .registry import register
 
 
@@ -59,6 +61,104 @@ class Max(Function):
     def backward(self, grad):
         (x,) = self.inputs
         return (times_constant(_expand(grad, x.shape, self.axis, self.keepdims), self.weight),)
+
+
+class Prod(Function):
+    """Product over ``axis`` (a tuple); the gradient of an element is the product of the others
+    in its slice, exact where some are zero."""
+
+    def forward(self, x):
+        out = np.prod(x, axis=self.axis, keepdims=self.keepdims)
+        # A zero in some slice, an underflow or an overflow: out / x is no product of the others.
+        self.exact = not (np.isfinite(out) & (out != 0)).all()
+        return out
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        grad = _expand(grad, x.shape, self.axis, self.keepdims)
+        # While recording (create_graph), products only as well: the derivative of out / x is
+        # two large terms that cancel when elements are small.
+        if self.exact or STATE.grad_enabled:
+            return (grad * _products_of_others(x, self.axis),)
+        return (grad * _expand(self.result(), x.shape, self.axis, self.keepdims) / x,)
+
+
+def _products_of_others(x, axes):
+    """For each element of ``x``, the product of the other elements of its slice over ``axes``.
+
+    Made of products only (a prefix and a suffix scan, log2(n) steps each), so it is exact where
+    elements are zero and differentiable to any order."""
+    kept = tuple(a for a in range(x.ndim) if a not in axes)
+    order = kept + tuple(axes)
+    moved = x.transpose(order)
+    n = int(np.prod([x.shape[a] for a in axes]))
+    rows = moved.reshape(moved.shape[:len(kept)] + (n,))
+    reverse = (Ellipsis, slice(None, None, -1))
+    before = _running_products(_shift_in_one(rows))
+    after = _running_products(_shift_in_one(rows[reverse]))[reverse]
+    return (before * after).reshape(moved.shape).transpose(tuple(np.argsort(order)))
+
+
+def _shift_in_one(rows, step=1):
+    """``rows`` moved ``step`` places along the last axis, the first ``step`` places being 1."""
+    ones = Function.constant(np.ones(rows.shape[:-1] + (step,), dtype=rows.dtype))
+    return concatenate([ones, rows[..., :rows.shape[-1] - step]], axis=-1)
+
+
+def _running_products(rows):
+    """Inclusive products along the last axis (a Hillis-Steele scan: log2(n) products)."""
+    step = 1
+    while step < rows.shape[-1]:
+        rows = rows * _shift_in_one(rows, step)
+        step *= 2
+    return rows
+
+
+class Cumsum(Function):
+    """Running sums along the int ``axis``, from the end when ``reverse``; the gradient is the
+    running sum of the gradient in the other direction."""
+
+    def forward(self, x):
+        if x.ndim == 0:
+            return x.copy()
+        if self.reverse:
+            return np.flip(np.cumsum(np.flip(x, self.axis), self.axis), self.axis)
+        return np.cumsum(x, axis=self.axis)
+
+    def backward(self, grad):
+        return (Cumsum.apply(grad, axis=self.axis, reverse=not self.reverse),)
+
+
+class Norm(Function):
+    """The vector p-norm (sum |x| ** p) ** (1 / p) over ``axis`` for a finite ``p`` > 0.
+
+    Where the norm is 0 the gradient is 0, as PyTorch's subgradient (x / norm would be 0 / 0);
+    for p < 1 the gradient is also 0 at elements equal to 0, where |x| ** p has an infinite
+    slope."""
+
+    def forward(self, x):
+        if self.p == 2:
+            out = np.sqrt(np.sum(x * x, axis=self.axis, keepdims=True))
+        else:
+            out = np.sum(np.abs(x) ** self.p, axis=self.axis, keepdims=True) ** (1 / self.p)
+        self.zero = out == 0
+        return out if self.keepdims else np.squeeze(out, axis=self.axis)
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        norm = _expand(self.result(), x.shape, self.axis, self.keepdims)
+        safe = where(self.zero, 1, norm)  # where the norm is 0, so is x: the gradient is 0
+        denominator = safe if self.p == 2 else safe ** (self.p - 1)
+        scale = _expand(grad, x.shape, self.axis, self.keepdims) / denominator
+        return (scale * _signed_power(x, self.p - 1),)
+
+
+def _signed_power(x, q):
+    """sign(x) * |x| ** q, 0 where x is 0 (q may be negative)."""
+    if q == 1:
+        return x
+    data = x.data
+    return where(data != 0, x.abs(), 1) ** q * Function.constant(np.sign(data))
 
 
 def _max_keepdims(x, axis):
@@ -122,6 +222,72 @@ def var(x, axis=None, ddof=0, keepdims=False):
     return (deviation * deviation).sum(axes, keepdims=keepdims) * scale
 
 
+def cumulative_sum(x, axis):
+    """Running sums of the Tensor ``x`` along the int ``axis``; None flattens ``x`` first."""
+    if axis is None:
+        return Cumsum.apply(x.reshape(-1), axis=0, reverse=False)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"cumsum: axis must be an int or None, got {axis!r}")
+    (axis,) = normalize_axis(axis, x.ndim)
+    return Cumsum.apply(x, axis=axis, reverse=False)
+
+
+def vector_norm(x, ord=None, axis=None, keepdims=False):
+    """The ``ord``-norm of the Tensor ``x`` over ``axis``, taken as one vector (all elements
+    when None), as ``torch.linalg.vector_norm``; see `Tensor.norm`."""
+    axes = normalize_axis(axis, x.ndim)
+    p = _norm_order(ord)
+    if p == np.inf:
+        return x.abs().max(axes, keepdims)
+    if p == -np.inf:
+        return x.abs().min(axes, keepdims)
+    if p == 1:
+        return x.abs().sum(axes, keepdims)
+    return Norm.apply(x, p=p, axis=axes, keepdims=keepdims)
+
+
+def _norm_order(ord):
+    """``ord`` checked and made a float (None and "fro" mean 2)."""
+    if ord is None or (isinstance(ord, str) and ord == "fro"):
+        return 2.0
+    number = isinstance(ord, (int, float, np.integer, np.floating)) and not isinstance(ord, bool)
+    if number and (ord > 0 or ord == -np.inf):
+        return float(ord)
+    raise ValueError(f"norm: ord must be None, 'fro', inf, -inf or a number > 0, got {ord!r}")
+
+
+def prod(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Product over ``axis``; see `Tensor.prod`."""
+    return as_tensor(x).prod(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def cumsum(x, axis=None, *, dim=None):
+    """Running sums along ``axis`` (None: of the flattened tensor); see `Tensor.cumsum`."""
+    return as_tensor(x).cumsum(axis, dim=dim)
+
+
+def norm(x, ord=None, axis=None, keepdims=False, *, dim=None, keepdim=None, p=None):
+    """The vector ``ord``-norm over ``axis``; see `Tensor.norm`."""
+    return as_tensor(x).norm(ord, axis, keepdims, dim=dim, keepdim=keepdim, p=p)
+
+
+def _cases_with_zeros(spec):
+    """Reduction cases (``autodiff.testing.op_cases``) with elements set to exactly 0: none,
+    one or several in a slice."""
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    from ..testing.op_cases import KINDS
+
+    @st.composite
+    def cases(draw):
+        (x,), kwargs = draw(KINDS["reduction"](spec))
+        zeros = draw(hnp.arrays(bool, x.shape), label="zeros")
+        return (np.where(zeros, 0.0, x),), kwargs
+
+    return cases()
+
+
 register("sum", lambda x, axis, keepdims: x.sum(axis, keepdims), kind="reduction")
 register("mean", lambda x, axis, keepdims: x.mean(axis, keepdims), kind="reduction")
 register("var", lambda x, axis, keepdims: x.var(axis, keepdims=keepdims), kind="reduction",
@@ -137,3 +303,21 @@ register("softmax", lambda x, axis, keepdims: x.softmax(axis[0] if axis else -1)
          kind="reduction")
 register("log_softmax", lambda x, axis, keepdims: x.log_softmax(axis[0] if axis else -1),
          kind="reduction")
+register("prod", lambda x, axis, keepdims: x.prod(axis, keepdims), kind="reduction")
+register("prod_with_zeros", lambda x, axis, keepdims: x.prod(axis, keepdims), kind="reduction",
+         params={"strategy": _cases_with_zeros})
+register("cumsum", lambda x, axis, keepdims: x.cumsum(axis[0] if axis else None),
+         kind="reduction")
+register("norm", lambda x, axis, keepdims: x.norm(None, axis, keepdims), kind="reduction",
+         kinks=(0.0,))
+register("norm_1", lambda x, axis, keepdims: x.norm(1, axis, keepdims), kind="reduction",
+         kinks=(0.0,))
+register("norm_3", lambda x, axis, keepdims: x.norm(3, axis, keepdims), kind="reduction",
+         kinks=(0.0,))
+register("norm_half", lambda x, axis, keepdims: x.norm(0.5, axis, keepdims), kind="reduction",
+         kinks=(0.0,))
+# Positive and distinct, so that no two |x| tie for the maximum.
+register("norm_inf", lambda x, axis, keepdims: x.norm(np.inf, axis, keepdims),
+         kind="reduction", domain=(0.1, 2.0), distinct=True)
+register("norm_neg_inf", lambda x, axis, keepdims: x.norm(-np.inf, axis, keepdims),
+         kind="reduction", domain=(-2.0, -0.1), distinct=True)

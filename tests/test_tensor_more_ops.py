@@ -1,0 +1,234 @@
+"""Tensor methods that PyTorch users expect: clone, square, log1p, expm1, prod, cumsum, norm,
+sign, floor, ceil, round, numel, dim. Values against NumPy, gradients at the special points
+(zeros in a product, a zero vector's norm) against hand-computed ones, dtypes, aliases, errors.
+Gradients at ordinary points are checked by the op registry (tests/test_op_gradients.py)."""
+import re
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+from autodiff import Tensor
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(3, 4))
+
+
+def grad_of(f, x):
+    """The gradient of ``f(t).sum()`` at ``x`` (a float64 array)."""
+    t = Tensor(np.array(x, dtype=np.float64), requires_grad=True)
+    f(t).sum().backward()
+    return t.grad.data
+
+
+# ----- values against NumPy -----------------------------------------------------------------------
+@pytest.mark.parametrize("method, reference", [
+    ("square", np.square), ("log1p", np.log1p), ("expm1", np.expm1), ("sign", np.sign),
+    ("floor", np.floor), ("ceil", np.ceil), ("round", np.round), ("clone", np.copy),
+])
+def test_elementwise_values_match_numpy(method, reference):
+    x = np.abs(X) if method == "log1p" else X
+    np.testing.assert_allclose(getattr(Tensor(x), method)().data, reference(x), rtol=1e-12)
+    np.testing.assert_allclose(getattr(ad, method)(x).data, reference(x), rtol=1e-12)
+
+
+def test_log1p_and_expm1_are_accurate_for_small_inputs():
+    tiny = np.array([1e-10, -1e-12, 3e-20], dtype=np.float32)
+    np.testing.assert_allclose(Tensor(tiny).log1p().data, tiny, rtol=1e-6)
+    np.testing.assert_allclose(Tensor(tiny).expm1().data, tiny, rtol=1e-6)
+    assert np.all(np.log(1 + tiny) - tiny != 0)  # the naive forms lose them entirely
+    np.testing.assert_allclose(grad_of(lambda t: t.log1p(), [-0.5, 0.0, 3.0]), [2.0, 1.0, 0.25])
+    np.testing.assert_allclose(grad_of(lambda t: t.expm1(), [-1.0, 0.0, 2.0]), np.exp([-1, 0, 2]))
+
+
+def test_round_halves_to_even_and_takes_decimals():
+    x = Tensor([0.5, 1.5, 2.5, -0.5, -1.5, 1.2345])
+    np.testing.assert_array_equal(x.round().data, np.float32([0, 2, 2, -0.0, -2, 1]))
+    np.testing.assert_allclose(x.round(2).data, np.round(x.data, 2))
+    np.testing.assert_allclose(ad.round(x, decimals=1).data, np.round(x.data, 1))
+    with pytest.raises(TypeError, match=r"round: decimals must be an int, got 1\.5"):
+        x.round(1.5)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 1)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_prod_matches_numpy(axis, keepdims):
+    np.testing.assert_allclose(Tensor(X).prod(axis, keepdims).data,
+                               np.prod(X, axis=axis, keepdims=keepdims))
+
+
+def test_cumsum_matches_numpy_and_flattens_without_axis():
+    for axis in (0, 1, -1):
+        np.testing.assert_allclose(Tensor(X).cumsum(axis).data, np.cumsum(X, axis=axis))
+    np.testing.assert_allclose(Tensor(X).cumsum().data, np.cumsum(X))  # NumPy: flattened
+    assert Tensor(X).cumsum().shape == (12,)
+    np.testing.assert_allclose(ad.cumsum(X, dim=1).data, np.cumsum(X, axis=1))
+    assert Tensor(2.0).cumsum(0).shape == ()  # 0-d, as PyTorch
+
+
+@pytest.mark.parametrize("ord", [None, 2, 1, np.inf, -np.inf, 3, 0.5, 1.5])
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)])
+def test_norm_matches_numpy_vector_norms(ord, axis):
+    if axis is None or isinstance(axis, tuple):  # one vector of every element, not a matrix norm
+        expected = np.linalg.norm(X.ravel(), ord=ord)
+    else:
+        expected = np.linalg.norm(X, ord=ord, axis=axis)
+    np.testing.assert_allclose(Tensor(X).norm(ord, axis).data, expected, rtol=1e-12)
+
+
+def test_norm_defaults_and_keepdims():
+    x = Tensor([[3.0, -4.0], [0.0, 1.0]])
+    np.testing.assert_allclose(x.norm().data, np.sqrt(26))
+    np.testing.assert_allclose(x.norm(axis=1, keepdims=True).data, [[5.0], [1.0]])
+    np.testing.assert_allclose(x.norm("fro").data, np.sqrt(26))
+    np.testing.assert_allclose(ad.norm(x, 1, axis=0).data, [3.0, 5.0])
+
+
+# ----- clone --------------------------------------------------------------------------------------
+def test_clone_copies_the_data_and_keeps_the_graph():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x.clone()
+    assert y.data is not x.data and not np.shares_memory(y.data, x.data)
+    assert y.requires_grad and not y.is_leaf
+    y.data[0] = 5.0
+    assert x.data[0] == 1.0
+    (y * Tensor([3.0, 4.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+    assert not Tensor([1.0]).clone().requires_grad
+
+
+def test_square_gradient():
+    np.testing.assert_allclose(grad_of(lambda t: t.square(), [-1.5, 0.0, 2.0]), [-3.0, 0.0, 4.0])
+
+
+# ----- prod with zeros ----------------------------------------------------------------------------
+def test_prod_gradient_with_no_one_and_several_zeros_in_a_slice():
+    x = [[2.0, 0.0, 3.0],   # one zero: only the zero gets a gradient, 2 * 3
+         [0.0, 0.0, 5.0],   # two zeros: every gradient is 0
+         [1.0, 2.0, 4.0],   # none: the product of the others
+         [0.0, 0.0, 0.0]]   # all zeros
+    expected = [[0.0, 6.0, 0.0], [0.0, 0.0, 0.0], [8.0, 4.0, 2.0], [0.0, 0.0, 0.0]]
+    np.testing.assert_array_equal(grad_of(lambda t: t.prod(axis=1), x), expected)
+    np.testing.assert_array_equal(grad_of(lambda t: t.prod(dim=-1, keepdim=True), x), expected)
+    np.testing.assert_array_equal(grad_of(lambda t: t.T.prod(axis=0), x), expected)
+
+
+def test_prod_gradient_over_every_axis_with_one_zero():
+    x = np.array([[2.0, 3.0], [0.0, 5.0]])
+    np.testing.assert_array_equal(grad_of(lambda t: t.prod(), x), [[0.0, 0.0], [30.0, 0.0]])
+    np.testing.assert_array_equal(grad_of(lambda t: t.prod(), np.zeros((2, 2))), np.zeros((2, 2)))
+
+
+def test_prod_second_derivatives_with_zeros():
+    # d2 prod / dx_i dx_j = product of the elements other than i and j (0 on the diagonal).
+    h = ad.hessian(lambda t: t.prod())(Tensor(np.array([2.0, 0.0, 3.0]))).data
+    np.testing.assert_array_equal(h, [[0.0, 3.0, 0.0], [3.0, 0.0, 2.0], [0.0, 2.0, 0.0]])
+    h = ad.hessian(lambda t: t.prod())(Tensor(np.array([2.0, 0.0, 0.0]))).data
+    np.testing.assert_array_equal(h, [[0.0, 0.0, 0.0], [0.0, 0.0, 2.0], [0.0, 2.0, 0.0]])
+
+
+def test_prod_gradient_without_zeros_is_the_product_of_the_others():
+    x = RNG.uniform(0.5, 2.0, size=(2, 5))
+    others = np.prod(x, axis=1, keepdims=True) / x
+    np.testing.assert_allclose(grad_of(lambda t: t.prod(axis=1), x), others, rtol=1e-12)
+
+
+# ----- norm at zero -------------------------------------------------------------------------------
+@pytest.mark.parametrize("ord", [None, 2, 1, np.inf, 3, 1.5, 0.5])
+def test_norm_gradient_of_a_zero_vector_is_zero(ord):
+    g = grad_of(lambda t: t.norm(ord, axis=1), [[0.0, 0.0, 0.0], [3.0, -4.0, 0.0]])
+    assert np.isfinite(g).all()
+    np.testing.assert_array_equal(g[0], [0.0, 0.0, 0.0])
+    assert g[1, 1] < 0 <= g[1, 0] and g[1, 2] == 0  # the gradient points along x
+
+
+def test_norm_gradients_by_hand():
+    x = [3.0, -4.0, 0.0]
+    np.testing.assert_allclose(grad_of(lambda t: t.norm(), x), [0.6, -0.8, 0.0])
+    np.testing.assert_allclose(grad_of(lambda t: t.norm(1), x), [1.0, -1.0, 0.0])
+    np.testing.assert_allclose(grad_of(lambda t: t.norm(np.inf), [-3.0, 3.0, 1.0]),
+                               [-0.5, 0.5, 0.0])  # a tie shares the gradient
+    np.testing.assert_allclose(grad_of(lambda t: t.norm(-np.inf), [-3.0, 2.0, 5.0]),
+                               [0.0, 1.0, 0.0])
+    # p = 3: sign(x) |x|^2 / norm^2
+    norm3 = (27 + 64) ** (1 / 3)
+    np.testing.assert_allclose(grad_of(lambda t: t.norm(p=3), x),
+                               [9 / norm3 ** 2, -16 / norm3 ** 2, 0.0])
+
+
+def test_norm_below_one_gives_zero_gradient_at_zero_elements():
+    g = grad_of(lambda t: t.norm(0.5), [1.0, 0.0, 4.0])  # |x|^-0.5 is infinite at 0
+    np.testing.assert_allclose(g, [3.0, 0.0, 1.5])  # sqrt(norm) / sqrt(|x|), norm = 9
+
+
+def test_norm_arguments_are_checked():
+    x = Tensor([1.0, 2.0])
+    for bad in (0, -1, -2.5, "nuc", float("nan"), True):
+        with pytest.raises(ValueError, match=r"norm: ord must be .*got " + re.escape(repr(bad))):
+            x.norm(bad)
+    with pytest.raises(TypeError, match="either ord or p"):
+        x.norm(2, p=2)
+    with pytest.raises(TypeError, match="either axis or dim"):
+        x.norm(axis=0, dim=0)
+
+
+# ----- piecewise-constant ops ---------------------------------------------------------------------
+@pytest.mark.parametrize("method", ["sign", "floor", "ceil", "round"])
+def test_piecewise_constant_ops_have_zero_gradient(method):
+    x = Tensor(np.array([-1.7, -0.2, 0.0, 0.4, 2.5]), requires_grad=True)
+    y = getattr(x, method)()
+    assert y.requires_grad  # as PyTorch: the output stays in the graph
+    (y * 3.0).sum().backward()
+    assert x.grad is not None and x.grad.shape == x.shape
+    np.testing.assert_array_equal(x.grad.data, np.zeros(5))
+    z = Tensor(np.array([0.3]), requires_grad=True)
+    (z * z + getattr(z, method)()).sum().backward()  # and adds nothing to other paths
+    np.testing.assert_allclose(z.grad.data, [0.6])
+
+
+# ----- dtypes, aliases, small methods -------------------------------------------------------------
+@pytest.mark.parametrize("f", [
+    lambda t: t.clone(), lambda t: t.square(), lambda t: t.log1p(), lambda t: t.expm1(),
+    lambda t: t.prod(), lambda t: t.prod(axis=0), lambda t: t.cumsum(1), lambda t: t.norm(),
+    lambda t: t.norm(3, axis=1), lambda t: t.norm(1), lambda t: t.norm(np.inf),
+    lambda t: t.sign(), lambda t: t.floor(), lambda t: t.ceil(), lambda t: t.round(1),
+])
+def test_float32_stays_float32(f):
+    x = Tensor(np.array([[0.5, 0.0, 2.0], [1.0, 1.5, -0.3]], dtype=np.float32),
+               requires_grad=True)
+    y = f(x)
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and np.isfinite(x.grad.data).all()
+
+
+def test_pytorch_aliases():
+    t = Tensor(X)
+    np.testing.assert_allclose(t.prod(dim=1, keepdim=True).data, np.prod(X, 1, keepdims=True))
+    np.testing.assert_allclose(t.cumsum(dim=0).data, np.cumsum(X, 0))
+    np.testing.assert_allclose(t.norm(p=1, dim=1, keepdim=True).data,
+                               np.linalg.norm(X, 1, axis=1, keepdims=True))
+    np.testing.assert_allclose(ad.prod(X, dim=0).data, np.prod(X, 0))
+    with pytest.raises(TypeError, match="either axis or dim"):
+        t.cumsum(0, dim=0)
+
+
+def test_cumsum_gradient_is_the_reversed_running_sum():
+    np.testing.assert_array_equal(grad_of(lambda t: t.cumsum(), [1.0, 2.0, 3.0]), [3.0, 2.0, 1.0])
+    g = grad_of(lambda t: t.cumsum(0) * Tensor([[1.0], [10.0]]), np.ones((2, 2)))
+    np.testing.assert_array_equal(g, [[11.0, 11.0], [10.0, 10.0]])
+
+
+def test_cumsum_axis_is_checked():
+    with pytest.raises(TypeError, match=r"cumsum: axis must be an int or None, got \(0, 1\)"):
+        Tensor(X).cumsum((0, 1))
+    with pytest.raises(ValueError, match="axis 2 is out of range"):
+        Tensor(X).cumsum(2)
+
+
+def test_numel_and_dim_and_size_stays_an_attribute():
+    t = Tensor(np.zeros((2, 3, 4)))
+    assert t.numel() == 24 and type(t.numel()) is int
+    assert t.dim() == 3 == t.ndim
+    assert t.size == 24 and isinstance(t.size, int)
+    assert Tensor(1.0).numel() == 1 and Tensor(1.0).dim() == 0
