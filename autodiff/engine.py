@@ -138,8 +138,6 @@ def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, ta
             else:
                 pending[parent] = input_grad
                 heappush(queue, (parent.sequence, parent))
-        elif on_arrays and targets is None and tensor.grad is None and tensor.requires_grad:
-            tensor.grad = Tensor._make(input_grad, False)  # _deliver's first delivery, inline
         else:
             _deliver(tensor, input_grad, targets, found)
 

@@ -143,7 +143,7 @@ def embedding(indices, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         _renorm_rows(weight, index, max_norm, norm_type)
     rows = weight[index]
     if padding_idx is not None:
-        keep = (index != _padding_row(padding_idx, weight.shape[0]))[..., None]
+        keep = (index != padding_row(padding_idx, weight.shape[0]))[..., None]
         rows = where(np.broadcast_to(keep, rows.shape), rows, rows.detach())
     if scale_grad_by_freq:
         rows = _scale_grad(rows, _inverse_counts(index, weight.shape[0], rows.dtype)[..., None])
@@ -165,11 +165,11 @@ def _check_embedding_inputs(index, weight):
         )
 
 
-def _padding_row(padding_idx, count):
+def padding_row(padding_idx, count, op="embedding"):
     """``padding_idx`` as a row number in ``range(count)``; negative counts from the end."""
     if not -count <= padding_idx < count:
         raise ValueError(
-            f"embedding: padding_idx {padding_idx} is out of range for a weight with {count} rows")
+            f"{op}: padding_idx {padding_idx} is out of range for a weight with {count} rows")
     return padding_idx % count
 
 

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import functional as F
+from ..functional.layers import padding_row
 from .. import init
 from ..module import Module, Parameter
 from ._common import empty_parameter
@@ -32,10 +33,7 @@ class Embedding(Module):
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(
-                    f"Embedding: padding_idx {padding_idx} out of range for {num_embeddings} rows")
-            padding_idx %= num_embeddings
+            padding_idx = padding_row(padding_idx, num_embeddings, "Embedding")
         self.padding_idx = padding_idx
         self.max_norm = max_norm
         self.norm_type = norm_type
