@@ -16,7 +16,7 @@ from .ops.elementwise import (ceil, clone, expm1, floor, log1p, maximum, minimum
 from .ops.linalg import einsum, matmul
 from .ops.movement import concatenate, stack
 from .ops.reductions import cumsum, norm, prod
-from .tensor import Tensor
+from .tensor import Tensor, as_tensor
 from .value import Value
 
 __all__ = [
@@ -24,7 +24,7 @@ __all__ = [
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
     "grad", "value_and_grad", "jacobian", "hessian", "hvp", "jvp",
     "gradcheck", "gradgradcheck", "NonDifferentiablePointError",
-    "tensor", "zeros", "ones", "full", "arange", "eye", "zeros_like", "ones_like",
+    "tensor", "as_tensor", "zeros", "ones", "full", "arange", "eye", "zeros_like", "ones_like",
     "randn", "rand", "manual_seed", "default_generator",
     "maximum", "minimum", "where", "concatenate", "stack", "matmul", "einsum",
     "clone", "square", "log1p", "expm1", "sign", "floor", "ceil", "prod", "cumsum", "norm",

@@ -93,7 +93,7 @@ class Function:
         try:
             needs = tuple(map(_requires_grad, inputs))  # raises for an input that is no Tensor
         except AttributeError:
-            inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+            inputs = tuple(map(_tensor.as_tensor, inputs))
             needs = tuple(map(_requires_grad, inputs))
         if cls._custom_init:
             node = cls(**params)

@@ -17,7 +17,7 @@ from .engine import run_backward
 from .grad_mode import enable_grad, is_grad_enabled
 from .ops.elementwise import Identity
 from .ops.movement import stack
-from .tensor import Tensor
+from .tensor import Tensor, as_tensor
 
 
 class _Nesting(threading.local):
@@ -198,7 +198,7 @@ def _as_tuple(values, name):
         values = tuple(values)
     if not isinstance(values, tuple):
         raise TypeError(f"{name} must be a tuple of tensors, got {type(values).__name__}")
-    return tuple(v if isinstance(v, Tensor) else Tensor(v) for v in values)
+    return tuple(map(as_tensor, values))
 
 
 def _check_tangents(primals, tangents, name):

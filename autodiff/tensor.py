@@ -12,7 +12,6 @@ import weakref
 import numpy as np
 
 from . import engine
-from .grad_mode import STATE
 from .ops import elementwise as ew
 from .ops import linalg as la
 from .ops import movement as mv
@@ -568,3 +567,19 @@ class Tensor:
     def pad(self, pad_width):
         """Zero padding with NumPy's ``pad_width``."""
         return mv.Pad.apply(self, pad_width=mv.normalize_pad(pad_width, self.ndim))
+
+
+def as_tensor(data, dtype=None):
+    """``data`` as a Tensor, copying only when needed (as ``torch.as_tensor``).
+
+    A Tensor comes back itself, or cast with `Tensor.astype` (which keeps the graph) when
+    ``dtype`` differs; an ndarray of a suitable dtype is shared, not copied; anything else
+    becomes a new Tensor by `Tensor`'s construction rules.
+
+    >>> x = Tensor([1.0, 2.0])
+    >>> as_tensor(x) is x, as_tensor(np.zeros(2)).dtype
+    (True, dtype('float64'))
+    """
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.astype(dtype)
+    return Tensor(data, dtype=dtype)

@@ -27,6 +27,25 @@ def test_numpy_promotion_rules():
     assert (f32 + Tensor(np.ones(2))).dtype == np.float64
 
 
+def test_as_tensor_shares_what_it_can():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    assert ad.as_tensor(x) is x
+    array = np.arange(3.0)
+    shared = ad.as_tensor(array)
+    assert shared.dtype == np.float64 and np.shares_memory(shared.data, array)
+    assert ad.as_tensor([1, 2]).dtype == np.float32  # Tensor's rule for Python data
+    assert ad.as_tensor(array, dtype=np.float32).dtype == np.float32
+
+
+def test_as_tensor_casts_a_tensor_inside_the_graph():
+    x = Tensor([1.0, 2.0], dtype=np.float32, requires_grad=True)
+    y = ad.as_tensor(x, dtype=np.float64)
+    assert y.dtype == np.float64 and y is not x
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    assert x.grad.dtype == np.float32
+
+
 def test_unsupported_dtypes_are_refused_at_construction():
     with pytest.raises(TypeError, match="unsupported dtype"):
         Tensor(np.array(["a", "b"]))

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from .. import tensor as _tensor  # circular by design: tensor.py imports this module
 from ..function import Function
 from ..grad_mode import STATE
 from .registry import register
@@ -421,55 +422,47 @@ def where(condition, a, b):
 
 def clone(x):
     """A differentiable copy of ``x`` in new memory (``torch.clone``); see `Tensor.clone`."""
-    return as_tensor(x).clone()
+    return _tensor.as_tensor(x).clone()
 
 
 def square(x):
     """x * x, elementwise."""
-    return as_tensor(x).square()
+    return _tensor.as_tensor(x).square()
 
 
 def log1p(x):
     """log(1 + x), accurate for small x."""
-    return as_tensor(x).log1p()
+    return _tensor.as_tensor(x).log1p()
 
 
 def expm1(x):
     """e ** x - 1, accurate for small x."""
-    return as_tensor(x).expm1()
+    return _tensor.as_tensor(x).expm1()
 
 
 def sign(x):
     """-1, 0 or 1 by the sign of each element (zero gradient)."""
-    return as_tensor(x).sign()
+    return _tensor.as_tensor(x).sign()
 
 
 def floor(x):
     """The largest integer <= each element (zero gradient)."""
-    return as_tensor(x).floor()
+    return _tensor.as_tensor(x).floor()
 
 
 def ceil(x):
     """The smallest integer >= each element (zero gradient)."""
-    return as_tensor(x).ceil()
+    return _tensor.as_tensor(x).ceil()
 
 
 def round(x, decimals=0):  # noqa: A001 - torch.round; kept out of autodiff.__all__
     """Each element rounded to ``decimals`` places, halves to even (zero gradient)."""
-    return as_tensor(x).round(decimals)
-
-
-def as_tensor(x):
-    """``x`` itself when it is a Tensor, else a new Tensor of it (by the construction rules)."""
-    from ..tensor import Tensor
-
-    return x if isinstance(x, Tensor) else Tensor(x)
+    return _tensor.as_tensor(x).round(decimals)
 
 
 def _tensors(a, b):
     """Both operands as Tensors, Python numbers taking the other operand's dtype."""
-    from ..tensor import Tensor
-
+    Tensor = _tensor.Tensor
     if isinstance(a, Tensor):
         return a, a._operand(b)
     if isinstance(b, Tensor):

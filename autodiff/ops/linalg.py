@@ -7,6 +7,7 @@ import string
 
 import numpy as np
 
+from .. import tensor as _tensor  # circular by design: tensor.py imports this module
 from ..function import Function
 from .registry import register
 
@@ -151,9 +152,7 @@ class DiagonalEmbed(Function):
 
 def einsum(subscripts, *operands):
     """Einstein summation as ``np.einsum`` (with '...' and implicit output), differentiable."""
-    from ..tensor import Tensor
-
-    operands = [t if isinstance(t, Tensor) else Tensor(t) for t in operands]
+    operands = [_tensor.as_tensor(t) for t in operands]
     terms, output = _explicit_subscripts(subscripts, [t.shape for t in operands])
     return Einsum.apply(*operands, terms=tuple(terms), output=output)
 

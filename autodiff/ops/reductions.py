@@ -6,9 +6,10 @@ NumPy; ``keepdims`` keeps reduced axes with size 1. Backward passes re-insert th
 """
 import numpy as np
 
+from .. import tensor as _tensor  # circular by design: tensor.py imports this module
 from ..function import Function
 from ..grad_mode import STATE
-from .elementwise import as_tensor, times_constant, where
+from .elementwise import times_constant, where
 from .movement import concatenate
 from .registry import register
 
@@ -258,17 +259,17 @@ def _norm_order(ord):
 
 def prod(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """Product over ``axis``; see `Tensor.prod`."""
-    return as_tensor(x).prod(axis, keepdims, dim=dim, keepdim=keepdim)
+    return _tensor.as_tensor(x).prod(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
 def cumsum(x, axis=None, *, dim=None):
     """Running sums along ``axis`` (None: of the flattened tensor); see `Tensor.cumsum`."""
-    return as_tensor(x).cumsum(axis, dim=dim)
+    return _tensor.as_tensor(x).cumsum(axis, dim=dim)
 
 
 def norm(x, ord=None, axis=None, keepdims=False, *, dim=None, keepdim=None, p=None):
     """The vector ``ord``-norm over ``axis``; see `Tensor.norm`."""
-    return as_tensor(x).norm(ord, axis, keepdims, dim=dim, keepdim=keepdim, p=p)
+    return _tensor.as_tensor(x).norm(ord, axis, keepdims, dim=dim, keepdim=keepdim, p=p)
 
 
 def _cases_with_zeros(spec):

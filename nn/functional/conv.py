@@ -26,7 +26,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from autodiff.function import Function
 from autodiff.grad_mode import STATE
 from autodiff.ops.registry import register
-from autodiff.tensor import Tensor
+from autodiff.tensor import as_tensor
 
 from ._spatial import hypothesis_modules, out_size, pair, positive_pair, to_nhwc
 
@@ -271,9 +271,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> conv2d(x, Tensor(np.ones((1, 1, 2, 2))), padding=1).shape
     (1, 1, 4, 4)
     """
-    x = input if isinstance(input, Tensor) else Tensor(input)
-    w = weight if isinstance(weight, Tensor) else Tensor(weight)
-    b = bias if bias is None or isinstance(bias, Tensor) else Tensor(bias)
+    x = as_tensor(input)
+    w = as_tensor(weight)
+    b = None if bias is None else as_tensor(bias)
     _check_conv_args(x, w, b, groups)
     stride = positive_pair(stride, "stride", "conv2d")
     dilation = positive_pair(dilation, "dilation", "conv2d")

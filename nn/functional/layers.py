@@ -10,7 +10,7 @@ from autodiff.creation import get_generator
 from autodiff.function import Function
 from autodiff.ops.elementwise import where
 from autodiff.ops.registry import register
-from autodiff.tensor import Tensor
+from autodiff.tensor import Tensor, as_tensor
 
 
 class Linear(Function):
@@ -103,7 +103,7 @@ def dropout(x, p=0.5, training=True, inplace=False, *, rng=None):
     if not isinstance(inplace, (bool, np.bool_)):
         raise TypeError(f"dropout: inplace must be a bool, got {inplace!r} (pass a generator or "
                         f"seed as rng=...)")
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = as_tensor(x)
     if not training or p == 0.0:
         return x
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
@@ -137,7 +137,7 @@ def embedding(indices, weight, padding_idx=None, max_norm=None, norm_type=2.0,
            [0.3, 0.4]])
     """
     index = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-    weight = weight if isinstance(weight, Tensor) else Tensor(weight)
+    weight = as_tensor(weight)
     _check_embedding_inputs(index, weight)
     if max_norm is not None:
         _renorm_rows(weight, index, max_norm, norm_type)

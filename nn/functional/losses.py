@@ -15,7 +15,7 @@ import numpy as np
 
 from autodiff.function import Function
 from autodiff.ops.registry import register
-from autodiff.tensor import Tensor
+from autodiff.tensor import Tensor, as_tensor
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -33,10 +33,6 @@ def _reduce(loss, reduction):
     if reduction == "sum":
         return loss.sum()
     return loss
-
-
-def _tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _target(target, input):
@@ -57,7 +53,7 @@ def _check_same_shape(name, input, target):
 def _prepare(name, input, target, reduction):
     """Checked (input, target) Tensors of one shape for an elementwise loss."""
     _check_reduction(name, reduction)
-    input = _tensor(input)
+    input = as_tensor(input)
     target = _target(target, input)
     _check_same_shape(name, input, target)
     return input, target
@@ -154,7 +150,7 @@ def _rows(name, input, target):
     Accepts logits (C,) with a scalar target, (N, C) with target (N,), and (N, C, d1, ...) with
     target (N, d1, ...), as PyTorch.
     """
-    input = _tensor(input)
+    input = as_tensor(input)
     labels = np.asarray(target.data if isinstance(target, Tensor) else target)
     if labels.dtype.kind not in "iu":
         raise TypeError(

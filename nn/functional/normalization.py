@@ -14,7 +14,7 @@ import numpy as np
 from autodiff.function import Function
 from autodiff.grad_mode import STATE
 from autodiff.ops.registry import register
-from autodiff.tensor import Tensor
+from autodiff.tensor import Tensor, as_tensor
 
 
 def _moments(x, axes):
@@ -81,7 +81,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     unbiased batch variance: ``running = (1 - momentum) * running + momentum * batch``. In eval
     the running statistics normalize ``x``. ``weight`` and ``bias`` have shape (C,).
     """
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = as_tensor(x)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
     mean_buffer, var_buffer = _data(running_mean), _data(running_var)
@@ -126,7 +126,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     ``normalized_shape`` (an int or a tuple) must equal the trailing shape of ``x``; ``weight``
     and ``bias`` have that shape.
     """
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = as_tensor(x)
     normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, (int, np.integer))
                         else tuple(normalized_shape))
     k = len(normalized_shape)

@@ -7,7 +7,7 @@ gradient of every copy of an element back to it. Both are differentiable to any 
 import numpy as np
 
 from autodiff.ops.registry import register
-from autodiff.tensor import Tensor
+from autodiff.tensor import as_tensor
 
 from ._spatial import hypothesis_modules
 
@@ -58,7 +58,7 @@ def pad2d(input, padding, mode="zeros"):
     >>> pad2d(x, ((0, 0), (2, 1)), "reflect").numpy()[0, 0, 0]
     array([2., 1., 0., 1., 2., 1.])
     """
-    x = input if isinstance(input, Tensor) else Tensor(input)
+    x = as_tensor(input)
     padding = tuple((int(a), int(b)) for a, b in padding)
     _check_pad(x.shape, padding, mode)
     if mode == "zeros":

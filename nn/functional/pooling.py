@@ -25,7 +25,7 @@ import numpy as np
 
 from autodiff.function import Function
 from autodiff.ops.registry import register
-from autodiff.tensor import Tensor
+from autodiff.tensor import Tensor, as_tensor
 
 from ._spatial import hypothesis_modules, out_size, pair, positive_pair, to_nhwc
 
@@ -353,7 +353,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     array([[10, 11],
            [14, 15]])
     """
-    x = input if isinstance(input, Tensor) else Tensor(input)
+    x = as_tensor(input)
     window = _window(x, kernel_size, stride, padding, "max_pool2d", dilation, ceil_mode)
     out = MaxPool2d.apply(x, window=window)
     if not return_indices:
@@ -376,7 +376,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     array([[ 2.5,  4.5],
            [10.5, 12.5]])
     """
-    x = input if isinstance(input, Tensor) else Tensor(input)
+    x = as_tensor(input)
     if divisor_override is not None and (not isinstance(divisor_override, (int, np.integer))
                                          or divisor_override == 0):
         raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int or None, got "
