@@ -60,10 +60,28 @@ def test_softmax_dim_and_axis_aliases():
     expected = np.exp(x) / np.exp(x).sum(axis=0, keepdims=True)
     np.testing.assert_allclose(F.softmax(Tensor(x), dim=0).data, expected)
     np.testing.assert_allclose(F.softmax(Tensor(x), axis=0).data, expected)
-    np.testing.assert_allclose(F.log_softmax(Tensor(x)).data,
+    np.testing.assert_allclose(F.log_softmax(Tensor(x), -1).data,
                                x - np.log(np.exp(x).sum(axis=-1, keepdims=True)))
     with pytest.raises(TypeError, match="either dim or axis"):
         F.softmax(Tensor(x), dim=0, axis=1)
+
+
+def test_softmax_without_dim_warns_where_the_user_called_it_and_picks_pytorchs_axis():
+    x = rand(2, 3, 4)  # 3-d: PyTorch's implicit choice is axis 0
+    with pytest.warns(UserWarning, match="include dim=X") as record:
+        out = F.softmax(Tensor(x))
+    assert record[0].filename == __file__
+    np.testing.assert_allclose(out.data, np.exp(x) / np.exp(x).sum(axis=0, keepdims=True))
+
+
+def test_softmax_computes_in_the_requested_dtype():
+    x = Tensor(np.array([[1.0, 2.0, 3.0]], dtype=np.float32), requires_grad=True)
+    out = F.log_softmax(x, 1, dtype=np.float64)
+    assert out.dtype == np.float64
+    out[0, 0].backward()
+    np.testing.assert_allclose(x.grad.data, [[1 - 0.09003057, -0.24472847, -0.66524096]],
+                               rtol=1e-6)
+    assert x.grad.dtype == np.float32
 
 
 # ----- linear -----------------------------------------------------------------------------------

@@ -171,9 +171,9 @@ ACTIVATIONS = [
     (GELU(), lambda x: 0.5 * x * (1 + ERF(x / math.sqrt(2)))),
     (GELU(approximate="tanh"),
      lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))),
-    (Softmax(), lambda x: _softmax(x, -1)),
+    (Softmax(dim=-1), lambda x: _softmax(x, -1)),
     (Softmax(dim=0), lambda x: _softmax(x, 0)),
-    (LogSoftmax(), lambda x: np.log(_softmax(x, -1))),
+    (LogSoftmax(dim=-1), lambda x: np.log(_softmax(x, -1))),
     (LogSoftmax(dim=1), lambda x: np.log(_softmax(x, 1))),
 ]
 
@@ -184,6 +184,17 @@ def test_activation_values_and_gradcheck(module, reference):
     x = np.where(np.abs(x) < 0.05, 0.5, x)  # away from relu's kink
     np.testing.assert_allclose(module(Tensor(x)).numpy(), reference(x), rtol=1e-6, atol=1e-9)
     assert module_gradcheck(module, x)
+
+
+@pytest.mark.parametrize("shape, axis", [((5,), 0), ((2, 3), 1), ((2, 3, 4), 0), ((2, 3, 4, 5), 1)])
+def test_softmax_modules_choose_pytorchs_implicit_dim_with_its_warning(shape, axis):
+    x = randn(*shape)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+        np.testing.assert_allclose(Softmax()(Tensor(x)).numpy(), _softmax(x, axis), rtol=1e-12)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for log_softmax"):
+        np.testing.assert_allclose(LogSoftmax()(Tensor(x)).numpy(), np.log(_softmax(x, axis)),
+                                   rtol=1e-12)
+    assert repr(Softmax()) == "Softmax(dim=None)"
 
 
 def test_activation_reprs_match_pytorch():

@@ -1,26 +1,30 @@
 """Activation functions in PyTorch's functional spelling, over the Tensor methods.
 
-``softmax`` and ``log_softmax`` take PyTorch's ``dim`` or NumPy's ``axis`` (default: the last).
+``softmax`` and ``log_softmax`` take PyTorch's ``dim`` or NumPy's ``axis``. Given neither, they
+choose the axis as PyTorch does, with its deprecation warning: axis 0 for 0-, 1- and 3-d input,
+else axis 1 (so a (batch, classes) input is normalized over the classes).
 ``inplace=`` is accepted for ported code; results are never written in place (the values are the
 same): a graph that saved the input would otherwise silently get wrong gradients.
 """
 import math
+import warnings
 
 from autodiff.ops import elementwise as ew
 from autodiff.ops.registry import register
-from autodiff.tensor import Tensor
+from autodiff.tensor import as_tensor
 
 
-def _tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _axis(dim, axis):
+def _axis(x, dim, axis, name, stacklevel):
+    """The axis to normalize over: ``dim`` or ``axis``, else PyTorch's implicit choice."""
     if dim is not None and axis is not None:
         raise TypeError("pass either dim or axis, not both")
     if dim is not None:
         return dim
-    return -1 if axis is None else axis
+    if axis is not None:
+        return axis
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  f"to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if x.ndim in (0, 1, 3) else 1
 
 
 def relu(x, inplace=False):
@@ -30,26 +34,26 @@ def relu(x, inplace=False):
 
 def leaky_relu(x, negative_slope=0.01, inplace=False):
     """x where x > 0, else ``negative_slope * x``; ``inplace`` is accepted and ignored."""
-    return _tensor(x).leaky_relu(negative_slope)
+    return as_tensor(x).leaky_relu(negative_slope)
 
 
 def sigmoid(x):
     """1 / (1 + exp(-x)), without overflow."""
-    return _tensor(x).sigmoid()
+    return as_tensor(x).sigmoid()
 
 
 def tanh(x):
     """Hyperbolic tangent."""
-    return _tensor(x).tanh()
+    return as_tensor(x).tanh()
 
 
 def gelu(x, approximate="none"):
     """x * Phi(x): the exact (erf) form, or with ``approximate="tanh"`` PyTorch's tanh form
     0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
     if approximate == "none":
-        return _tensor(x).gelu()
+        return as_tensor(x).gelu()
     if approximate == "tanh":
-        x = _tensor(x)
+        x = as_tensor(x)
         inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
         return x * 0.5 * (inner.tanh() + 1.0)
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
@@ -57,17 +61,21 @@ def gelu(x, approximate="none"):
 
 def softplus(x):
     """log(1 + exp(x)), without overflow."""
-    return _tensor(x).softplus()
+    return as_tensor(x).softplus()
 
 
-def softmax(x, dim=None, *, axis=None):
-    """exp(x) / sum(exp(x)) along ``dim`` (or ``axis``; the last by default)."""
-    return _tensor(x).softmax(_axis(dim, axis))
+def softmax(x, dim=None, _stacklevel=3, dtype=None, *, axis=None):
+    """exp(x) / sum(exp(x)) along ``dim`` (or ``axis``; see the module docstring when neither
+    is given), computed in ``dtype`` when given (the input is cast first)."""
+    x = as_tensor(x, dtype)
+    return x.softmax(_axis(x, dim, axis, "softmax", _stacklevel))
 
 
-def log_softmax(x, dim=None, *, axis=None):
-    """x - logsumexp(x) along ``dim`` (or ``axis``; the last by default)."""
-    return _tensor(x).log_softmax(_axis(dim, axis))
+def log_softmax(x, dim=None, _stacklevel=3, dtype=None, *, axis=None):
+    """x - logsumexp(x) along ``dim`` (or ``axis``; see the module docstring when neither is
+    given), computed in ``dtype`` when given (the input is cast first)."""
+    x = as_tensor(x, dtype)
+    return x.log_softmax(_axis(x, dim, axis, "log_softmax", _stacklevel))
 
 
 register("gelu_tanh", lambda x: gelu(x, approximate="tanh"), domain=(-3.0, 3.0))

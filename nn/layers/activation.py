@@ -70,28 +70,36 @@ class GELU(Module):
 
 
 class Softmax(Module):
-    """exp(x) / sum(exp(x)) along ``dim``."""
+    """exp(x) / sum(exp(x)) along ``dim``.
 
-    def __init__(self, dim=-1):
+    ``dim=None`` (PyTorch's default) picks the axis as ``F.softmax`` does, with PyTorch's
+    deprecation warning: 0 for 0-, 1- and 3-d input, else 1.
+    """
+
+    def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
 
     def forward(self, x):
-        return F.softmax(x, self.dim)
+        return F.softmax(x, self.dim, _stacklevel=5)
 
     def extra_repr(self):
         return f"dim={self.dim}"
 
 
 class LogSoftmax(Module):
-    """log(softmax(x)) along ``dim``, computed stably."""
+    """log(softmax(x)) along ``dim``, computed stably.
 
-    def __init__(self, dim=-1):
+    ``dim=None`` (PyTorch's default) picks the axis as ``F.log_softmax`` does, with PyTorch's
+    deprecation warning: 0 for 0-, 1- and 3-d input, else 1.
+    """
+
+    def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
 
     def forward(self, x):
-        return F.log_softmax(x, self.dim)
+        return F.log_softmax(x, self.dim, _stacklevel=5)
 
     def extra_repr(self):
         return f"dim={self.dim}"
