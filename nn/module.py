@@ -256,11 +256,15 @@ class Module:
                 for key, value in state_dict.items()}
 
     def astype(self, dtype):
-        """Convert every floating parameter and buffer to ``dtype`` in place; return self."""
+        """Convert every floating parameter and buffer to ``dtype`` in place; return self.
+
+        A converted tensor loses its gradient; one already in ``dtype`` is left as it is.
+        """
+        dtype = np.dtype(dtype)
         for module in self.modules():
             for name in module._parameter_names + module._buffer_names:
                 value = module.__dict__[name]
-                if value is not None and value.dtype.kind == "f":
+                if value is not None and value.dtype.kind == "f" and value.dtype != dtype:
                     value.data = value.data.astype(dtype)
                     value.grad = None
         return self
@@ -272,6 +276,33 @@ class Module:
     def float(self):
         """Convert floating parameters and buffers to float32."""
         return self.astype(np.float32)
+
+    def to(self, *args, device=None, dtype=None, non_blocking=False):
+        """Move to ``device`` and convert floating parameters and buffers to ``dtype``, in place,
+        as PyTorch's: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` (its
+        dtype), or the keywords. The device must be the CPU, so only a dtype changes anything
+        (see `astype`); the dtype must be float32 or float64. ``non_blocking`` is ignored.
+        Returns self.
+
+        >>> Linear(2, 3).to("cpu", np.float64).weight.dtype
+        dtype('float64')
+        """
+        device, dtype = _to_arguments(args, device, dtype)
+        owner = f"{type(self).__name__}.to"
+        check_device(device, owner)
+        if dtype is not None:
+            self.astype(float_dtype(dtype, owner))
+        return self
+
+    def cpu(self):
+        """Return self: parameters and buffers always live on the CPU."""
+        return self
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` on every parameter (False freezes them); return self."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
 
     # ----- display ------------------------------------------------------------------------------
     def extra_repr(self):
@@ -289,6 +320,56 @@ class Module:
             lines.append(f"  ({name}): " + repr(module).replace("\n", "\n  "))
         lines.append(")")
         return "\n".join(lines)
+
+
+def check_device(device, owner):
+    """Raise ValueError naming ``owner`` and ``device`` unless ``device`` is None or the CPU
+    (anything whose str() is 'cpu'): this library computes with NumPy, on the CPU only."""
+    if device is not None and str(device) != "cpu":
+        raise ValueError(f"{owner}: device={device!r} is not available, this library runs on "
+                         f"the CPU only (use device=None or 'cpu')")
+
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def float_dtype(dtype, owner):
+    """``dtype`` (np.float64, 'float64', a np.dtype...) as a NumPy dtype if it is float32 or
+    float64, the floating dtypes the engine is tested in; else a TypeError naming ``owner``."""
+    resolved = _as_dtype(dtype)
+    if resolved is None or resolved not in FLOAT_DTYPES:  # `None in` would match float64
+        raise TypeError(f"{owner}: dtype must be float32 or float64, got dtype={dtype!r}")
+    return resolved
+
+
+def _as_dtype(value):
+    """``value`` as a NumPy dtype, or None if it names none (None itself included, which NumPy
+    would read as float64)."""
+    if value is None:
+        return None
+    try:
+        return np.dtype(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _to_arguments(args, device, dtype):
+    """(device, dtype) from `Module.to`'s positional forms and its keywords."""
+    if len(args) > 2:
+        raise TypeError(f"to() takes at most 2 positional arguments (device, dtype), "
+                        f"got {len(args)}")
+    if len(args) == 1:
+        arg = args[0]
+        if isinstance(arg, Tensor):
+            args = (None, arg.dtype)
+        else:
+            args = (None, arg) if _as_dtype(arg) is not None else (arg, None)
+    given_device, given_dtype = args or (None, None)
+    if (given_device is not None and device is not None) or (
+            given_dtype is not None and dtype is not None):
+        raise TypeError("to(): device or dtype given both by position and by keyword")
+    return (device if given_device is None else given_device,
+            dtype if given_dtype is None else given_dtype)
 
 
 def _check_shape(key, value, target):

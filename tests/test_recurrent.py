@@ -258,10 +258,10 @@ def test_constructor_arguments_follow_pytorchs_order_and_defaults():
     import inspect
     assert list(inspect.signature(RNN).parameters) == [
         "input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first",
-        "dropout", "bidirectional", "rng"]
+        "dropout", "bidirectional", "device", "dtype", "rng"]
     assert list(inspect.signature(LSTM).parameters) == [
         "input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout",
-        "bidirectional", "proj_size", "rng"]
+        "bidirectional", "proj_size", "device", "dtype", "rng"]
     lstm = LSTM(4, 5, 2)
     assert (lstm.num_layers, lstm.dropout, lstm.bidirectional, lstm.proj_size) == (2, 0.0, False, 0)
     assert lstm.weight_ih_l1.shape == (20, 5)

@@ -2,7 +2,9 @@
 
 Every constructor that draws random weights takes ``rng=`` (a ``numpy.random.Generator`` or an
 int seed); without it the global generator is used, so ``autodiff.manual_seed`` makes model
-initialization reproducible.
+initialization reproducible. Every constructor that makes parameters also takes PyTorch's
+``device`` (None or 'cpu': everything runs on the CPU) and ``dtype`` (None for float32, or
+float64), before ``rng``.
 """
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .conv import AvgPool2d, Conv2d, MaxPool2d

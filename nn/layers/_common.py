@@ -1,4 +1,5 @@
-"""Helpers shared by the layer families: argument normalization and PyTorch's default init."""
+"""Helpers shared by the layer families: argument normalization, PyTorch's factory arguments
+(``device``, ``dtype``) and PyTorch's default init."""
 import math
 
 import numpy as np
@@ -6,7 +7,7 @@ import numpy as np
 from autodiff.creation import get_generator
 
 from .. import init
-from ..module import Parameter
+from ..module import Parameter, check_device, float_dtype
 
 
 def pair(value, what):
@@ -19,9 +20,17 @@ def pair(value, what):
     return value
 
 
-def empty_parameter(*shape):
-    """A float32 Parameter of ``shape`` to be filled by an initializer."""
-    return Parameter(np.zeros(shape, dtype=np.float32))
+def factory_dtype(device, dtype, layer_name):
+    """The dtype to make a layer's parameters and floating buffers in, from PyTorch's factory
+    arguments: ``dtype`` None means float32, else it must be float32 or float64 (TypeError);
+    ``device`` must be None or the CPU (ValueError). Errors name ``layer_name`` and the value."""
+    check_device(device, layer_name)
+    return np.dtype(np.float32) if dtype is None else float_dtype(dtype, layer_name)
+
+
+def empty_parameter(*shape, dtype=np.float32):
+    """A Parameter of ``shape`` and ``dtype`` (float32 unless told) for an initializer to fill."""
+    return Parameter(np.zeros(shape, dtype=dtype))
 
 
 def fan_in_init(weight, bias, fan_in, rng):

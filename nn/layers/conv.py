@@ -8,7 +8,7 @@ from .. import functional as F
 from ..functional.conv import same_padding
 from ..functional.padding import PADDING_MODES, pad2d
 from ..module import Module
-from ._common import empty_parameter, fan_in_init, pair
+from ._common import empty_parameter, factory_dtype, fan_in_init, pair
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
 
@@ -69,7 +69,8 @@ class Conv2d(Module):
     Arguments are PyTorch's, in its order: ``padding`` is ints, 'valid' or 'same' (stride 1);
     ``dilation`` spaces the kernel's taps; ``groups`` splits the channels into independent
     convolutions (``weight`` is ``(out_channels, in_channels // groups, kh, kw)``);
-    ``padding_mode`` is 'zeros', 'reflect', 'replicate' or 'circular'. ``rng`` seeds the
+    ``padding_mode`` is 'zeros', 'reflect', 'replicate' or 'circular'; ``device`` (None or
+    'cpu') and ``dtype`` (None for float32, or float64) are the parameters'. ``rng`` seeds the
     initialization.
 
     >>> conv = Conv2d(1, 4, kernel_size=3, padding=1, rng=0)
@@ -80,8 +81,9 @@ class Conv2d(Module):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", rng=None):
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None, rng=None):
         super().__init__()
+        dtype = factory_dtype(device, dtype, type(self).__name__)
         _check_groups(in_channels, out_channels, groups)
         if padding_mode not in PADDING_MODES:
             raise ValueError(f"Conv2d: padding_mode must be one of {PADDING_MODES}, "
@@ -93,8 +95,10 @@ class Conv2d(Module):
         self.padding, self._pad_lr = _conv_padding(padding, self.kernel_size, self.stride,
                                                    self.dilation)
         self.padding_mode = padding_mode
-        self.weight = empty_parameter(out_channels, in_channels // groups, *self.kernel_size)
-        self.register_parameter("bias", empty_parameter(out_channels) if bias else None)
+        self.weight = empty_parameter(out_channels, in_channels // groups, *self.kernel_size,
+                                      dtype=dtype)
+        bias = empty_parameter(out_channels, dtype=dtype) if bias else None
+        self.register_parameter("bias", bias)
         self.reset_parameters(rng)
 
     def reset_parameters(self, rng=None):

@@ -5,7 +5,7 @@ from .. import functional as F
 from ..functional.layers import padding_row
 from .. import init
 from ..module import Module, Parameter
-from ._common import empty_parameter
+from ._common import empty_parameter, factory_dtype
 
 __all__ = ["Embedding"]
 
@@ -18,7 +18,9 @@ class Embedding(Module):
     still a dense array, with the values of PyTorch's sparse one). ``padding_idx`` (negative
     counts from the end): that row starts at zero and gets no gradient. ``_weight``: use this
     Tensor or ndarray (shared, not copied, and not re-initialized) as the weight; ``_freeze``:
-    the weight does not require grad. ``rng`` (keyword only) seeds the initialization.
+    the weight does not require grad. ``device`` (None or 'cpu') and ``dtype`` (None for
+    float32, or float64) are those of a weight made here; a ``_weight`` is used as given, as
+    PyTorch does. ``rng`` (keyword only) seeds the initialization.
 
     >>> emb = Embedding(10, 3, rng=0)
     >>> import numpy as np
@@ -28,8 +30,9 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
-                 _freeze=False, *, rng=None):
+                 _freeze=False, device=None, dtype=None, *, rng=None):
         super().__init__()
+        dtype = factory_dtype(device, dtype, type(self).__name__)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         if padding_idx is not None:
@@ -40,7 +43,7 @@ class Embedding(Module):
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
         if _weight is None:
-            self.weight = empty_parameter(num_embeddings, embedding_dim)
+            self.weight = empty_parameter(num_embeddings, embedding_dim, dtype=dtype)
             self.weight.requires_grad = not _freeze
             self.reset_parameters(rng)
         else:

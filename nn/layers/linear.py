@@ -11,7 +11,7 @@ from autodiff.creation import get_generator
 
 from .. import functional as F
 from ..module import Module, ModuleList
-from ._common import empty_parameter, fan_in_init
+from ._common import empty_parameter, factory_dtype, fan_in_init
 from .activation import GELU, LeakyReLU, ReLU, Sigmoid, Tanh
 
 __all__ = ["Linear", "Identity", "Flatten", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
@@ -30,17 +30,22 @@ ACTIVATIONS = {
 class Linear(Module):
     """``y = x @ weight.T + bias`` over the last axis of ``x``.
 
+    Arguments are PyTorch's: ``device`` (None or 'cpu') and ``dtype`` (None for float32, or
+    float64) say where and in what the parameters are made. ``rng`` seeds the initialization.
+
     >>> layer = Linear(4, 8, rng=0)
     >>> layer.weight.shape, layer.bias.shape
     ((8, 4), (8,))
     """
 
-    def __init__(self, in_features, out_features, bias=True, rng=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None, rng=None):
         super().__init__()
+        dtype = factory_dtype(device, dtype, type(self).__name__)
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = empty_parameter(out_features, in_features)
-        self.register_parameter("bias", empty_parameter(out_features) if bias else None)
+        self.weight = empty_parameter(out_features, in_features, dtype=dtype)
+        bias = empty_parameter(out_features, dtype=dtype) if bias else None
+        self.register_parameter("bias", bias)
         self.reset_parameters(rng)
 
     def reset_parameters(self, rng=None):
@@ -106,10 +111,12 @@ class Layer(Linear):
 
     A `Linear` (same parameters, same initialization) followed by ``activation``: one of
     'relu', 'leaky_relu', 'tanh', 'sigmoid', 'gelu', 'linear' (or None), or a Module.
+    ``device`` and ``dtype`` are Linear's.
     """
 
-    def __init__(self, nin, nout, activation="relu", bias=True, rng=None):
-        super().__init__(nin, nout, bias=bias, rng=rng)
+    def __init__(self, nin, nout, activation="relu", bias=True, device=None, dtype=None,
+                 rng=None):
+        super().__init__(nin, nout, bias=bias, device=device, dtype=dtype, rng=rng)
         self.activation = make_activation(activation)
 
     def forward(self, x):
@@ -133,8 +140,9 @@ class Neuron(Layer):
     A `Layer` with one output, so ``weight`` is ``(1, nin)`` as in a one-output Linear.
     """
 
-    def __init__(self, nin, activation="relu", bias=True, rng=None):
-        super().__init__(nin, 1, activation=activation, bias=bias, rng=rng)
+    def __init__(self, nin, activation="relu", bias=True, device=None, dtype=None, rng=None):
+        super().__init__(nin, 1, activation=activation, bias=bias, device=device, dtype=dtype,
+                         rng=rng)
 
     def extra_repr(self):
         return (f"nin={self.in_features}, bias={self.bias is not None}, "
@@ -144,20 +152,24 @@ class Neuron(Layer):
 class MLP(Module):
     """Layers of sizes ``nouts`` on ``nin`` inputs; hidden ones use ``activation``, the last linear.
 
+    ``device`` and ``dtype`` are given to every Layer (see `Linear`).
+
     >>> model = MLP(2, [16, 16, 1], rng=0)
     >>> [name for name, _ in model.named_parameters()][:2]
     ['layers.0.weight', 'layers.0.bias']
     """
 
-    def __init__(self, nin, nouts, activation="relu", rng=None):
+    def __init__(self, nin, nouts, activation="relu", device=None, dtype=None, rng=None):
         super().__init__()
         sizes = [nin] + list(nouts)
         if len(sizes) < 2:
             raise ValueError("MLP: nouts must list at least one layer size")
+        dtype = factory_dtype(device, dtype, "MLP")
         last = len(sizes) - 2
         rng = get_generator(rng)  # one stream for all layers (an int seed would repeat itself)
         self.layers = ModuleList([
-            Layer(sizes[i], sizes[i + 1], activation=None if i == last else activation, rng=rng)
+            Layer(sizes[i], sizes[i + 1], activation=None if i == last else activation,
+                  dtype=dtype, rng=rng)
             for i in range(len(sizes) - 1)
         ])
 

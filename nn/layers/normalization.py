@@ -4,6 +4,9 @@ BatchNorm normalizes each channel (axis 1) with the batch's statistics in traini
 updates the running estimates kept as buffers (``running_mean``, ``running_var`` unbiased,
 ``num_batches_tracked``): ``running = (1 - momentum) * running + momentum * batch``. In eval
 mode it uses the running estimates. ``momentum=None`` gives the cumulative average, as PyTorch.
+
+Every layer takes PyTorch's ``device`` (None or 'cpu') and ``dtype`` (None for float32, or
+float64): the dtype of the parameters and of the running mean and variance.
 """
 import numpy as np
 
@@ -11,6 +14,7 @@ from autodiff import Tensor
 
 from .. import functional as F
 from ..module import Module, Parameter
+from ._common import factory_dtype
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
@@ -21,23 +25,24 @@ class _BatchNorm(Module):
     ranks = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, rng=None):
+                 track_running_stats=True, device=None, dtype=None, rng=None):
         # rng is accepted for a uniform constructor; the default initialization is deterministic.
         super().__init__()
+        dtype = factory_dtype(device, dtype, type(self).__name__)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=np.float32))
-            self.bias = Parameter(np.zeros(num_features, dtype=np.float32))
+            self.weight = Parameter(np.ones(num_features, dtype=dtype))
+            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np.float32)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)))
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
             self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
@@ -88,31 +93,43 @@ class _BatchNorm(Module):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch normalization of ``(N, C)`` or ``(N, C, L)`` inputs over all axes but C."""
+    """Batch normalization of ``(N, C)`` or ``(N, C, L)`` inputs over all axes but C.
+
+    Arguments are PyTorch's; ``device`` and ``dtype`` (float32 or float64) as described above.
+    """
 
     ranks = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalization of ``(N, C, H, W)`` images over N, H and W for each channel C."""
+    """Batch normalization of ``(N, C, H, W)`` images over N, H and W for each channel C.
+
+    Arguments are PyTorch's; ``device`` and ``dtype`` (float32 or float64) as described above.
+    """
 
     ranks = (4,)
 
 
 class LayerNorm(Module):
     """Normalizes over the trailing ``normalized_shape`` axes of each sample, then scales and
-    shifts elementwise (``weight`` ones, ``bias`` zeros, shaped ``normalized_shape``)."""
+    shifts elementwise (``weight`` ones, ``bias`` zeros, shaped ``normalized_shape``).
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, rng=None):
+    Arguments are PyTorch's; ``device`` (None or 'cpu') and ``dtype`` (None for float32, or
+    float64) are the parameters'.
+    """
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
+                 device=None, dtype=None, rng=None):
         super().__init__()
+        dtype = factory_dtype(device, dtype, type(self).__name__)
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=np.float32))
-            zeros = Parameter(np.zeros(self.normalized_shape, dtype=np.float32))
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
+            zeros = Parameter(np.zeros(self.normalized_shape, dtype=dtype))
             self.register_parameter("bias", zeros if bias else None)
         else:
             self.register_parameter("weight", None)

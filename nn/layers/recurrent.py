@@ -20,7 +20,7 @@ from autodiff.creation import get_generator
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ._common import empty_parameter
+from ._common import empty_parameter, factory_dtype
 
 __all__ = ["RNN", "LSTM"]
 
@@ -67,8 +67,9 @@ class _Recurrent(Module):
     gates = 1
 
     def __init__(self, input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                 bidirectional, proj_size=0, rng=None):
+                 bidirectional, proj_size=0, device=None, dtype=None, rng=None):
         super().__init__()
+        dtype = factory_dtype(device, dtype, type(self).__name__)
         _check_arguments(type(self).__name__, hidden_size, num_layers, dropout, proj_size)
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -81,7 +82,7 @@ class _Recurrent(Module):
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else self._output_size * self.num_directions
             for direction in range(self.num_directions):
-                self._add_parameters(_suffix(layer, direction), layer_input)
+                self._add_parameters(_suffix(layer, direction), layer_input, dtype)
         # One generator for the initial weights and then the dropout masks, so a seed fixes both.
         self._dropout_rng = None if rng is None else get_generator(rng)
         self.reset_parameters(self._dropout_rng)
@@ -96,16 +97,19 @@ class _Recurrent(Module):
         """The size of h: proj_size when projecting, else hidden_size."""
         return self.proj_size or self.hidden_size
 
-    def _add_parameters(self, suffix, layer_input):
-        """Register one layer and direction's parameters in PyTorch's order."""
+    def _add_parameters(self, suffix, layer_input, dtype):
+        """Register one layer and direction's parameters, of ``dtype``, in PyTorch's order."""
         rows = self.gates * self.hidden_size
-        self.register_parameter("weight_ih" + suffix, empty_parameter(rows, layer_input))
-        self.register_parameter("weight_hh" + suffix, empty_parameter(rows, self._output_size))
-        self.register_parameter("bias_ih" + suffix, empty_parameter(rows) if self.bias else None)
-        self.register_parameter("bias_hh" + suffix, empty_parameter(rows) if self.bias else None)
+
+        def new(*shape):
+            return empty_parameter(*shape, dtype=dtype)
+
+        self.register_parameter("weight_ih" + suffix, new(rows, layer_input))
+        self.register_parameter("weight_hh" + suffix, new(rows, self._output_size))
+        self.register_parameter("bias_ih" + suffix, new(rows) if self.bias else None)
+        self.register_parameter("bias_hh" + suffix, new(rows) if self.bias else None)
         if self.proj_size:
-            self.register_parameter("weight_hr" + suffix,
-                                    empty_parameter(self.proj_size, self.hidden_size))
+            self.register_parameter("weight_hr" + suffix, new(self.proj_size, self.hidden_size))
 
     def reset_parameters(self, rng=None):
         """Every parameter U(-1/sqrt(H), 1/sqrt(H)), drawn in registration order."""
@@ -217,11 +221,12 @@ class _Recurrent(Module):
 class RNN(_Recurrent):
     """Elman RNN: ``h_t = tanh(x_t @ W_ih.T + b_ih + h_{t-1} @ W_hh.T + b_hh)`` (or relu).
 
-    Arguments, defaults and layouts are PyTorch's; ``rng`` (a Generator or an int seed) draws the
-    initial weights and then the dropout masks. ``forward(input, hx=None)`` returns
-    ``(output, h_n)``: output holds the last layer's h_t for every t (``2 * hidden_size``
-    features when bidirectional), h_n the final h of every layer and direction shaped
-    (num_layers * num_directions, N, H).
+    Arguments, defaults and layouts are PyTorch's, with its ``device`` (None or 'cpu') and
+    ``dtype`` (None for float32, or float64) after ``bidirectional``; ``rng`` (a Generator or an
+    int seed) draws the initial weights and then the dropout masks. ``forward(input, hx=None)``
+    returns ``(output, h_n)``: output holds the last layer's h_t for every t (``2 *
+    hidden_size`` features when bidirectional), h_n the final h of every layer and direction
+    shaped (num_layers * num_directions, N, H).
 
     Parameter names: layer 0's forward direction keeps ``weight_ih weight_hh bias_ih bias_hh``;
     other layers and directions take PyTorch's suffixes ``_l1``, ``_reverse``, ``_l1_reverse``.
@@ -235,11 +240,12 @@ class RNN(_Recurrent):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, rng=None):
+                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None,
+                 rng=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, rng=rng)
+                         bidirectional, device=device, dtype=dtype, rng=rng)
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx=None):
@@ -266,9 +272,11 @@ class RNN(_Recurrent):
 class LSTM(_Recurrent):
     """Long short-term memory with gates i, f, g, o stacked in that order in each weight.
 
-    Arguments, defaults and layouts are PyTorch's; ``rng`` (a Generator or an int seed) draws the
-    initial weights and then the dropout masks. With ``proj_size > 0`` each h is projected by
-    ``weight_hr`` (proj_size, hidden_size), so h has proj_size features and c hidden_size.
+    Arguments, defaults and layouts are PyTorch's, with its ``device`` (None or 'cpu') and
+    ``dtype`` (None for float32, or float64) after ``proj_size``; ``rng`` (a Generator or an int
+    seed) draws the initial weights and then the dropout masks. With ``proj_size > 0`` each h is
+    projected by ``weight_hr`` (proj_size, hidden_size), so h has proj_size features and c
+    hidden_size.
     ``forward(input, hx=None)`` with ``hx = (h_0, c_0)`` returns ``(output, (h_n, c_n))``,
     states shaped (num_layers * num_directions, N, size).
 
@@ -286,9 +294,10 @@ class LSTM(_Recurrent):
     gates = 4
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, proj_size=0, rng=None):
+                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None,
+                 rng=None):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, proj_size, rng)
+                         bidirectional, proj_size, device=device, dtype=dtype, rng=rng)
 
     def forward(self, input, hx=None):
         x, unbatched = self._time_major(input)
