@@ -13,6 +13,9 @@ called with the array, any other op with the array wrapped in a Tensor. When the
 the only reference to a gradient array it tells an op that asks (``_overwrites_grad``), and the
 op may overwrite it instead of allocating a new one (ReLU's mask, for one, is applied in place).
 
+A tensor modified in place after a node took it as an input makes that node raise (see
+`autodiff.inplace`); the check runs only once some tensor has been modified in place.
+
 Recording while running backward happens only with ``create_graph=True``: then gradients are
 Tensors and every backward is recorded, which is what makes higher derivatives work with no
 second implementation of any op. Unless ``retain_graph=True`` every visited node releases its
@@ -26,7 +29,7 @@ from sys import getrefcount
 import numpy as np
 from numpy import ndarray
 
-from . import anomaly
+from . import anomaly, inplace
 from . import tensor as _tensor  # circular by design: the tensor module calls run_backward
 from .grad_mode import STATE
 from .ops.movement import sum_to_shape
@@ -52,6 +55,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
         retain_graph = create_graph
     on_arrays = not create_graph
     targets = None if inputs is None else {id(t): t for t in inputs}
+    taken = {id(grad.data) for grad in grads}  # arrays the user holds, or handed out: see _owned
     stops = () if inputs is None else {t._ctx for t in inputs if t._ctx is not None}
     found = {}
     pending = {}  # node -> gradient of its output, summed over the consumers seen so far
@@ -61,7 +65,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
             grad = grad.data
         node = root._ctx
         if node is None:
-            _deliver(root, grad, targets, found)
+            _deliver(root, grad, targets, found, taken)
         elif node in pending:
             pending[node] = pending[node] + grad
         else:
@@ -69,34 +73,39 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
             heappush(queue, (node.sequence, node))
 
     check_anomaly = STATE.hooks and STATE.anomaly
+    check_inplace = inplace.MODIFICATIONS.count > 0
     previous, STATE.grad_enabled = STATE.grad_enabled, create_graph
     try:
         while queue:
             node = heappop(queue)[1]
             grad = pending.pop(node)
             if node.out_ref is not None:
-                _retain(node, grad)
+                _retain(node, grad, taken)
             if node in stops:
                 found[id(node)] = grad
                 continue
             if node.inputs is None:
                 raise RuntimeError(_released_message(node))
+            if check_inplace:
+                inplace.check_unmodified(node)
             # Private: a writeable array of its own memory (not a view) that only this frame
             # refers to (not shared with another node or a leaf, not retained).
             private = (on_arrays and node._overwrites_grad and getrefcount(grad) == _PRIVATE
                        and type(grad) is ndarray and grad.base is None and grad.flags.writeable)
             _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, targets,
-                       found)
+                       found, taken)
             if not retain_graph:
                 node.release()
     finally:
         STATE.grad_enabled = previous
     if inputs is None:
         return None
-    return tuple(_as_tensor(found.get(id(t) if t._ctx is None else id(t._ctx))) for t in inputs)
+    return tuple(_owned(found.get(id(t) if t._ctx is None else id(t._ctx)), taken)
+                 for t in inputs)
 
 
-def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, targets, found):
+def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, targets, found,
+               taken):
     """Call the node's backward and hand each input's gradient on: to its node's pending sum,
     or to the leaf. ``private`` says that the op may overwrite the array ``grad``.
 
@@ -139,7 +148,7 @@ def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, ta
                 pending[parent] = input_grad
                 heappush(queue, (parent.sequence, parent))
         else:
-            _deliver(tensor, input_grad, targets, found)
+            _deliver(tensor, input_grad, targets, found, taken)
 
 
 def conform(grad, tensor, node, on_arrays=False):
@@ -165,17 +174,22 @@ def conform(grad, tensor, node, on_arrays=False):
     return grad
 
 
-def _as_tensor(grad):
-    """A gradient handed to the user: an ndarray of a first-order pass becomes a new Tensor."""
-    return _tensor.Tensor._make(grad, False) if type(grad) is ndarray else grad
+def _owned(grad, taken):
+    """A gradient handed to the user, as a Tensor. A first-order ndarray becomes a new Tensor
+    that owns its array, as PyTorch's ``.grad`` does: a view (a broadcast one is read-only),
+    an array given out already in this pass (ops such as Add return one array for two inputs)
+    or one the user passed in is copied, so an in-place change to one ``.grad`` reaches no
+    other tensor. ``taken`` holds the ids of arrays given out or passed in."""
+    if type(grad) is not ndarray:
+        return grad  # None, or a recorded Tensor of a create_graph pass
+    if grad.base is not None or id(grad) in taken or not grad.flags.writeable:
+        grad = grad.copy()
+    taken.add(id(grad))
+    return _tensor.Tensor._make(grad, False)
 
 
-def _deliver(leaf, grad, targets, found):
-    """Give a leaf its gradient: into ``.grad``, or into ``found`` when collecting inputs.
-
-    A first-order gradient arrives as an ndarray and gets a Tensor of its own, so no two
-    leaves share one ``.grad`` object even when a backward returned the same array for both.
-    """
+def _deliver(leaf, grad, targets, found, taken):
+    """Give a leaf its gradient: into ``.grad``, or into ``found`` when collecting inputs."""
     if targets is not None:
         if id(leaf) in targets:
             previous = found.get(id(leaf))
@@ -183,16 +197,14 @@ def _deliver(leaf, grad, targets, found):
         return
     if not leaf.requires_grad:
         return
-    grad = _as_tensor(grad)
-    leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+    leaf.grad = _owned(grad, taken) if leaf.grad is None else leaf.grad + grad
 
 
-def _retain(node, grad):
+def _retain(node, grad, taken):
     """Store the gradient on an interior tensor that asked for it with retain_grad()."""
     tensor = node.out_ref()
     if tensor is not None:
-        grad = _as_tensor(grad)
-        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+        tensor.grad = _owned(grad, taken) if tensor.grad is None else tensor.grad + grad
 
 
 def topological_order(roots, stops=()):

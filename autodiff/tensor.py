@@ -11,7 +11,7 @@ import weakref
 
 import numpy as np
 
-from . import engine
+from . import engine, inplace
 from .ops import elementwise as ew
 from .ops import linalg as la
 from .ops import movement as mv
@@ -68,7 +68,8 @@ class Tensor:
     Tensor([2., 4., 6.], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "__weakref__")
+    # _modified_at: set by in-place ops only (see autodiff.inplace); unset means never modified
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_modified_at", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     __hash__ = object.__hash__  # == is elementwise, but tensors stay usable as dict keys
 
@@ -323,6 +324,70 @@ class Tensor:
     def __abs__(self):
         return self.abs()
 
+    # ----- in place (autodiff.inplace: written into the array unless recorded) -----------------
+    def _update(self, ufunc, op, other, alpha=1):
+        """``self = op(self, alpha * other)`` in place, ``ufunc`` being op's NumPy form."""
+        other = self._operand(other)
+        if alpha != 1:
+            other = other * alpha
+        return inplace.modify(
+            self, (other,), lambda old: op.apply(old, other),
+            lambda array: ufunc(array, other.data, out=array, casting="same_kind"))
+
+    def add_(self, other, alpha=1):
+        """``self += alpha * other`` in place; returns self."""
+        return self._update(np.add, ew.Add, other, alpha)
+
+    def sub_(self, other, alpha=1):
+        """``self -= alpha * other`` in place; returns self."""
+        return self._update(np.subtract, ew.Sub, other, alpha)
+
+    def mul_(self, other):
+        """``self *= other`` in place; returns self."""
+        return self._update(np.multiply, ew.Mul, other)
+
+    def div_(self, other):
+        """``self /= other`` in place; returns self."""
+        return self._update(np.true_divide, ew.Div, other)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def fill_(self, value):
+        """Every element set to ``value`` (a number or 0-d tensor) in place; returns self."""
+        value = self._operand(value)
+        if value.ndim:
+            raise ValueError(f"fill_ takes a number or a 0-d tensor, got shape {value.shape}")
+        return self.copy_(value)
+
+    def zero_(self):
+        """Every element set to 0 in place; returns self."""
+        return self.fill_(0)
+
+    def copy_(self, src):
+        """The values of ``src`` (broadcast to this shape, cast to this dtype) copied in place;
+        the gradient flows to ``src``. Returns self."""
+        src = as_tensor(src)
+        everywhere = np.ones(self.shape, dtype=bool)
+        return inplace.modify(self, (src,), lambda old: ew.where(everywhere, src, old),
+                              lambda array: np.copyto(array, src.data, casting="unsafe"))
+
+    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        """Values limited to [min, max] in place; returns self."""
+        if min is None and max is None:
+            raise ValueError("clamp_: at least one of min and max must be given")
+        return inplace.modify(self, (), lambda old: old.clip(min, max),
+                              lambda array: np.clip(array, min, max, out=array))
+
+    def __setitem__(self, index, value):
+        """``self[index] = value`` in place (recorded as `IndexPut` when gradients flow)."""
+        value = self._operand(value)
+        index = mv.normalize_index(index)
+        inplace.modify(self, (value,), lambda old: mv.IndexPut.apply(old, value, index=index),
+                       lambda array: array.__setitem__(index, value.data))
+
     # Comparisons are not differentiable: they return boolean tensors.
     def _compare(self, other, ufunc):
         other = other.data if isinstance(other, Tensor) else other
@@ -436,6 +501,10 @@ class Tensor:
     def clip(self, lo=None, hi=None):
         """Values limited to [lo, hi] (gradient 0 outside)."""
         return ew.Clip.apply(self, lo=lo, hi=hi)
+
+    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        """PyTorch's name for `clip`."""
+        return self.clip(min, max)
 
     # ----- reductions ---------------------------------------------------------------------------
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):

@@ -2,11 +2,14 @@
 
 Each backward is the adjoint movement: reshape back, the inverse permutation, ``sum_to`` for
 ``broadcast_to`` (and the other way round), a slice for ``pad``, a scatter-add for indexing (so
-repeated indices accumulate), slices for ``concatenate`` and ``stack``.
+repeated indices accumulate), slices for ``concatenate`` and ``stack``. ``IndexPut``, writing
+into an index (``x[index] = values`` while recording), sends each input the gradient of the
+places it fills.
 """
 import numpy as np
 
 from ..function import Function
+from .elementwise import times_constant
 from .registry import register
 
 
@@ -92,7 +95,7 @@ class Pad(Function):
         return (grad[index],)
 
 
-def _normalize_index(index):
+def normalize_index(index):
     """Tensors and lists inside an index become ndarrays; the result is a tuple or single item."""
     from ..tensor import Tensor
 
@@ -150,7 +153,50 @@ class IndexAdd(Function):
 
 def getitem(x, index):
     """``x[index]`` with ints, slices, None, Ellipsis, integer and boolean arrays."""
-    return GetItem.apply(x, index=_normalize_index(index))
+    return GetItem.apply(x, index=normalize_index(index))
+
+
+class IndexPut(Function):
+    """``x`` with ``values`` written at ``index`` (broadcast to the indexed places).
+
+    ``x`` keeps the gradient of the places not written; ``values`` gets the gradient of the
+    places written, summed over broadcasting. With a repeated integer index the last write
+    wins, as in NumPy, and only that write gets the place's gradient.
+    """
+
+    def forward(self, x, values):
+        out = x.copy()
+        try:
+            out[self.index] = values
+        except (IndexError, ValueError) as error:
+            raise type(error)(f"setitem: cannot write values of shape {values.shape} at "
+                              f"{self.index!r} into a tensor of shape {x.shape}: {error}") from None
+        return out
+
+    def backward(self, grad):
+        shape = self.inputs[0].shape
+        unwritten = np.ones(shape, dtype=bool)
+        unwritten[self.index] = False
+        grad_values = GetItem.apply(grad, index=self.index)
+        if not _is_basic(self.index):
+            grad_values = times_constant(grad_values, _last_writes(shape, self.index))
+        return times_constant(grad, unwritten), grad_values
+
+
+def _last_writes(shape, index):
+    """A mask over ``x[index]``: True where that place's write is the one that stays."""
+    owner = np.full(shape, -1, dtype=np.intp)
+    places = np.arange(owner[index].size).reshape(owner[index].shape)
+    owner[index] = places
+    return owner[index] == places
+
+
+def index_put(x, index, values):
+    """``x`` with ``values`` written at ``index``, as a new recorded tensor (see `IndexPut`)."""
+    from ..tensor import as_tensor
+
+    x = as_tensor(x)
+    return IndexPut.apply(x, x._operand(values), index=normalize_index(index))
 
 
 class Concatenate(Function):
@@ -245,5 +291,6 @@ register("broadcast_to", lambda x: x.broadcast_to((2,) + x.shape), kind="shape")
 register("sum_to", lambda x: x.sum_to(tuple(1 for _ in x.shape[1:])), kind="shape")
 register("pad", lambda x: x.pad(1), kind="shape")
 register("getitem", lambda x, index: x[index], kind="getitem")
+register("index_put", lambda x, values, index: index_put(x, index, values), kind="setitem")
 register("concatenate", lambda a, b: concatenate([a, b, a], axis=0), arity=2, kind="same_shape")
 register("stack", lambda a, b: stack([a, b, a], axis=-1), arity=2, kind="same_shape")

@@ -18,6 +18,8 @@ reduction      ``fn(x, axis, keepdims)``, ``axis`` None or a tuple of (possibly 
 shape          ``fn(x)`` for any shape
 getitem        ``fn(x, index)``: ints, slices (negative steps), None, Ellipsis, an integer array
                with repeats or a boolean mask
+setitem        ``fn(x, values, index)``: an index as for getitem, values shaped like ``x[index]``
+               or broadcasting to it
 same_shape     ``arity`` inputs of one shape; default ``min_ndim`` 1 (they are joined on an axis)
 matmul         ``a @ b`` with batch broadcasting and 1-d operands
 matmul3        (..., i, j) and (..., j, k), one batch shape
@@ -126,6 +128,15 @@ def _getitem(draw, spec):
 
 
 @st.composite
+def _setitem(draw, spec):
+    (x,), kwargs = draw(_getitem(spec))
+    target = np.empty(x.shape)[kwargs["index"]].shape
+    drop = draw(st.integers(0, len(target)), label="leading axes dropped")
+    shape = tuple(n if draw(st.booleans(), label="keep axis") else 1 for n in target[drop:])
+    return [x] + list(_values(draw, spec, [shape])), kwargs
+
+
+@st.composite
 def _same_shape(draw, spec):
     shape = draw(shapes(min_dims=_min_ndim(spec, 1)), label="shape")
     return _values(draw, spec, [shape] * spec.arity), {}
@@ -170,6 +181,7 @@ KINDS = {
     "reduction": _reduction,
     "shape": _shape,
     "getitem": _getitem,
+    "setitem": _setitem,
     "same_shape": _same_shape,
     "matmul": _matmul,
     "matmul3": _matmul3,

@@ -1,0 +1,116 @@
+"""In-place operations (``x += y``, ``add_``, ``zero_``, ``x[i] = v``, ...) and the stamps that
+keep them from corrupting a graph.
+
+Where nothing is recorded (under ``no_grad()``, or when no tensor involved requires grad) the
+op writes into the tensor's own array, as PyTorch does: the hand-written gradient-descent step
+``with no_grad(): w -= lr * w.grad`` keeps ``w`` the same leaf, in the same memory.
+
+Where the op is recorded it is computed like any other op, into a new array, and the tensor
+takes the result and its node: its history is "rebased" onto the op, as PyTorch says. A leaf
+that requires grad refuses, as in PyTorch (its ``.grad`` would no longer be the gradient of
+the tensor the user made).
+
+Either way the tensor is stamped with the change's place in the order of recorded nodes
+(`Function.sequence`). A node recorded before the change that took the tensor as an input would
+otherwise backpropagate with changed values or into the new history, so the engine calls
+`check_unmodified` on every node once any tensor has been modified in place (programs that never
+modify a tensor in place pay nothing) and raises PyTorch's error. The check is stricter than
+PyTorch's in one way: it refuses for every input, also for ops that saved nothing of it.
+"""
+import numpy as np
+
+from . import function
+from .grad_mode import STATE
+
+
+class _Modifications:
+    """How many in-place modifications have happened; the engine checks stamps only after one."""
+
+    count = 0
+
+
+MODIFICATIONS = _Modifications()
+
+_LEAF_MESSAGE = (
+    "a leaf tensor that requires grad is being used in an in-place operation: its .grad would "
+    "not be the gradient of the tensor you made. Update it under autodiff.no_grad() (as an "
+    "optimizer does), or work on a copy: y = x.clone()"
+)
+
+
+def modify(tensor, operands, compute, write):
+    """Apply an in-place op to ``tensor`` and return ``tensor``.
+
+    ``compute(old)`` gives the result as a new Tensor, ``old`` standing for the tensor's
+    current value and history (used when the op is recorded); ``write(array)`` writes the result
+    into ``array`` (used when it is not). ``operands`` are the op's other inputs.
+    """
+    recorded = STATE.grad_enabled and (
+        tensor.requires_grad or any(getattr(x, "requires_grad", False) for x in operands))
+    if recorded:
+        _rebase(tensor, compute)
+    else:
+        _write(tensor, write)
+    MODIFICATIONS.count += 1
+    tensor._modified_at = -function._next_sequence()  # sequences count down: see Function
+    return tensor
+
+
+def _rebase(tensor, compute):
+    """The recorded form: the tensor takes the op's output and node."""
+    if tensor.requires_grad and tensor._ctx is None:
+        raise RuntimeError(_LEAF_MESSAGE)
+    old = tensor._make(tensor.data, tensor.requires_grad)
+    old._ctx = tensor._ctx
+    result = compute(old)
+    if result.shape != tensor.shape:
+        raise ValueError(f"in-place operation: the result has shape {result.shape}, which "
+                         f"does not fit the tensor's shape {tensor.shape}")
+    if result.dtype != tensor.dtype:
+        _check_cast(result.dtype, tensor.dtype)
+        result = result.astype(tensor.dtype)
+    tensor.data, tensor._ctx, tensor.requires_grad = result.data, result._ctx, result.requires_grad
+
+
+def _write(tensor, write):
+    """The unrecorded form: write into the tensor's array (which every view of it shares)."""
+    array = tensor.data
+    if not array.flags.writeable:
+        raise ValueError(f"in-place operation on a tensor of shape {array.shape} whose array is "
+                         f"read-only (a broadcast view?): clone() it first")
+    try:
+        write(array)
+    except TypeError as error:  # NumPy's casting error: a float result for an integer tensor
+        raise TypeError(f"in-place operation: the result cannot be stored in a tensor of dtype "
+                        f"{array.dtype} ({error})") from None
+    except ValueError as error:
+        if "broadcast" not in str(error):
+            raise
+        raise ValueError(f"in-place operation on a tensor of shape {array.shape}: {error}") from None
+    if tensor._ctx is not None:  # the node that made it may have saved this very array
+        tensor._ctx.output_modified = True
+
+
+def _check_cast(source, target):
+    if not np.can_cast(source, target, casting="same_kind"):
+        raise TypeError(f"in-place operation: a result of dtype {source} cannot be stored in a "
+                        f"tensor of dtype {target}")
+
+
+def check_unmodified(node):
+    """Raise if an input of ``node`` was modified in place after the node was recorded, or
+    its output was written into without being recorded."""
+    for position, tensor in enumerate(node.inputs):
+        if getattr(tensor, "_modified_at", 0) < node.sequence:
+            raise RuntimeError(
+                f"one of the tensors needed for gradient computation has been modified by an "
+                f"in-place operation: input {position} of {node.name} (shape {tensor.shape}) "
+                f"changed after {node.name} was recorded. Compute out of place (x = x + y, "
+                f"not x += y) or modify a clone()"
+            )
+    if node.__dict__.get("output_modified"):
+        raise RuntimeError(
+            f"one of the tensors needed for gradient computation has been modified by an "
+            f"in-place operation: the output of {node.name} was written into under no_grad() "
+            f"after {node.name} was recorded"
+        )
