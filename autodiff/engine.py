@@ -55,7 +55,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
         retain_graph = create_graph
     on_arrays = not create_graph
     targets = None if inputs is None else {id(t): t for t in inputs}
-    taken = {id(grad.data) for grad in grads}  # arrays the user holds, or handed out: see _owned
+    taken = set()  # ids of the arrays the user passed in or was handed: see _owned
     stops = () if inputs is None else {t._ctx for t in inputs if t._ctx is not None}
     found = {}
     pending = {}  # node -> gradient of its output, summed over the consumers seen so far
@@ -63,6 +63,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
     for root, grad in zip(roots, grads):  # handed on as in _propagate (inline there: hot loop)
         if on_arrays:
             grad = grad.data
+            taken.add(id(grad))
         node = root._ctx
         if node is None:
             _deliver(root, grad, targets, found, taken)
@@ -179,12 +180,15 @@ def _owned(grad, taken):
     that owns its array, as PyTorch's ``.grad`` does: a view (a broadcast one is read-only),
     an array given out already in this pass (ops such as Add return one array for two inputs)
     or one the user passed in is copied, so an in-place change to one ``.grad`` reaches no
-    other tensor. ``taken`` holds the ids of arrays given out or passed in."""
+    other tensor. ``taken`` holds the ids of arrays given out or passed in. (An op's backward
+    that returned an array it made read-only itself would give a read-only ``.grad``.)"""
     if type(grad) is not ndarray:
         return grad  # None, or a recorded Tensor of a create_graph pass
-    if grad.base is not None or id(grad) in taken or not grad.flags.writeable:
+    key = id(grad)
+    if key in taken or grad.base is not None:
         grad = grad.copy()
-    taken.add(id(grad))
+        key = id(grad)
+    taken.add(key)
     return _tensor.Tensor._make(grad, False)
 
 
