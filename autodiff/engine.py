@@ -29,7 +29,7 @@ from sys import getrefcount
 import numpy as np
 from numpy import ndarray
 
-from . import anomaly, inplace
+from . import anomaly, hooks, inplace
 from . import tensor as _tensor  # circular by design: the tensor module calls run_backward
 from .grad_mode import STATE
 from .ops.movement import sum_to_shape
@@ -57,7 +57,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
     targets = None if inputs is None else {id(t): t for t in inputs}
     taken = set()  # ids of the arrays the user passed in or was handed: see _owned
     stops = () if inputs is None else {t._ctx for t in inputs if t._ctx is not None}
-    found = {}
+    found = {}  # id -> gradient: of each input (inputs given), or (leaf, sum) of hooked leaves
     pending = {}  # node -> gradient of its output, summed over the consumers seen so far
     queue = []  # (sequence number, node) of the nodes in pending: a heap, newest node first
     for root, grad in zip(roots, grads):  # handed on as in _propagate (inline there: hot loop)
@@ -75,11 +75,14 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
 
     check_anomaly = STATE.hooks and STATE.anomaly
     check_inplace = inplace.MODIFICATIONS.count > 0
+    check_hooks = hooks.REGISTERED.count > 0
     previous, STATE.grad_enabled = STATE.grad_enabled, create_graph
     try:
         while queue:
             node = heappop(queue)[1]
             grad = pending.pop(node)
+            if check_hooks and node.out_hooks:
+                grad = hooks.run(node.out_hooks, grad, node.out.shape)
             if node.out_ref is not None:
                 _retain(node, grad, taken)
             if node in stops:
@@ -97,12 +100,32 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
                        found, taken)
             if not retain_graph:
                 node.release()
+        if inputs is None:
+            if found:
+                _deliver_to_hooked_leaves(found, taken)
+            return None
+        return tuple(_owned(_input_grad(t, found), taken) for t in inputs)
     finally:
         STATE.grad_enabled = previous
-    if inputs is None:
-        return None
-    return tuple(_owned(found.get(id(t) if t._ctx is None else id(t._ctx)), taken)
-                 for t in inputs)
+
+
+def _input_grad(tensor, found):
+    """The gradient collected for ``tensor`` (one of ``inputs``), through a leaf's hooks."""
+    if tensor._ctx is not None:
+        return found.get(id(tensor._ctx))
+    grad = found.get(id(tensor))
+    table = hooks.leaf_hooks(tensor) if hooks.REGISTERED.count else None
+    if grad is None or not table:
+        return grad
+    return hooks.run(table, grad, tensor.shape)
+
+
+def _deliver_to_hooked_leaves(found, taken):
+    """Leaves with hooks get their whole gradient of the pass at the end, through the hooks
+    (PyTorch calls a leaf's hooks once, on the sum over all the uses of the leaf)."""
+    for leaf, grad in found.values():
+        grad = hooks.run(leaf._hooks, grad, leaf.shape)
+        leaf.grad = _owned(grad, taken) if leaf.grad is None else leaf.grad + grad
 
 
 def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, targets, found,
@@ -200,6 +223,10 @@ def _deliver(leaf, grad, targets, found, taken):
             found[id(leaf)] = grad if previous is None else previous + grad
         return
     if not leaf.requires_grad:
+        return
+    if hooks.REGISTERED.count and hooks.leaf_hooks(leaf):  # summed first: see the caller
+        previous = found.get(id(leaf))
+        found[id(leaf)] = (leaf, grad if previous is None else previous[1] + grad)
         return
     leaf.grad = _owned(grad, taken) if leaf.grad is None else leaf.grad + grad
 

@@ -58,6 +58,7 @@ class Function:
     """Base class of every differentiable op; see the module docstring for the contract."""
 
     out_ref = None  # weakref to the output tensor, set by Tensor.retain_grad()
+    out_hooks = None  # hooks on the output's gradient: {key: hook}, see autodiff.hooks
     site = None  # (filename, lineno, line) of the user's code that created the node
     inputs = None  # input Tensors while the graph is alive; None once released
     scope = None  # innermost nn.Module call that created the node, recorded while drawing graphs

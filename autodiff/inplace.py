@@ -17,6 +17,8 @@ otherwise backpropagate with changed values or into the new history, so the engi
 modify a tensor in place pay nothing) and raises PyTorch's error. The check is stricter than
 PyTorch's in one way: it refuses for every input, also for ops that saved nothing of it.
 """
+import weakref
+
 import numpy as np
 
 from . import function
@@ -69,7 +71,11 @@ def _rebase(tensor, compute):
     if result.dtype != tensor.dtype:
         _check_cast(result.dtype, tensor.dtype)
         result = result.astype(tensor.dtype)
+    previous = tensor._ctx
     tensor.data, tensor._ctx, tensor.requires_grad = result.data, result._ctx, result.requires_grad
+    if previous is not None and previous.out_ref is not None and previous.out_ref() is tensor:
+        previous.out_ref = None  # retain_grad() follows the tensor to its new value
+        tensor._ctx.out_ref = weakref.ref(tensor)
 
 
 def _write(tensor, write):

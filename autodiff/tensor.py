@@ -11,7 +11,7 @@ import weakref
 
 import numpy as np
 
-from . import engine, inplace
+from . import engine, hooks, inplace
 from .ops import elementwise as ew
 from .ops import linalg as la
 from .ops import movement as mv
@@ -68,8 +68,10 @@ class Tensor:
     Tensor([2., 4., 6.], dtype=float32)
     """
 
-    # _modified_at: set by in-place ops only (see autodiff.inplace); unset means never modified
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_modified_at", "__weakref__")
+    # Set on some tensors only (unset means none): _modified_at by in-place ops (autodiff.inplace),
+    # _hooks by register_hook on a leaf (autodiff.hooks).
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_modified_at", "_hooks",
+                 "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     __hash__ = object.__hash__  # == is elementwise, but tensors stay usable as dict keys
 
@@ -153,6 +155,24 @@ class Tensor:
         if self._ctx is not None:
             self._ctx.out_ref = weakref.ref(self)
         return self
+
+    @property
+    def retains_grad(self):
+        """True for an interior tensor whose ``.grad`` backward keeps (`retain_grad`)."""
+        node = self._ctx
+        return node is not None and node.out_ref is not None and node.out_ref() is self
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` with this tensor's gradient during backward; a tensor it returns
+        replaces the gradient (see `autodiff.hooks`). Returns a handle: ``handle.remove()``.
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = x.register_hook(lambda grad: grad * 10)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        Tensor([20., 40.], dtype=float32)
+        """
+        return hooks.register(self, hook)
 
     # ----- conversion -------------------------------------------------------------------------
     def numpy(self):
