@@ -32,16 +32,21 @@ REGISTERED = _Registered()
 
 class RemovableHandle:
     """Removes the hook it was returned for: ``handle.remove()``, or on leaving a ``with``
-    block (as ``torch.utils.hooks.RemovableHandle``). Removing twice does nothing."""
+    block (as ``torch.utils.hooks.RemovableHandle``). Removing twice does nothing.
 
-    def __init__(self, table, key):
+    ``table`` is the dict that holds the hook under ``key``; ``counter``, when given, is an
+    object whose ``count`` of registered hooks goes down by one on removal.
+    """
+
+    def __init__(self, table, key, counter=None):
         self._table = table
+        self._counter = counter
         self.id = key
 
     def remove(self):
         """Remove the hook (nothing happens if it is gone already)."""
-        if self._table.pop(self.id, None) is not None:
-            REGISTERED.count -= 1
+        if self._table.pop(self.id, None) is not None and self._counter is not None:
+            self._counter.count -= 1
 
     def __enter__(self):
         return self
@@ -57,7 +62,7 @@ def add(table, hook):
     key = _next_key()
     table[key] = hook
     REGISTERED.count += 1
-    return RemovableHandle(table, key)
+    return RemovableHandle(table, key, REGISTERED)
 
 
 def register(tensor, hook):
