@@ -1,7 +1,8 @@
 """Check analytic gradients against central finite differences, in float64.
 
 `gradcheck` compares the gradient of ``sum(f(*inputs) * v)`` (v a fixed random cotangent, so
-every output element counts) with central differences of the same function, element by element.
+every output element counts; v = 1 for a one-element output, so the values reported are the
+derivatives themselves) with central differences of the same function, element by element.
 `gradgradcheck` does the same for the gradient itself, which checks second derivatives. Both
 return True or raise `GradcheckError` naming the input, the worst element and both values.
 
@@ -65,10 +66,20 @@ def _float64_inputs(inputs):
 
 
 def _cotangent(out, seed=0):
+    """The weights v of the outputs: 1 for a one-element output, else fixed random numbers."""
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: the function returned {type(out).__name__}, not a Tensor")
+    if out.size == 1:
+        return Tensor(np.ones(out.shape), dtype=out.dtype)
     rng = np.random.default_rng(seed)
     return Tensor(rng.standard_normal(out.shape), dtype=out.dtype)
+
+
+def _weighted(what, v):
+    """``what`` (e.g. "gradient"), saying what was differentiated when v is not 1."""
+    if v.size == 1:
+        return what
+    return f"{what} of sum(output * v) (v: fixed random weights on the {v.size} output elements)"
 
 
 def _projected(f, inputs, v):
@@ -229,6 +240,7 @@ def _check_all(f, inputs, eps, atol, rtol, kinks, what):
         v = _cotangent(f(*inputs))
     grads, _ = analytic_gradients(f, inputs, v)
     positions = [i for i, x in enumerate(inputs) if _is_variable(x)]
+    what = _weighted(what, v)
     for position, grad in zip(positions, grads):
         check_input(f, inputs, position, _analytic(grad), v, eps, atol, rtol, kinks, what)
     return True

@@ -275,7 +275,18 @@ def reexec_with_malloc_tunables() -> None:
     if sys.platform != "linux" or "GLIBC_TUNABLES" in os.environ:
         return
     env = dict(os.environ, GLIBC_TUNABLES=MALLOC_TUNABLES)
-    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+    os.execve(sys.executable, [sys.executable, *_command_line()], env)
+
+
+def _command_line() -> list:
+    """This Python command's arguments after the interpreter (``sys.orig_argv`` needs 3.10)."""
+    if hasattr(sys, "orig_argv"):
+        return sys.orig_argv[1:]
+    main = sys.modules["__main__"]
+    spec = getattr(main, "__spec__", None)
+    if spec is not None:  # started as python -m package.module
+        return ["-m", spec.name, *sys.argv[1:]]
+    return sys.argv
 
 
 def environment() -> str:

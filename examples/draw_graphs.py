@@ -12,11 +12,13 @@ Three pictures, from small to large:
    (``collapse=True``), next to ``cnn_first_nodes.svg``, the same graph op by op, capped with
    ``max_nodes``.
 
-Run: ``python examples/draw_graphs.py --out graphs`` (``--png`` also writes PNGs, ``--quick`` uses
-tiny batches).
+Run: ``python examples/draw_graphs.py`` (it writes to ``runs/draw_graphs``; ``--png`` also
+writes PNGs, ``--quick`` uses tiny batches). Rendering needs Graphviz's ``dot`` program.
 """
 import argparse
 from pathlib import Path
+
+import graphviz
 
 import numpy as np
 from sklearn.datasets import load_digits, load_iris
@@ -77,8 +79,8 @@ def cnn_graphs(batch):
 def main(argv=None):
     """Parse the options, draw the pictures, write them to --out."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("graphs"),
-                        help="folder for the SVG files (default: graphs)")
+    parser.add_argument("--out", type=Path, default=Path("runs") / "draw_graphs",
+                        help="folder for the SVG files (default: runs/draw_graphs)")
     parser.add_argument("--png", action="store_true", help="also write PNG files")
     parser.add_argument("--quick", action="store_true", help="tiny batches (a smoke test)")
     args = parser.parse_args(argv)
@@ -90,7 +92,11 @@ def main(argv=None):
     formats = ("svg", "png") if args.png else ("svg",)
     for name, graph in pictures.items():
         for fmt in formats:
-            path = graph.render(args.out / name, format=fmt, cleanup=True)
+            try:
+                path = graph.render(args.out / name, format=fmt, cleanup=True)
+            except graphviz.ExecutableNotFound:
+                raise SystemExit("Graphviz's dot program is missing: install it "
+                                 "(apt-get install graphviz, brew install graphviz)") from None
             print(f"wrote {path}")
 
 

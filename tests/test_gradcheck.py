@@ -47,6 +47,23 @@ def test_error_names_the_input_the_element_and_both_values():
     assert f"analytic {error.analytic!r} != numeric {error.numeric!r}" in message
 
 
+def test_a_scalar_function_reports_the_derivatives_themselves():
+    a, b = Tensor(np.array([1.0, 2.0])), Tensor(np.array([3.0, -4.0]))
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a, b: ScaleWrongOnSecondInput.apply(a, b).sum(), [a, b])
+    element = info.value.element[0]
+    assert info.value.numeric == pytest.approx(a.data[element], rel=1e-6)  # d(sum a*b)/db = a
+    assert info.value.analytic == pytest.approx(2 * a.data[element], rel=1e-9)
+
+
+def test_a_vector_function_says_its_outputs_are_weighted():
+    a, b = Tensor(np.array([1.0, 2.0])), Tensor(np.array([3.0, -4.0]))
+    with pytest.raises(GradcheckError, match=r"^gradient of sum\(output \* v\) \(v: fixed "
+                                             r"random weights on the 2 output elements\) of "
+                                             r"input 1"):
+        gradcheck(lambda a, b: ScaleWrongOnSecondInput.apply(a, b), [a, b])
+
+
 def test_gradgradcheck_catches_a_lost_second_derivative():
     x = Tensor(np.array([0.5, -1.5]))
     assert gradcheck(lambda x: CubeFromData.apply(x), x)
