@@ -77,6 +77,9 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
     check_inplace = inplace.MODIFICATIONS.count > 0
     check_hooks = hooks.REGISTERED.count > 0
     previous, STATE.grad_enabled = STATE.grad_enabled, create_graph
+    # In anomaly mode a NaN or inf is reported with the op that made it; NumPy's own warning
+    # (pointing into this library) would only add noise.
+    numpy_errors = np.seterr(all="ignore") if check_anomaly else None
     try:
         while queue:
             node = heappop(queue)[1]
@@ -107,6 +110,8 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
         return tuple(_owned(_input_grad(t, found), taken) for t in inputs)
     finally:
         STATE.grad_enabled = previous
+        if numpy_errors is not None:
+            np.seterr(**numpy_errors)
 
 
 def _input_grad(tensor, found):

@@ -1,5 +1,6 @@
 """detect_anomaly(): the first op making a NaN or inf raises, naming the op and the user's line."""
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -90,3 +91,14 @@ def test_finite_computations_pass_unchanged():
         (x.log() * x.sqrt()).sum().backward()
     np.testing.assert_allclose(x.grad.data, np.sqrt([0.5, 2.0]) * (1 / np.array([0.5, 2.0]))
                                + np.log([0.5, 2.0]) / (2 * np.sqrt([0.5, 2.0])))
+
+
+def test_anomaly_mode_reports_without_numpys_warning_and_restores_error_settings():
+    x = Tensor([0.0, 1.0], requires_grad=True)
+    before = np.geterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a NumPy RuntimeWarning would fail the test
+        with pytest.raises(FloatingPointError, match="Sqrt produced inf in backward"):
+            with detect_anomaly():
+                x.sqrt().sum().backward()
+    assert np.geterr() == before
