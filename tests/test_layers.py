@@ -1,5 +1,6 @@
 """Tests of nn.layers: forward values against NumPy references written here, PyTorch's
 parameter layouts and default initializations, clear errors, and float64 gradchecks."""
+import inspect
 import math
 
 import numpy as np
@@ -490,6 +491,42 @@ def test_batch_norm_without_running_stats_or_affine():
     bn.eval()  # no running statistics: batch statistics in eval too
     np.testing.assert_allclose(bn(Tensor(x)).numpy(),
                                batch_norm_reference(x, np.ones(2), np.zeros(2)), atol=1e-10)
+
+
+@pytest.mark.parametrize("cls, shape", [(BatchNorm1d, (6, 3)), (BatchNorm1d, (4, 3, 5)),
+                                        (BatchNorm2d, (2, 3, 4, 4))])
+def test_batch_norm_without_bias_is_the_output_with_bias_minus_the_bias(cls, shape):
+    with_bias, without = cls(3), cls(3, bias=False)
+    assert without.bias is None and [n for n, _ in without.named_parameters()] == ["weight"]
+    weight, bias = np.array([1.0, 2.0, 0.5], np.float32), np.array([0.5, -1.0, 3.0], np.float32)
+    with_bias.weight.data[:], with_bias.bias.data[:], without.weight.data[:] = weight, bias, weight
+    bias_shape = (1, 3) + (1,) * (len(shape) - 2)
+    x = Tensor((randn(*shape) * 3 + 2).astype(np.float32))
+    for mode in ("train", "eval"):  # batch statistics, then the running ones (updated alike)
+        expected = with_bias(x).numpy() - bias.reshape(bias_shape)
+        np.testing.assert_allclose(without(x).numpy(), expected, rtol=1e-5, atol=1e-6, err_msg=mode)
+        np.testing.assert_array_equal(without.running_var.numpy(), with_bias.running_var.numpy())
+        with_bias.eval()
+        without.eval()
+
+
+def test_batch_norm_bias_keyword_as_pytorch():
+    parameter = inspect.signature(BatchNorm2d).parameters["bias"]
+    assert parameter.kind is inspect.Parameter.KEYWORD_ONLY and parameter.default is True
+    # the state dict keys of PyTorch 2.13's BatchNorm1d(3, bias=False)
+    assert list(BatchNorm1d(3, bias=False).state_dict()) == [
+        "weight", "running_mean", "running_var", "num_batches_tracked"]
+    assert list(BatchNorm1d(3, affine=False, bias=False).state_dict()) == [
+        "running_mean", "running_var", "num_batches_tracked"]
+    assert BatchNorm1d(3, affine=False, bias=True).bias is None  # affine=False: no parameters
+    with pytest.raises(KeyError, match="unexpected keys 'bias'"):
+        BatchNorm1d(3, bias=False).load_state_dict(BatchNorm1d(3).state_dict())
+
+
+def test_batch_norm_without_bias_gradcheck():
+    bn = BatchNorm1d(2, bias=False)
+    bn.weight.data[:] = [1.5, -0.5]
+    assert module_gradcheck(bn, randn(4, 2))
 
 
 def test_batch_norm_errors_name_the_shape():

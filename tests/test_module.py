@@ -153,7 +153,11 @@ def test_repr_shows_the_tree_like_pytorch():
 
 def test_repr_of_batchnorm_and_dropout_matches_pytorch():
     assert repr(BatchNorm1d(6)) == (
-        "BatchNorm1d(6, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)")
+        "BatchNorm1d(6, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)")
+    assert repr(BatchNorm1d(6, affine=False)) == (
+        "BatchNorm1d(6, eps=1e-05, momentum=0.1, affine=False, bias=False, "
+        "track_running_stats=True)")
+    assert "affine=True, bias=False" in repr(BatchNorm1d(6, bias=False))
     assert repr(Dropout(0.25)) == "Dropout(p=0.25, inplace=False)"
 
 

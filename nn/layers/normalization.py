@@ -4,6 +4,8 @@ BatchNorm normalizes each channel (axis 1) with the batch's statistics in traini
 updates the running estimates kept as buffers (``running_mean``, ``running_var`` unbiased,
 ``num_batches_tracked``): ``running = (1 - momentum) * running + momentum * batch``. In eval
 mode it uses the running estimates. ``momentum=None`` gives the cumulative average, as PyTorch.
+With ``affine=True`` it then scales by ``weight`` and shifts by ``bias``; PyTorch's keyword
+``bias=False`` leaves the shift out (``bias`` is None and not in the state dict).
 
 Every layer takes PyTorch's ``device`` (None or 'cpu') and ``dtype`` (None for float32, or
 float64): the dtype of the parameters and of the running mean and variance.
@@ -25,7 +27,7 @@ class _BatchNorm(Module):
     ranks = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None, rng=None):
+                 track_running_stats=True, device=None, dtype=None, rng=None, *, bias=True):
         # rng is accepted for a uniform constructor; the default initialization is deterministic.
         super().__init__()
         dtype = factory_dtype(device, dtype, type(self).__name__)
@@ -36,7 +38,8 @@ class _BatchNorm(Module):
         self.track_running_stats = track_running_stats
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+            zeros = Parameter(np.zeros(num_features, dtype=dtype))
+            self.register_parameter("bias", zeros if bias else None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -89,7 +92,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
