@@ -23,6 +23,7 @@ import numpy as np
 
 from . import function
 from .grad_mode import STATE
+from .ops.registry import register
 
 
 class _Modifications:
@@ -120,3 +121,29 @@ def check_unmodified(node):
             f"in-place operation: the output of {node.name} was written into under no_grad() "
             f"after {node.name} was recorded"
         )
+
+
+# The recorded (rebased) forms, checked by the op-registry property test like every op.
+def _arithmetic_in_place(a, b):
+    h = a * 1.0  # a recorded tensor to change: a leaf that requires grad refuses
+    h += b
+    h.mul_(b)
+    h.sub_(a, alpha=0.5)
+    h /= b
+    return h
+
+
+def _clamp_setitem_and_copy_in_place(a, b):
+    h = a * 1.0
+    h.clamp_(-0.5, 0.5)
+    written = b * 2.0
+    written[..., :1] = b[..., :1] * 3.0
+    copied = b * 0.0
+    copied.copy_(h * b)
+    return written * h + copied
+
+
+register("in_place_arithmetic", _arithmetic_in_place, arity=2, kind="same_shape",
+         domain=(0.5, 2.0))
+register("in_place_clamp_setitem_copy", _clamp_setitem_and_copy_in_place, arity=2, kind="same_shape",
+         kinks=(-0.5, 0.5))
