@@ -14,7 +14,7 @@ the only reference to a gradient array it tells an op that asks (``_overwrites_g
 op may overwrite it instead of allocating a new one (ReLU's mask, for one, is applied in place).
 
 A tensor modified in place after a node took it as an input makes that node raise (see
-`autodiff.inplace`); the check runs only once some tensor has been modified in place.
+`autodiff.inplace`); only nodes recorded before the latest in-place change are checked.
 
 Recording while running backward happens only with ``create_graph=True``: then gradients are
 Tensors and every backward is recorded, which is what makes higher derivatives work with no
@@ -63,7 +63,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
     for root, grad in zip(roots, grads):  # handed on as in _propagate (inline there: hot loop)
         if on_arrays:
             grad = grad.data
-            taken.add(id(grad))
+        taken.add(id(grad))
         node = root._ctx
         if node is None:
             _deliver(root, grad, targets, found, taken)
@@ -74,7 +74,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
             heappush(queue, (node.sequence, node))
 
     check_anomaly = STATE.hooks and STATE.anomaly
-    check_inplace = inplace.MODIFICATIONS.count > 0
+    latest_change = inplace.MODIFICATIONS.latest  # nodes recorded after it need no check
     check_hooks = hooks.REGISTERED.count > 0
     previous, STATE.grad_enabled = STATE.grad_enabled, create_graph
     # In anomaly mode a NaN or inf is reported with the op that made it; NumPy's own warning
@@ -93,7 +93,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
                 continue
             if node.inputs is None:
                 raise RuntimeError(_released_message(node))
-            if check_inplace:
+            if node.sequence > latest_change:
                 inplace.check_unmodified(node)
             # Private: a writeable array of its own memory (not a view) that only this frame
             # refers to (not shared with another node or a leaf, not retained).
@@ -211,13 +211,23 @@ def _owned(grad, taken):
     other tensor. ``taken`` holds the ids of arrays given out or passed in. (An op's backward
     that returned an array it made read-only itself would give a read-only ``.grad``.)"""
     if type(grad) is not ndarray:
-        return grad  # None, or a recorded Tensor of a create_graph pass
+        if grad is None or isinstance(grad, _tensor.Tensor):
+            return grad if grad is None else _owned_tensor(grad, taken)
+        grad = np.asarray(grad)  # a NumPy scalar: 0-d arithmetic gives scalars, not arrays
     key = id(grad)
     if key in taken or grad.base is not None:
         grad = grad.copy()
         key = id(grad)
     taken.add(key)
     return _tensor.Tensor._make(grad, False)
+
+
+def _owned_tensor(grad, taken):
+    """`_owned` for a recorded gradient (create_graph): a differentiable copy where needed."""
+    if id(grad) in taken or grad.data.base is not None or not grad.data.flags.writeable:
+        grad = grad.clone()
+    taken.add(id(grad))
+    return grad
 
 
 def _deliver(leaf, grad, targets, found, taken):

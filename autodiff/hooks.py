@@ -93,6 +93,7 @@ def run(table, grad, shape):
 
     on_array = type(grad) is np.ndarray
     current = Tensor._make(grad, False) if on_array else grad
+    replaced = False
     for hook in list(table.values()):  # a hook may remove itself
         result = hook(current)
         if result is None:
@@ -102,4 +103,8 @@ def run(table, grad, shape):
             raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of "
                                f"shape {result.shape} for a tensor of shape {shape}")
         current = result if result.dtype == current.dtype else result.astype(current.dtype)
-    return current.data if on_array else current
+        replaced = True
+    if not replaced:
+        return grad
+    # a replacement may be a tensor the hook keeps: the engine gets a copy of its own
+    return current.data.copy() if on_array else current.clone()

@@ -5,17 +5,26 @@ Where nothing is recorded (under ``no_grad()``, or when no tensor involved requi
 op writes into the tensor's own array, as PyTorch does: the hand-written gradient-descent step
 ``with no_grad(): w -= lr * w.grad`` keeps ``w`` the same leaf, in the same memory.
 
-Where the op is recorded it is computed like any other op, into a new array, and the tensor
-takes the result and its node: its history is "rebased" onto the op, as PyTorch says. A leaf
+Where the op is recorded (grad mode on, a floating tensor, and a tensor involved that requires
+grad) it is computed like any other op, into a new array, and the tensor takes the result and
+its node: its history is "rebased" onto the op, as PyTorch says. A leaf
 that requires grad refuses, as in PyTorch (its ``.grad`` would no longer be the gradient of
 the tensor the user made).
 
-Either way the tensor is stamped with the change's place in the order of recorded nodes
-(`Function.sequence`). A node recorded before the change that took the tensor as an input would
-otherwise backpropagate with changed values or into the new history, so the engine calls
-`check_unmodified` on every node once any tensor has been modified in place (programs that never
-modify a tensor in place pay nothing) and raises PyTorch's error. The check is stricter than
-PyTorch's in one way: it refuses for every input, also for ops that saved nothing of it.
+Each change is stamped with its place in the order of recorded nodes (`Function.sequence`): a
+rebased tensor on the tensor (its history changed), written memory on the array that owns the
+memory, so that every view and every tensor sharing it is covered. A node recorded before the
+change that took the tensor as an input, or whose saved output is that memory, would otherwise
+backpropagate with changed values or into the new history, so the engine calls
+`check_unmodified` on the nodes older than the latest change and raises PyTorch's error (nodes
+recorded after it cost one comparison). The built-in optimizers (`new_stamp`) and
+``load_state_dict`` (`stamp_written`) stamp the parameters they write, so stepping between
+forward and backward is caught.
+
+The check is stricter than PyTorch's: it refuses for every input, also for ops that kept
+nothing of it (``x -= x.mean()`` or ``h[0:2] += 1`` on a tensor that needs gradients raises; write
+them out of place). A recorded change of a view (``h[:2].mul_(10)``) changes the view only, not
+the tensor it was taken from, unlike PyTorch's.
 """
 import weakref
 
@@ -27,12 +36,14 @@ from .ops.registry import register
 
 
 class _Modifications:
-    """How many in-place modifications have happened; the engine checks stamps only after one."""
+    """The stamp of the latest in-place change, 0 before the first: the engine checks only the
+    nodes recorded before it."""
 
-    count = 0
+    latest = 0
 
 
 MODIFICATIONS = _Modifications()
+_WRITTEN = {}  # id of an array that owns memory -> [weakref to it, stamp of its latest write]
 
 _LEAF_MESSAGE = (
     "a leaf tensor that requires grad is being used in an in-place operation: its .grad would "
@@ -48,15 +59,61 @@ def modify(tensor, operands, compute, write):
     current value and history (used when the op is recorded); ``write(array)`` writes the result
     into ``array`` (used when it is not). ``operands`` are the op's other inputs.
     """
-    recorded = STATE.grad_enabled and (
+    recorded = STATE.grad_enabled and tensor.data.dtype.kind == "f" and (
         tensor.requires_grad or any(getattr(x, "requires_grad", False) for x in operands))
     if recorded:
         _rebase(tensor, compute)
+        tensor._modified_at = new_stamp()
     else:
         _write(tensor, write)
-    MODIFICATIONS.count += 1
-    tensor._modified_at = -function._next_sequence()  # sequences count down: see Function
+        _stamp_memory(tensor.data, new_stamp())
     return tensor
+
+
+def new_stamp():
+    """A stamp later than every node recorded so far (sequences count down: see Function), and
+    now the latest change. Code that writes into tensors' arrays itself (an optimizer's step)
+    sets it as their ``_modified_at``: nodes recorded before then refuse to backpropagate."""
+    stamp = MODIFICATIONS.latest = -function._next_sequence()
+    return stamp
+
+
+def stamp_written(tensors):
+    """Record that ``tensors`` (parameters and buffers ``load_state_dict`` just wrote into)
+    changed in place: nodes recorded before will refuse to backpropagate."""
+    stamp = new_stamp()
+    for tensor in tensors:
+        tensor._modified_at = stamp
+
+
+def _owner(array):
+    """The array that owns ``array``'s memory (itself, or the base of a view)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def _stamp_memory(array, stamp):
+    owner = _owner(array)
+    entry = _WRITTEN.get(id(owner))
+    if entry is not None and entry[0]() is owner:
+        entry[1] = stamp
+    else:
+        _WRITTEN[id(owner)] = [weakref.ref(owner, _forget(id(owner))), stamp]
+
+
+def _forget(key):
+    """A weakref callback that drops the entry of an array that was freed."""
+    return lambda ref: _WRITTEN.pop(key, None) if _WRITTEN.get(key, (None,))[0] is ref else None
+
+
+def _written_after(array, sequence):
+    """True when memory of ``array`` was written in place after ``sequence``."""
+    if array is None or not _WRITTEN:
+        return False
+    owner = _owner(array)
+    entry = _WRITTEN.get(id(owner))
+    return entry is not None and entry[0]() is owner and entry[1] < sequence
 
 
 def _rebase(tensor, compute):
@@ -94,8 +151,6 @@ def _write(tensor, write):
         if "broadcast" not in str(error):
             raise
         raise ValueError(f"in-place operation on a tensor of shape {array.shape}: {error}") from None
-    if tensor._ctx is not None:  # the node that made it may have saved this very array
-        tensor._ctx.output_modified = True
 
 
 def _check_cast(source, target):
@@ -107,19 +162,21 @@ def _check_cast(source, target):
 def check_unmodified(node):
     """Raise if an input of ``node`` was modified in place after the node was recorded, or
     its output was written into without being recorded."""
+    sequence = node.sequence
     for position, tensor in enumerate(node.inputs):
-        if getattr(tensor, "_modified_at", 0) < node.sequence:
+        if (getattr(tensor, "_modified_at", 0) < sequence
+                or _written_after(tensor.data, sequence)):
             raise RuntimeError(
                 f"one of the tensors needed for gradient computation has been modified by an "
                 f"in-place operation: input {position} of {node.name} (shape {tensor.shape}) "
                 f"changed after {node.name} was recorded. Compute out of place (x = x + y, "
                 f"not x += y) or modify a clone()"
             )
-    if node.__dict__.get("output_modified"):
+    if _written_after(node.__dict__.get("out"), sequence):
         raise RuntimeError(
             f"one of the tensors needed for gradient computation has been modified by an "
-            f"in-place operation: the output of {node.name} was written into under no_grad() "
-            f"after {node.name} was recorded"
+            f"in-place operation: the output of {node.name} (or memory it shares) was written "
+            f"into after {node.name} was recorded"
         )
 
 

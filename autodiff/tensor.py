@@ -346,13 +346,20 @@ class Tensor:
 
     # ----- in place (autodiff.inplace: written into the array unless recorded) -----------------
     def _update(self, ufunc, op, other, alpha=1):
-        """``self = op(self, alpha * other)`` in place, ``ufunc`` being op's NumPy form."""
+        """``self = op(self, alpha * other)`` in place, ``ufunc`` being op's NumPy form.
+
+        Recorded, an operand that is this tensor itself (``h += h``) stands for its value before
+        the change, as everything else the op computes from it does.
+        """
         other = self._operand(other)
-        if alpha != 1:
-            other = other * alpha
+
+        def operand(old):
+            value = old if other is self else other
+            return value if alpha == 1 else value * alpha
+
         return inplace.modify(
-            self, (other,), lambda old: op.apply(old, other),
-            lambda array: ufunc(array, other.data, out=array, casting="same_kind"))
+            self, (other,), lambda old: op.apply(old, operand(old)),
+            lambda array: ufunc(array, operand(self).data, out=array, casting="same_kind"))
 
     def add_(self, other, alpha=1):
         """``self += alpha * other`` in place; returns self."""
@@ -391,8 +398,9 @@ class Tensor:
         the gradient flows to ``src``. Returns self."""
         src = as_tensor(src)
         everywhere = np.ones(self.shape, dtype=bool)
-        return inplace.modify(self, (src,), lambda old: ew.where(everywhere, src, old),
-                              lambda array: np.copyto(array, src.data, casting="unsafe"))
+        return inplace.modify(
+            self, (src,), lambda old: ew.where(everywhere, old if src is self else src, old),
+            lambda array: np.copyto(array, src.data, casting="unsafe"))
 
     def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
         """Values limited to [min, max] in place; returns self."""
@@ -405,8 +413,10 @@ class Tensor:
         """``self[index] = value`` in place (recorded as `IndexPut` when gradients flow)."""
         value = self._operand(value)
         index = mv.normalize_index(index)
-        inplace.modify(self, (value,), lambda old: mv.IndexPut.apply(old, value, index=index),
-                       lambda array: array.__setitem__(index, value.data))
+        inplace.modify(
+            self, (value,),
+            lambda old: mv.IndexPut.apply(old, old if value is self else value, index=index),
+            lambda array: array.__setitem__(index, value.data))
 
     # Comparisons are not differentiable: they return boolean tensors.
     def _compare(self, other, ufunc):
@@ -663,7 +673,8 @@ def as_tensor(data, dtype=None):
 
     A Tensor comes back itself, or cast with `Tensor.astype` (which keeps the graph) when
     ``dtype`` differs; an ndarray of a suitable dtype is shared, not copied; anything else
-    becomes a new Tensor by `Tensor`'s construction rules.
+    becomes a new Tensor by `Tensor`'s construction rules (so Python integers become float32,
+    where ``torch.as_tensor`` gives int64).
 
     >>> x = Tensor([1.0, 2.0])
     >>> as_tensor(x) is x, as_tensor(np.zeros(2)).dtype

@@ -16,7 +16,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from autodiff import Tensor
+from autodiff import Tensor, inplace
 from autodiff.grad_mode import HOOKS, STATE
 from autodiff.hooks import RemovableHandle
 
@@ -352,6 +352,11 @@ class Module:
         for key, target in own.items():
             if key in state_dict:
                 target.data[...] = np.asarray(state_dict[key])
+        # written in place: graphs recorded before must not backpropagate (own holds detached
+        # copies, so the stamps go on the parameters and buffers themselves)
+        tensors = dict(self.named_parameters())
+        tensors.update(self.named_buffers())
+        inplace.stamp_written([tensors[key] for key in own if key in state_dict])
         return IncompatibleKeys(missing, unexpected)
 
     def _state_dict_aliases(self):

@@ -155,7 +155,7 @@ def test_writing_into_a_recorded_output_under_no_grad_raises_at_backward():
     e = a.exp()
     with ad.no_grad():
         e.zero_()
-    with pytest.raises(RuntimeError, match="the output of Exp was written into under no_grad"):
+    with pytest.raises(RuntimeError, match="the output of Exp .or memory it shares. was written"):
         e.sum().backward()
 
 
@@ -231,3 +231,100 @@ def test_gradients_collected_for_inputs_are_arrays_of_their_own():
     (gx,) = run_backward((x + 0,), (seed,), inputs=[x])
     gx.zero_()
     np.testing.assert_array_equal(seed.data, 2.0)
+
+
+# ----- changes through other tensors that share the memory ----------------------------------------
+
+def test_a_write_through_a_view_or_an_alias_is_caught_at_backward():
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = Tensor([1.0, 1.0, 1.0])
+    y = (w * x).sum()
+    view = x[:2]
+    view += 100  # x's memory, through a view
+    with pytest.raises(RuntimeError, match="input 1 of Mul"):
+        y.backward()
+    h = w * 2
+    y = (h * h).sum()
+    h.detach().zero_()  # the same array, another tensor
+    with pytest.raises(RuntimeError, match="of Mul"):
+        y.backward()
+    h = w * 2
+    y = (h * h).sum()
+    with ad.no_grad():
+        h.reshape(3).mul_(0)
+    with pytest.raises(RuntimeError, match="of Mul"):
+        y.backward()
+
+
+def test_an_optimizer_step_between_forward_and_backward_is_caught():
+    import nn
+
+    layer = nn.Linear(2, 1, rng=0)
+    optimizer = nn.optim.SGD(layer.parameters(), lr=1.0)
+    x = Tensor([[1.0, 2.0]], requires_grad=True)
+    second = (layer(x) ** 2).sum()
+    first = (layer(x) ** 2).sum()
+    first.backward()
+    optimizer.step()
+    with pytest.raises(RuntimeError, match="modified by an in-place operation: input 1 of Linear"):
+        second.backward()
+    third = (layer(x) ** 2).sum()  # recorded after the step: fine
+    third.backward()
+    stale = (layer(x) ** 2).sum()
+    layer.load_state_dict(layer.state_dict())
+    with pytest.raises(RuntimeError, match="input 1 of Linear"):
+        stale.backward()
+
+
+def test_an_operand_that_is_the_tensor_itself_stands_for_its_old_value():
+    for change, expected in ((lambda h: h.__iadd__(h), 2.0), (lambda h: h.add_(h, alpha=2), 3.0),
+                             (lambda h: h.mul_(h), None), (lambda h: h.copy_(h), 1.0),
+                             (lambda h: h.__setitem__(..., h), 1.0)):
+        w = Tensor([1.0, 2.0], requires_grad=True)
+        h = w * 1
+        change(h)
+        h.sum().backward()
+        np.testing.assert_allclose(w.grad.data, 2 * w.data if expected is None else expected)
+
+
+def test_integer_tensors_take_the_written_values_and_record_nothing():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    counts = Tensor(np.array([1, 2, 3]))
+    counts[0] = w[1] * 1.75  # 3.5 stored as 3, as NumPy and PyTorch store it
+    assert not counts.requires_grad and counts.grad_fn is None
+    np.testing.assert_array_equal(counts.data, [3, 2, 3])
+    counts.copy_(Tensor([1.0, 2.0, 3.0], requires_grad=True) * 1.5)  # cast, as PyTorch's copy_
+    np.testing.assert_array_equal(counts.data, [1, 3, 4])
+    assert not counts.requires_grad
+
+
+def test_gradients_of_a_create_graph_pass_are_distinct_and_writeable():
+    a, b, c = (Tensor([1.0, 2.0], requires_grad=True) for _ in range(3))
+    ((a + b) * c).sum().backward(create_graph=True)
+    assert a.grad is not b.grad
+    a.grad.zero_()
+    np.testing.assert_array_equal(b.grad.data, [1.0, 2.0])
+    seed = Tensor([1.0, 1.0])
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.backward(seed, create_graph=True)
+    x.grad.zero_()
+    np.testing.assert_array_equal(seed.data, 1.0)
+    s = Tensor([1.0, 2.0], requires_grad=True)
+    s.sum().backward(create_graph=True)  # its gradient is a broadcast, read-only view
+    s.grad.zero_()
+    np.testing.assert_array_equal(s.grad.data, 0.0)
+
+
+def test_a_hooks_replacement_is_copied_into_grad():
+    kept = Tensor([7.0, 7.0])
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda grad: kept)
+    (x * 2).sum().backward()
+    x.grad.zero_()
+    np.testing.assert_array_equal(kept.data, 7.0)
+
+
+def test_zero_dimensional_gradients_for_inputs_are_tensors():
+    x, y = Tensor(2.0, requires_grad=True), Tensor(3.0, requires_grad=True)
+    (gx,) = run_backward(((x * y) + (x * y),), (Tensor(1.0),), inputs=[x])
+    assert isinstance(gx, Tensor) and gx.item() == 6.0

@@ -5,9 +5,10 @@ group's hyperparameters (``lr``, ``momentum``, ...), and ``state``, a dict from 
 that parameter's buffers (NumPy arrays of its shape and dtype, plus ints such as ``step``).
 Subclasses implement ``_update_group(group)``; ``step()`` calls it for every group.
 
-Updates write into ``p.data`` in place, so every holder of the parameter sees them. Gradients
-are read-only here: an array in ``p.grad`` may be shared with other tensors, so the update
-never writes into it.
+Updates write into ``p.data`` in place, so every holder of the parameter sees them, and
+``step()`` stamps the parameters as changed (a graph recorded before the step refuses to
+backpropagate, as PyTorch's). Gradients are left as they are, as PyTorch's optimizers leave
+them: users read ``p.grad`` after ``step()``.
 
 ``state_dict()`` follows PyTorch's layout: parameters are numbered in the order the groups list
 them, ``{"state": {index: {name: value}}, "param_groups": [{hyperparameters..., "params":
@@ -19,7 +20,7 @@ import itertools
 
 import numpy as np
 
-from autodiff import Tensor
+from autodiff import Tensor, inplace
 from autodiff.grad_mode import enable_grad
 
 __all__ = ["Optimizer"]
@@ -85,7 +86,7 @@ class Optimizer:
                 continue
             for p in group["params"]:
                 if p.grad is not None:
-                    # never zero in place: the gradient's array may be shared with other tensors
+                    # a new array: a .grad the user kept (for logging, say) keeps its values
                     p.grad = Tensor._make(np.zeros_like(p.grad.data), False)
 
     def step(self, closure=None):
@@ -98,8 +99,12 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        stamp = inplace.new_stamp()  # parameters change in place: older graphs must not backward
         for group in self.param_groups:
             self._update_group(group)
+            for p in group["params"]:
+                if p.grad is not None:
+                    p._modified_at = stamp
         return loss
 
     def _update_group(self, group):
