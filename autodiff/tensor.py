@@ -152,6 +152,9 @@ class Tensor:
 
     def retain_grad(self):
         """Keep ``.grad`` on this interior tensor during backward (leaves always keep theirs)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad: it will "
+                               "never have a gradient")
         if self._ctx is not None:
             self._ctx.out_ref = weakref.ref(self)
         return self

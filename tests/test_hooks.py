@@ -129,3 +129,8 @@ def test_a_replacement_takes_the_tensors_dtype():
     (x * 1).sum().backward()
     assert x.grad.dtype == np.float32
     np.testing.assert_array_equal(x.grad.data, [0.5, 0.5])
+
+
+def test_retain_grad_refuses_a_tensor_without_gradients():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor([1.0]).retain_grad()
