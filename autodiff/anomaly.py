@@ -53,6 +53,15 @@ def user_site():
     return filename, lineno, linecache.getline(filename, lineno).strip()
 
 
+def user_stacklevel():
+    """The ``stacklevel`` that makes a ``warnings.warn`` in the caller point at the innermost
+    frame outside autodiff and nn (the user's line), however deep the library's calls are."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def describe_site(site):
     """'file.py:12: y = x.log()' or 'unknown location'."""
     if site is None:

@@ -351,3 +351,16 @@ def test_scopes_are_balanced_when_a_hooked_module_raises_while_recording():
         with pytest.raises(ValueError):
             Sequential(layer)(floats(2))
         assert len(STATE.module_scopes) == 0
+
+
+def test_softmax_warning_points_at_the_users_line_also_through_hooks():
+    import warnings as _warnings
+
+    from nn import Softmax
+
+    module = Softmax()
+    module.register_forward_hook(lambda m, args, output: None)
+    with _warnings.catch_warnings(record=True) as caught:
+        _warnings.simplefilter("always")
+        module(Tensor(np.ones((2, 3))))
+    assert caught and caught[0].filename == __file__

@@ -9,12 +9,13 @@ same): a graph that saved the input would otherwise silently get wrong gradients
 import math
 import warnings
 
+from autodiff.anomaly import user_stacklevel
 from autodiff.ops import elementwise as ew
 from autodiff.ops.registry import register
 from autodiff.tensor import as_tensor
 
 
-def _axis(x, dim, axis, name, stacklevel):
+def _axis(x, dim, axis, name):
     """The axis to normalize over: ``dim`` or ``axis``, else PyTorch's implicit choice."""
     if dim is not None and axis is not None:
         raise TypeError("pass either dim or axis, not both")
@@ -23,7 +24,7 @@ def _axis(x, dim, axis, name, stacklevel):
     if axis is not None:
         return axis
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                  f"to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+                  f"to include dim=X as an argument.", UserWarning, stacklevel=user_stacklevel())
     return 0 if x.ndim in (0, 1, 3) else 1
 
 
@@ -66,16 +67,18 @@ def softplus(x):
 
 def softmax(x, dim=None, _stacklevel=3, dtype=None, *, axis=None):
     """exp(x) / sum(exp(x)) along ``dim`` (or ``axis``; see the module docstring when neither
-    is given), computed in ``dtype`` when given (the input is cast first)."""
+    is given), computed in ``dtype`` when given (the input is cast first). ``_stacklevel`` is
+    PyTorch's and ignored: the warning always points at the caller's line outside the library."""
     x = as_tensor(x, dtype)
-    return x.softmax(_axis(x, dim, axis, "softmax", _stacklevel))
+    return x.softmax(_axis(x, dim, axis, "softmax"))
 
 
 def log_softmax(x, dim=None, _stacklevel=3, dtype=None, *, axis=None):
     """x - logsumexp(x) along ``dim`` (or ``axis``; see the module docstring when neither is
-    given), computed in ``dtype`` when given (the input is cast first)."""
+    given), computed in ``dtype`` when given (the input is cast first); ``_stacklevel`` as in
+    `softmax`."""
     x = as_tensor(x, dtype)
-    return x.log_softmax(_axis(x, dim, axis, "log_softmax", _stacklevel))
+    return x.log_softmax(_axis(x, dim, axis, "log_softmax"))
 
 
 register("gelu_tanh", lambda x: gelu(x, approximate="tanh"), domain=(-3.0, 3.0))

@@ -81,7 +81,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x):
-        return F.softmax(x, self.dim, _stacklevel=5)
+        return F.softmax(x, self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -99,7 +99,7 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, x):
-        return F.log_softmax(x, self.dim, _stacklevel=5)
+        return F.log_softmax(x, self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
