@@ -14,6 +14,7 @@ registered after it sees the gradient of the changed value (PyTorch's rule).
 The engine looks for hooks only while some are registered (`REGISTERED`), so programs without
 hooks pay nothing.
 """
+import weakref
 from itertools import count
 
 import numpy as np
@@ -73,12 +74,25 @@ def register(tensor, hook):
     if owner is None:
         table = getattr(tensor, "_hooks", None)
         if table is None:
-            table = tensor._hooks = {}
+            table = tensor._hooks = _table_of(tensor)
     else:
         table = owner.__dict__.get("out_hooks")
         if table is None:
-            table = owner.out_hooks = {}
+            table = owner.out_hooks = _table_of(owner)
     return add(table, hook)
+
+
+def _table_of(owner):
+    """A new table of hooks for ``owner`` (a leaf or a node); when the owner is freed, its
+    hooks stop counting in `REGISTERED`, so the engine stops looking for hooks."""
+    table = {}
+    weakref.finalize(owner, _forget, table)
+    return table
+
+
+def _forget(table):
+    REGISTERED.count -= len(table)
+    table.clear()
 
 
 def leaf_hooks(tensor):

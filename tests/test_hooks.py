@@ -134,3 +134,14 @@ def test_a_replacement_takes_the_tensors_dtype():
 def test_retain_grad_refuses_a_tensor_without_gradients():
     with pytest.raises(RuntimeError, match="does not require grad"):
         Tensor([1.0]).retain_grad()
+
+
+def test_hooks_of_a_freed_tensor_stop_counting():
+    registered = hooks.REGISTERED.count
+    x = Tensor([1.0], requires_grad=True)
+    x.register_hook(lambda grad: grad)
+    h = x * 2
+    h.register_hook(lambda grad: grad)
+    assert hooks.REGISTERED.count == registered + 2
+    del x, h  # no handle removed: the hooks go with their tensor and node
+    assert hooks.REGISTERED.count == registered
