@@ -409,8 +409,10 @@ class Tensor:
         """Values limited to [min, max] in place; returns self."""
         if min is None and max is None:
             raise ValueError("clamp_: at least one of min and max must be given")
-        return inplace.modify(self, (), lambda old: old.clip(min, max),
-                              lambda array: np.clip(array, min, max, out=array))
+        bounds = tuple(b for b in (min, max) if isinstance(b, Tensor))
+        return inplace.modify(self, bounds, lambda old: old.clamp(min, max),
+                              lambda array: np.clip(array, getattr(min, "data", min),
+                                                    getattr(max, "data", max), out=array))
 
     def __setitem__(self, index, value):
         """``self[index] = value`` in place (recorded as `IndexPut` when gradients flow)."""
@@ -536,8 +538,15 @@ class Tensor:
         return ew.Clip.apply(self, lo=lo, hi=hi)
 
     def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
-        """PyTorch's name for `clip`."""
-        return self.clip(min, max)
+        """Values limited to [min, max], as PyTorch's: numbers give `clip`; tensor bounds
+        (broadcast) are elementwise ``maximum``/``minimum`` and get the gradient where they
+        bind (shared at ties)."""
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+            return self.clip(min, max)
+        out = self if min is None else ew.maximum(self, min)
+        return out if max is None else ew.minimum(out, max)
 
     # ----- reductions ---------------------------------------------------------------------------
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):

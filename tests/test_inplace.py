@@ -328,3 +328,18 @@ def test_zero_dimensional_gradients_for_inputs_are_tensors():
     x, y = Tensor(2.0, requires_grad=True), Tensor(3.0, requires_grad=True)
     (gx,) = run_backward(((x * y) + (x * y),), (Tensor(1.0),), inputs=[x])
     assert isinstance(gx, Tensor) and gx.item() == 6.0
+
+
+def test_clamp_takes_tensor_bounds_as_pytorch():
+    x = Tensor([-2.0, 0.5, 3.0], requires_grad=True)
+    low = Tensor([-1.0, -1.0, -1.0], requires_grad=True)
+    high = Tensor(2.0, requires_grad=True)
+    clamped = x.clamp(low, high)
+    np.testing.assert_array_equal(clamped.data, [-1.0, 0.5, 2.0])
+    clamped.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(low.grad.data, [1.0, 0.0, 0.0])
+    assert high.grad.item() == 1.0
+    data = Tensor([-2.0, 0.5, 3.0])
+    data.clamp_(Tensor([-1.0, 1.0, 0.0]), 2.0)
+    np.testing.assert_array_equal(data.data, [-1.0, 1.0, 2.0])
