@@ -49,7 +49,8 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
 
     With ``inputs=None`` gradients accumulate into ``.grad`` of every leaf that requires grad.
     With a sequence of tensors as ``inputs`` nothing is accumulated: the gradient of each input
-    is returned (None where the roots do not depend on it), and the walk does not go past them.
+    is returned (None where the roots do not depend on it), the walk does not go past them, and
+    only nodes that lead to one of them run (as in ``torch.autograd.grad``).
     """
     if retain_graph is None:
         retain_graph = create_graph
@@ -57,6 +58,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
     targets = None if inputs is None else {id(t): t for t in inputs}
     taken = set()  # ids of the arrays the user passed in or was handed: see _owned
     stops = () if inputs is None else {t._ctx for t in inputs if t._ctx is not None}
+    needed = None if inputs is None else _leading_to(roots, targets, stops)
     found = {}  # id -> gradient: of each input (inputs given), or (leaf, sum) of hooked leaves
     pending = {}  # node -> gradient of its output, summed over the consumers seen so far
     queue = []  # (sequence number, node) of the nodes in pending: a heap, newest node first
@@ -84,6 +86,8 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
         while queue:
             node = heappop(queue)[1]
             grad = pending.pop(node)
+            if needed is not None and node not in needed:
+                continue  # no input lies behind it: PyTorch does not run it (nor its hooks)
             if check_hooks and node.out_hooks:
                 grad = hooks.run(node.out_hooks, grad, node.out.shape)
             if node.out_ref is not None:
@@ -112,6 +116,18 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
         STATE.grad_enabled = previous
         if numpy_errors is not None:
             np.seterr(**numpy_errors)
+
+
+def _leading_to(roots, targets, stops):
+    """The nodes behind ``roots`` from which one of the inputs (``targets`` by id, their nodes
+    ``stops``) can be reached: with ``inputs`` given, backward runs only these."""
+    order = topological_order([root._ctx for root in roots if root._ctx is not None], stops)
+    needed = set()
+    for node in reversed(order):  # every node after the nodes it depends on
+        if node in stops or any(id(t) in targets if t._ctx is None else t._ctx in needed
+                                for t in node.inputs):
+            needed.add(node)
+    return needed
 
 
 def _input_grad(tensor, found):

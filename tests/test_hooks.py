@@ -145,3 +145,16 @@ def test_hooks_of_a_freed_tensor_stop_counting():
     assert hooks.REGISTERED.count == registered + 2
     del x, h  # no handle removed: the hooks go with their tensor and node
     assert hooks.REGISTERED.count == registered
+
+
+def test_collecting_gradients_for_inputs_runs_only_the_branches_behind_them():
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    other = b * 2
+    other.register_hook(lambda grad: seen.append("b's branch"))  # as autograd.grad: not run
+    total = (a * 3).sum() + other.sum()
+    (ga,) = run_backward((total,), (Tensor(1.0),), inputs=[a], retain_graph=True)
+    np.testing.assert_array_equal(ga.data, [3.0, 3.0])
+    assert seen == []
+    run_backward((total,), (Tensor(1.0),), inputs=[b], retain_graph=True)
+    assert seen == ["b's branch"]
