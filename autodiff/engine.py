@@ -13,8 +13,9 @@ called with the array, any other op with the array wrapped in a Tensor. When the
 the only reference to a gradient array it tells an op that asks (``_overwrites_grad``), and the
 op may overwrite it instead of allocating a new one (ReLU's mask, for one, is applied in place).
 
-A tensor modified in place after a node took it as an input makes that node raise (see
-`autodiff.inplace`); only nodes recorded before the latest in-place change are checked.
+Nodes recorded before the latest in-place change are checked first (`autodiff.inplace`): an
+input changed since by a recorded op is replaced by its stand-in from then; one whose memory
+was written raises.
 
 Recording while running backward happens only with ``create_graph=True``: then gradients are
 Tensors and every backward is recorded, which is what makes higher derivatives work with no
@@ -77,6 +78,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
 
     check_anomaly = STATE.hooks and STATE.anomaly
     latest_change = inplace.MODIFICATIONS.latest  # nodes recorded after it need no check
+    kept_for_older_nodes = []  # stand-ins of rebased tensors, alive until the pass ends
     check_hooks = hooks.REGISTERED.count > 0
     previous, STATE.grad_enabled = STATE.grad_enabled, create_graph
     # In anomaly mode a NaN or inf is reported with the op that made it; NumPy's own warning
@@ -98,7 +100,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
             if node.inputs is None:
                 raise RuntimeError(_released_message(node))
             if node.sequence > latest_change:
-                inplace.check_unmodified(node)
+                inplace.check_unmodified(node, kept_for_older_nodes)
             # Private: a writeable array of its own memory (not a view) that only this frame
             # refers to (not shared with another node or a leaf, not retained).
             private = (on_arrays and node._overwrites_grad and getrefcount(grad) == _PRIVATE
@@ -121,7 +123,8 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
 def _leading_to(roots, targets, stops):
     """The nodes behind ``roots`` from which one of the inputs (``targets`` by id, their nodes
     ``stops``) can be reached: with ``inputs`` given, backward runs only these."""
-    order = topological_order([root._ctx for root in roots if root._ctx is not None], stops)
+    order = topological_order([root._ctx for root in roots if root._ctx is not None], stops,
+                              prepare=inplace.restore_inputs)
     needed = set()
     for node in reversed(order):  # every node after the nodes it depends on
         if node in stops or any(id(t) in targets if t._ctx is None else t._ctx in needed
@@ -269,11 +272,12 @@ def _retain(node, grad, taken):
         tensor.grad = _owned(grad, taken) if tensor.grad is None else tensor.grad + grad
 
 
-def topological_order(roots, stops=()):
+def topological_order(roots, stops=(), prepare=None):
     """Nodes reachable from ``roots``, every node before the nodes it depends on.
 
     Iterative depth-first search; the walk does not continue past nodes in ``stops``.
-    Raises if it meets a node whose saved values were already released.
+    Raises if it meets a node whose saved values were already released. ``prepare(node)``, when
+    given, runs on each node before its inputs are followed.
     """
     order = []
     visited = set()
@@ -292,6 +296,8 @@ def topological_order(roots, stops=()):
             stack.append((node, True))
             if node in stops:
                 continue
+            if prepare is not None:
+                prepare(node)
             if node.inputs is None:
                 raise RuntimeError(_released_message(node))
             for tensor in node.inputs:

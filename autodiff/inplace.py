@@ -11,20 +11,25 @@ its node: its history is "rebased" onto the op, as PyTorch says. A leaf
 that requires grad refuses, as in PyTorch (its ``.grad`` would no longer be the gradient of
 the tensor the user made).
 
-Each change is stamped with its place in the order of recorded nodes (`Function.sequence`): a
-rebased tensor on the tensor (its history changed), written memory on the array that owns the
-memory, so that every view and every tensor sharing it is covered. A node recorded before the
-change that took the tensor as an input, or whose saved output is that memory, would otherwise
-backpropagate with changed values or into the new history, so the engine calls
-`check_unmodified` on the nodes older than the latest change and raises PyTorch's error (nodes
-recorded after it cost one comparison). The built-in optimizers (`new_stamp`) and
-``load_state_dict`` (`stamp_written`) stamp the parameters they write, so stepping between
-forward and backward is caught.
+Each change is stamped with its place in the order of recorded nodes (`Function.sequence`), and
+the engine calls `check_unmodified` on the nodes recorded before the latest change (the others
+cost one comparison):
 
-The check is stricter than PyTorch's: it refuses for every input, also for ops that kept
-nothing of it (``x -= x.mean()`` or ``h[0:2] += 1`` on a tensor that needs gradients raises; write
-them out of place). A recorded change of a view (``h[:2].mul_(10)``) changes the view only, not
-the tensor it was taken from, unlike PyTorch's.
+* A rebased tensor keeps a weak list of its stand-ins, one per change, each holding the value
+  and history from before that change. A node recorded earlier backpropagates through the
+  stand-in of the first change after it, so it sees what it saw and its gradient goes to the
+  right history: ``x -= x.mean()`` and ``h[0:2] += 1`` work as in PyTorch, and so does a node
+  that saved the old value (PyTorch refuses that one). The node made by a change keeps its
+  stand-in alive until the end of the backward pass that releases it; a stand-in that is gone
+  (released by an earlier backward) makes the older node raise.
+* Written memory cannot be undone: it is stamped on the array that owns it, so that every view
+  and every tensor sharing it is covered, and a node recorded before the write that took such
+  a tensor as an input, or whose saved output is that memory, raises PyTorch's error. The
+  built-in optimizers (`new_stamp`) and ``load_state_dict`` (`stamp_written`) stamp the
+  parameters they write, so stepping between forward and backward is caught.
+
+A recorded change of a view (``h[:2].mul_(10)``) changes the view only, not the tensor it was
+taken from, unlike PyTorch's.
 """
 import weakref
 
@@ -62,8 +67,10 @@ def modify(tensor, operands, compute, write):
     recorded = STATE.grad_enabled and tensor.data.dtype.kind == "f" and (
         tensor.requires_grad or any(getattr(x, "requires_grad", False) for x in operands))
     if recorded:
-        _rebase(tensor, compute)
-        tensor._modified_at = new_stamp()
+        old = _rebase(tensor, compute)
+        tensor._modified_at = stamp = new_stamp()
+        versions = [v for v in getattr(tensor, "_versions", ()) if v[1]() is not None]
+        tensor._versions = versions + [(stamp, weakref.ref(old))]
     else:
         _write(tensor, write)
         _stamp_memory(tensor.data, new_stamp())
@@ -107,6 +114,27 @@ def _forget(key):
     return lambda ref: _WRITTEN.pop(key, None) if _WRITTEN.get(key, (None,))[0] is ref else None
 
 
+def restore_inputs(node):
+    """Put the stand-ins of inputs rebased since ``node`` was recorded into ``node.inputs``
+    (see `check_unmodified`); for walks of the graph that must follow the recorded edges."""
+    sequence, inputs = node.sequence, node.inputs
+    if (sequence > MODIFICATIONS.latest and inputs is not None
+            and any(getattr(t, "_modified_at", 0) < sequence for t in inputs)):
+        node.inputs = tuple(_as_recorded(t, sequence) for t in inputs)
+
+
+def _as_recorded(tensor, sequence):
+    """``tensor`` as it was when the node numbered ``sequence`` recorded it: the stand-in of its
+    first rebase since, if that is still alive (else the tensor itself, which then raises)."""
+    if getattr(tensor, "_modified_at", 0) >= sequence:
+        return tensor
+    for stamp, ref in getattr(tensor, "_versions", ()):
+        if stamp < sequence:
+            stand_in = ref()
+            return tensor if stand_in is None else stand_in
+    return tensor
+
+
 def _written_after(array, sequence):
     """True when memory of ``array`` was written in place after ``sequence``."""
     if array is None or not _WRITTEN:
@@ -134,6 +162,9 @@ def _rebase(tensor, compute):
     if previous is not None and previous.out_ref is not None and previous.out_ref() is tensor:
         previous.out_ref = None  # retain_grad() follows the tensor to its new value
         tensor._ctx.out_ref = weakref.ref(tensor)
+    if result._ctx is not None:
+        result._ctx.rebased_from = old  # kept alive for older consumers: see check_unmodified
+    return old
 
 
 def _write(tensor, write):
@@ -159,10 +190,19 @@ def _check_cast(source, target):
                         f"tensor of dtype {target}")
 
 
-def check_unmodified(node):
-    """Raise if an input of ``node`` was modified in place after the node was recorded, or
-    its output was written into without being recorded."""
+def check_unmodified(node, keep):
+    """Make ``node`` backpropagate as it was recorded, or raise.
+
+    An input rebased since (a recorded in-place change) is replaced by its stand-in from then:
+    the value the node saw, and the history that made it. Memory written in place since (under
+    no_grad, by an optimizer, through a view) cannot be undone: that raises, as does a written
+    output. ``keep`` (a list the engine holds for the rest of the pass) keeps the stand-in
+    this node holds alive for older nodes after the node is released.
+    """
     sequence = node.sequence
+    if "rebased_from" in node.__dict__:
+        keep.append(node.rebased_from)
+    restore_inputs(node)
     for position, tensor in enumerate(node.inputs):
         if (getattr(tensor, "_modified_at", 0) < sequence
                 or _written_after(tensor.data, sequence)):
@@ -200,6 +240,14 @@ def _clamp_setitem_and_copy_in_place(a, b):
     return written * h + copied
 
 
+def _read_then_change_in_place(a, b):
+    h = a * b
+    h[..., :1] += b[..., :1]  # reads h[..., :1], then writes it back: the read sees the old h
+    h -= h.mean()
+    return h * a
+
+
+register("in_place_after_reads", _read_then_change_in_place, arity=2, kind="same_shape")
 register("in_place_arithmetic", _arithmetic_in_place, arity=2, kind="same_shape",
          domain=(0.5, 2.0))
 register("in_place_clamp_setitem_copy", _clamp_setitem_and_copy_in_place, arity=2, kind="same_shape",

@@ -68,10 +68,10 @@ class Tensor:
     Tensor([2., 4., 6.], dtype=float32)
     """
 
-    # Set on some tensors only (unset means none): _modified_at by in-place ops (autodiff.inplace),
-    # _hooks by register_hook on a leaf (autodiff.hooks).
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_modified_at", "_hooks",
-                 "__weakref__")
+    # Set on some tensors only (unset means none): _modified_at and _versions by in-place ops
+    # (autodiff.inplace), _hooks by register_hook on a leaf (autodiff.hooks).
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_modified_at", "_versions",
+                 "_hooks", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     __hash__ = object.__hash__  # == is elementwise, but tensors stay usable as dict keys
 

@@ -133,11 +133,39 @@ def test_setitem_gradient_goes_to_the_last_write_of_a_repeated_index():
     np.testing.assert_array_equal(x.grad.data, [0.0, 20.0, 0.0])
 
 
-def test_changing_a_tensor_a_recorded_op_needs_raises_at_backward():
+def test_an_op_recorded_before_a_recorded_change_backpropagates_what_it_saw():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = a * 3
+    c = b * b  # saw b = 3a
+    b.add_(1)
+    (c.sum() + b.sum()).backward()  # PyTorch refuses this one (Mul saved b); the value is kept
+    np.testing.assert_allclose(a.grad.data, 18 * a.data + 3)
+
+
+def test_pytorch_idioms_that_read_a_tensor_before_changing_it():
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = w * 1
+    h[0:2] += 10  # reads h[0:2], then writes it back
+    (h * h).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [22.0, 24.0, 6.0])  # PyTorch's values
+    w.grad = None
+    x = w * 1
+    x -= x.mean()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(w.grad.data, [-2.0, 0.0, 2.0], atol=1e-6)
+    w.grad = None
+    h = w * 1
+    h[0] = h[2] * 2
+    (h * Tensor([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [0.0, 2.0, 5.0])
+
+
+def test_a_stand_in_gone_with_an_earlier_backward_raises():
     a = Tensor([1.0, 2.0], requires_grad=True)
     b = a * 3
     c = b * b
     b.add_(1)
+    b.sum().backward()  # releases the in-place op's node, and the stand-in with it
     with pytest.raises(RuntimeError, match="modified by an in-place operation: input 0 of Mul"):
         c.sum().backward()
 

@@ -9,6 +9,7 @@ named in the error with its input shapes and the user's line that created it.
 """
 import numpy as np
 
+from .. import inplace
 from ..anomaly import describe_site
 from ..engine import topological_order
 from ..grad_mode import STATE, enable_grad
@@ -91,7 +92,7 @@ def _recorded_graph(f, inputs):
         STATE.record_sites = previous
     if not isinstance(out, Tensor) or out._ctx is None:
         return []
-    return list(reversed(topological_order([out._ctx])))
+    return list(reversed(topological_order([out._ctx], prepare=inplace.restore_inputs)))
 
 
 def _check_node(node, check, options):

@@ -15,7 +15,7 @@ from collections import deque
 
 import numpy as np
 
-from .. import engine
+from .. import engine, inplace
 from ..function import Function
 from ..grad_mode import no_grad
 from ..tensor import Tensor
@@ -177,7 +177,7 @@ def _backward(root, grads):
     """A backward pass from ``root`` (seeded with ones) that records instead of accumulating."""
     pending = {root._ctx: Tensor._make(np.ones_like(root.data), False)}
     with no_grad():
-        for node in engine.topological_order([root._ctx]):
+        for node in engine.topological_order([root._ctx], prepare=inplace.restore_inputs):
             grad = pending.pop(node, None)
             if grad is None:
                 continue
