@@ -28,8 +28,9 @@ cost one comparison):
   built-in optimizers (`new_stamp`) and ``load_state_dict`` (`stamp_written`) stamp the
   parameters they write, so stepping between forward and backward is caught.
 
-A recorded change of a view (``h[:2].mul_(10)``) changes the view only, not the tensor it was
-taken from, unlike PyTorch's.
+A recorded change of a basic-index view (``h[:2].mul_(10)``, ``x[0].zero_()``) also writes
+the base, as PyTorch's views do (a view of a leaf that requires grad refuses); views made by
+reshape or transpose change alone.
 """
 import weakref
 
@@ -37,6 +38,7 @@ import numpy as np
 
 from . import function
 from .grad_mode import STATE
+from .ops import movement
 from .ops.registry import register
 
 
@@ -145,9 +147,13 @@ def _written_after(array, sequence):
 
 
 def _rebase(tensor, compute):
-    """The recorded form: the tensor takes the op's output and node."""
+    """The recorded form: the tensor takes the op's output and node; a view's base takes the
+    change too (`_write_back`)."""
     if tensor.requires_grad and tensor._ctx is None:
         raise RuntimeError(_LEAF_MESSAGE)
+    base = _base_of_view(tensor._ctx)
+    if base is not None and base.requires_grad and base._ctx is None:
+        raise RuntimeError("a view of " + _LEAF_MESSAGE)
     old = tensor._make(tensor.data, tensor.requires_grad)
     old._ctx = tensor._ctx
     result = compute(old)
@@ -164,7 +170,28 @@ def _rebase(tensor, compute):
         tensor._ctx.out_ref = weakref.ref(tensor)
     if result._ctx is not None:
         result._ctx.rebased_from = old  # kept alive for older consumers: see check_unmodified
+    if base is not None:
+        _write_back(tensor, base, previous.index)
     return old
+
+
+def _base_of_view(node):
+    """The tensor that ``node`` (a tensor's producer) took a view of: a basic index, whose
+    result shares the base's memory (as PyTorch's views do). None for anything else."""
+    if type(node) is movement.GetItem and node.inputs is not None and movement.is_basic(node.index):
+        return node.inputs[0]
+    return None
+
+
+def _write_back(view, base, index):
+    """A recorded change of ``view = base[index]`` reaches ``base``, as PyTorch's: the base is
+    written with ``base[index] = (the view's new value)`` (recorded), and the view becomes
+    ``base[index]`` again, sharing the base's new memory."""
+    changed = view._make(view.data, True)  # the view's new value and history, as an operand
+    changed._ctx = view._ctx
+    base[index] = changed
+    fresh = base[index]
+    view.data, view._ctx = fresh.data, fresh._ctx
 
 
 def _write(tensor, write):

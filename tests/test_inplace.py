@@ -371,3 +371,29 @@ def test_clamp_takes_tensor_bounds_as_pytorch():
     data = Tensor([-2.0, 0.5, 3.0])
     data.clamp_(Tensor([-1.0, 1.0, 0.0]), 2.0)
     np.testing.assert_array_equal(data.data, [-1.0, 1.0, 2.0])
+
+
+def test_a_recorded_change_of_a_view_writes_its_base_as_pytorch():
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = w * 1
+    view = h[:2]
+    view.mul_(10)
+    np.testing.assert_array_equal(h.data, [10.0, 20.0, 3.0])
+    np.testing.assert_array_equal(view.data, [10.0, 20.0])
+    assert np.shares_memory(view.data, h.data)
+    h.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [10.0, 10.0, 1.0])
+    w.grad = None
+    x = w * 1
+    x[0].zero_()
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [0.0, 4.0, 6.0])
+
+
+def test_a_view_of_a_leaf_that_requires_grad_refuses_before_changing_anything():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    view = w[:1]
+    with pytest.raises(RuntimeError, match="a view of a leaf tensor that requires grad"):
+        view.mul_(2)
+    np.testing.assert_array_equal(w.data, [1.0, 2.0])
+    np.testing.assert_array_equal(view.data, [1.0])

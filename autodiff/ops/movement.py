@@ -111,7 +111,7 @@ def normalize_index(index):
     return one(index)
 
 
-def _is_basic(index):
+def is_basic(index):
     """True when the index has no integer arrays (so no element is selected twice)."""
     items = index if isinstance(index, tuple) else (index,)
     return all(
@@ -141,7 +141,7 @@ class IndexAdd(Function):
 
     def forward(self, values):
         out = np.zeros(self.shape, dtype=values.dtype)
-        if _is_basic(self.index):
+        if is_basic(self.index):
             out[self.index] = values
         else:
             np.add.at(out, self.index, values)
@@ -178,7 +178,7 @@ class IndexPut(Function):
         unwritten = np.ones(shape, dtype=bool)
         unwritten[self.index] = False
         grad_values = GetItem.apply(grad, index=self.index)
-        if not _is_basic(self.index):
+        if not is_basic(self.index):
             grad_values = times_constant(grad_values, _last_writes(shape, self.index))
         return times_constant(grad, unwritten), grad_values
 
