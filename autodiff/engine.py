@@ -86,7 +86,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
     numpy_errors = np.seterr(all="ignore") if check_anomaly else None
     try:
         while queue:
-            node = heappop(queue)[1]
+            sequence, node = heappop(queue)
             grad = pending.pop(node)
             if needed is not None and node not in needed:
                 continue  # no input lies behind it: PyTorch does not run it (nor its hooks)
@@ -99,7 +99,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
                 continue
             if node.inputs is None:
                 raise RuntimeError(_released_message(node))
-            if node.sequence > latest_change:
+            if sequence > latest_change:
                 inplace.check_unmodified(node, kept_for_older_nodes)
             # Private: a writeable array of its own memory (not a view) that only this frame
             # refers to (not shared with another node or a leaf, not retained).
@@ -230,8 +230,10 @@ def _owned(grad, taken):
     other tensor. ``taken`` holds the ids of arrays given out or passed in. (An op's backward
     that returned an array it made read-only itself would give a read-only ``.grad``.)"""
     if type(grad) is not ndarray:
-        if grad is None or isinstance(grad, _tensor.Tensor):
-            return grad if grad is None else _owned_tensor(grad, taken)
+        if grad is None:
+            return None
+        if isinstance(grad, _tensor.Tensor):
+            return _owned_tensor(grad, taken)
         grad = np.asarray(grad)  # a NumPy scalar: 0-d arithmetic gives scalars, not arrays
     key = id(grad)
     if key in taken or grad.base is not None:

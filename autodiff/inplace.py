@@ -25,7 +25,7 @@ cost one comparison):
 * Written memory cannot be undone: it is stamped on the array that owns it, so that every view
   and every tensor sharing it is covered, and a node recorded before the write that took such
   a tensor as an input, or whose saved output is that memory, raises PyTorch's error. The
-  built-in optimizers (`new_stamp`) and ``load_state_dict`` (`stamp_written`) stamp the
+  built-in optimizers and ``load_state_dict`` stamp (`stamp_written`) the
   parameters they write, so stepping between forward and backward is caught.
 
 A recorded change of a basic-index view (``h[:2].mul_(10)``, ``x[0].zero_()``) also writes
@@ -70,27 +70,26 @@ def modify(tensor, operands, compute, write):
         tensor.requires_grad or any(getattr(x, "requires_grad", False) for x in operands))
     if recorded:
         old = _rebase(tensor, compute)
-        tensor._modified_at = stamp = new_stamp()
+        tensor._modified_at = stamp = _new_stamp()
         versions = [v for v in getattr(tensor, "_versions", ()) if v[1]() is not None]
         tensor._versions = versions + [(stamp, weakref.ref(old))]
     else:
         _write(tensor, write)
-        _stamp_memory(tensor.data, new_stamp())
+        _stamp_memory(tensor.data, _new_stamp())
     return tensor
 
 
-def new_stamp():
+def _new_stamp():
     """A stamp later than every node recorded so far (sequences count down: see Function), and
-    now the latest change. Code that writes into tensors' arrays itself (an optimizer's step)
-    sets it as their ``_modified_at``: nodes recorded before then refuse to backpropagate."""
+    now the latest change."""
     stamp = MODIFICATIONS.latest = -function._next_sequence()
     return stamp
 
 
 def stamp_written(tensors):
-    """Record that ``tensors`` (parameters and buffers ``load_state_dict`` just wrote into)
-    changed in place: nodes recorded before will refuse to backpropagate."""
-    stamp = new_stamp()
+    """Record that ``tensors`` (parameters an optimizer or ``load_state_dict`` just wrote into
+    by themselves) changed in place: nodes recorded before will refuse to backpropagate."""
+    stamp = _new_stamp()
     for tensor in tensors:
         tensor._modified_at = stamp
 
@@ -102,10 +101,16 @@ def _owner(array):
     return array
 
 
+def _entry(owner):
+    """``[weakref, stamp]`` of the memory ``owner`` owns, or None if it was never written."""
+    entry = _WRITTEN.get(id(owner))
+    return entry if entry is not None and entry[0]() is owner else None
+
+
 def _stamp_memory(array, stamp):
     owner = _owner(array)
-    entry = _WRITTEN.get(id(owner))
-    if entry is not None and entry[0]() is owner:
+    entry = _entry(owner)
+    if entry is not None:
         entry[1] = stamp
     else:
         _WRITTEN[id(owner)] = [weakref.ref(owner, _forget(id(owner))), stamp]
@@ -141,9 +146,8 @@ def _written_after(array, sequence):
     """True when memory of ``array`` was written in place after ``sequence``."""
     if array is None or not _WRITTEN:
         return False
-    owner = _owner(array)
-    entry = _WRITTEN.get(id(owner))
-    return entry is not None and entry[0]() is owner and entry[1] < sequence
+    entry = _entry(_owner(array))
+    return entry is not None and entry[1] < sequence
 
 
 def _rebase(tensor, compute):

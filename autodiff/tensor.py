@@ -400,10 +400,13 @@ class Tensor:
         """The values of ``src`` (broadcast to this shape, cast to this dtype) copied in place;
         the gradient flows to ``src``. Returns self."""
         src = as_tensor(src)
-        everywhere = np.ones(self.shape, dtype=bool)
-        return inplace.modify(
-            self, (src,), lambda old: ew.where(everywhere, old if src is self else src, old),
-            lambda array: np.copyto(array, src.data, casting="unsafe"))
+
+        def recorded(old):
+            everywhere = np.ones(old.shape, dtype=bool)
+            return ew.where(everywhere, old if src is self else src, old)
+
+        return inplace.modify(self, (src,), recorded,
+                              lambda array: np.copyto(array, src.data, casting="unsafe"))
 
     def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
         """Values limited to [min, max] in place; returns self."""

@@ -99,12 +99,11 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        stamp = inplace.new_stamp()  # parameters change in place: older graphs must not backward
         for group in self.param_groups:
             self._update_group(group)
-            for p in group["params"]:
-                if p.grad is not None:
-                    p._modified_at = stamp
+        # parameters changed in place: graphs recorded before must not backpropagate now
+        inplace.stamp_written(p for group in self.param_groups for p in group["params"]
+                              if p.grad is not None)
         return loss
 
     def _update_group(self, group):
