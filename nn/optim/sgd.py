@@ -14,12 +14,10 @@ lr * g`` (the two differ when ``lr`` changes during training).
 """
 import numpy as np
 
+from .axpy import axpy
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
-
-# Elements of ``lr * g`` formed at a time by `_subtract_scaled`: 256 KiB of float32.
-_BLOCK = 1 << 16
 
 
 class SGD(Optimizer):
@@ -52,11 +50,10 @@ class SGD(Optimizer):
         lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
         if momentum == 0 and weight_decay == 0:
             # the plain update, on the training hot path: no state, no copy of the gradient
-            if group["maximize"]:
-                lr = -lr
+            step = lr if group["maximize"] else -lr
             for p in group["params"]:
                 if p.grad is not None:
-                    _subtract_scaled(p.data, p.grad.data, lr)
+                    axpy(step, p.grad.data, p.data)
             return
         for p in group["params"]:
             if p.grad is None:
@@ -66,7 +63,7 @@ class SGD(Optimizer):
                 g = g + weight_decay * p.data  # a new array: the gradient stays untouched
             if momentum != 0:
                 g = self._momentum(p, g, momentum, group["dampening"], group["nesterov"])
-            p.data -= lr * g
+            axpy(-lr, g, p.data)
 
     def _momentum(self, p, g, momentum, dampening, nesterov):
         """Update ``p``'s momentum buffer with ``g``; return the direction to step along."""
@@ -82,23 +79,3 @@ class SGD(Optimizer):
                 buf += (1 - dampening) * g
         return g + momentum * buf if nesterov else buf
 
-
-def _subtract_scaled(p, g, lr):
-    """``p -= lr * g`` in place, without writing into ``g`` (gradients are read-only).
-
-    NumPy has no fused multiply-subtract, and ``p -= lr * g`` allocates a temporary as large as
-    the parameter: a trip through memory and, for big layers, the step's peak memory. Large
-    contiguous parameters are instead updated one block at a time through a small buffer that
-    stays in cache; the arithmetic is the same.
-    """
-    if (p.size <= _BLOCK or g.shape != p.shape
-            or not (p.flags.c_contiguous and g.flags.c_contiguous)):
-        p -= lr * g
-        return
-    flat_p, flat_g = p.reshape(-1), g.reshape(-1)
-    buffer = np.empty(_BLOCK, dtype=g.dtype)
-    for start in range(0, flat_p.size, _BLOCK):
-        block = flat_g[start:start + _BLOCK]
-        scaled = buffer[:block.size]
-        np.multiply(block, lr, out=scaled)
-        flat_p[start:start + _BLOCK] -= scaled
