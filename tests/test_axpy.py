@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autodiff import Tensor
-from nn.optim import SGD
+from nn.optim import SGD, RMSprop
 from nn.optim import axpy as axpy_module
 from nn.optim.axpy import MIN_SIZE, axpy
 
@@ -146,4 +146,16 @@ def test_sgd_updates_large_parameters_by_the_rule(path, kwargs):
         direction = direction + 0.9 * direction  # first step: the buffer is the gradient
     np.testing.assert_allclose(w.data, w0 - 0.1 * direction, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(w.grad.data, g)  # the gradient is left to the user
+    assert path.calls == (path.name == "fused")
+
+
+def test_rmsprop_with_momentum_updates_large_parameters_by_the_rule(path):
+    rng = np.random.default_rng(3)
+    w0 = rng.standard_normal((200, 100))
+    g = rng.standard_normal((200, 100))
+    w = Tensor(w0.copy(), requires_grad=True)
+    w.grad = Tensor(g.copy())
+    RMSprop([w], lr=0.01, alpha=0.9, eps=1e-8, momentum=0.5).step()
+    buffer = g / (np.sqrt(0.1 * g * g) + 1e-8)  # first step: the buffer is the ratio
+    np.testing.assert_allclose(w.data, w0 - 0.01 * buffer, rtol=1e-12, atol=1e-12)
     assert path.calls == (path.name == "fused")

@@ -15,6 +15,7 @@ PyTorch's update rule, for each parameter ``p`` with gradient ``g`` (negated fir
 """
 import numpy as np
 
+from .axpy import axpy
 from .optimizer import Optimizer
 
 __all__ = ["RMSprop"]
@@ -65,7 +66,7 @@ class RMSprop(Optimizer):
                 buf = state["momentum_buffer"]
                 buf *= momentum
                 buf += ratio
-                p.data -= group["lr"] * buf
+                axpy(-group["lr"], buf, p.data)
             else:
                 ratio *= group["lr"]
                 p.data -= ratio
