@@ -1,6 +1,8 @@
 """`nn.optim.axpy`: the fused ``y += alpha * x`` that SGD's update uses, and its NumPy fallback."""
+import gc
 import glob
 import os
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -108,7 +110,9 @@ def test_inputs_blas_cannot_take_give_numpys_result(path):
         "float64 x into float32 y": (rng.standard_normal(n), np.ones(n, np.float32)),
         "broadcast row": (rng.standard_normal(128), np.ones((n // 128, 128))),
         "strided y": (rng.standard_normal(n), np.ones(2 * n)[::2]),
+        "read-only x": (np.broadcast_to(rng.standard_normal(1), (n,)).copy(), np.ones(n)),
     }
+    cases["read-only x"][0].flags.writeable = False
     for name, (x, y) in cases.items():
         expected = y + -0.5 * x
         axpy(-0.5, x, y)
@@ -159,3 +163,23 @@ def test_rmsprop_with_momentum_updates_large_parameters_by_the_rule(path):
     buffer = g / (np.sqrt(0.1 * g * g) + 1e-8)  # first step: the buffer is the ratio
     np.testing.assert_allclose(w.data, w0 - 0.01 * buffer, rtol=1e-12, atol=1e-12)
     assert path.calls == (path.name == "fused")
+
+
+def test_many_calls_on_ever_new_arrays_leave_no_memory_behind(path):
+    def run(calls):
+        for i in range(calls):
+            size = MIN_SIZE * (1 + i % 5)
+            axpy(-0.5, np.ones(size, np.float32), np.ones(size, np.float32))
+    run(20)
+    tracemalloc.start()
+    try:
+        run(10)
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        run(5000)
+        gc.collect()
+        growth = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert growth < 1000, f"{growth} bytes still allocated after 5000 calls"
+    assert path.calls == (5030 if path.name == "fused" else 0)
