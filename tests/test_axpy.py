@@ -111,6 +111,7 @@ def test_inputs_blas_cannot_take_give_numpys_result(path):
         "broadcast row": (rng.standard_normal(128), np.ones((n // 128, 128))),
         "strided y": (rng.standard_normal(n), np.ones(2 * n)[::2]),
         "read-only x": (np.broadcast_to(rng.standard_normal(1), (n,)).copy(), np.ones(n)),
+        "byte-swapped arrays": (rng.standard_normal(n).astype(">f8"), np.ones(n, ">f8")),
     }
     cases["read-only x"][0].flags.writeable = False
     for name, (x, y) in cases.items():
