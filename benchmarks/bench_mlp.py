@@ -39,14 +39,15 @@ def batch(size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ours_mlp(np_model: MLPBaseline):
-    """This project's `nn.Sequential` with the baseline's weights."""
+    """This project's `nn.Sequential` with the baseline's weights (and so its layer sizes)."""
     import nn
     from autodiff import Tensor
 
+    weights = np_model.params[::2]  # (out, in) each
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
-        layers.append(nn.Linear(n_in, n_out))
-        if i < len(SIZES) - 2:
+    for i, w in enumerate(weights):
+        layers.append(nn.Linear(w.shape[1], w.shape[0]))
+        if i < len(weights) - 1:
             layers.append(nn.ReLU())
     model = nn.Sequential(*layers)
     for p, q in zip(model.parameters(), np_model.params):

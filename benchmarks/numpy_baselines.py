@@ -103,6 +103,10 @@ class MLPBaseline:
         """Loss and one gradient per entry of `params` (same order and shapes); no update."""
         acts = self._forward(x)
         loss, g = softmax_cross_entropy(acts[-1], y)
+        return loss, self._backward(acts, g)
+
+    def _backward(self, acts: list[np.ndarray], g: np.ndarray) -> list[np.ndarray]:
+        """One gradient per entry of `params`, from the activations and d loss/d logits `g`."""
         n_layers = len(self.params) // 2
         grads: list[np.ndarray] = [None] * len(self.params)  # type: ignore[list-item]
         for i in reversed(range(n_layers)):
@@ -112,7 +116,7 @@ class MLPBaseline:
             if i > 0:  # no gradient for the network's input
                 g = g @ self.params[2 * i]
                 g *= h_in > 0
-        return loss, grads
+        return grads
 
     def step(self, x: np.ndarray, y: np.ndarray) -> float:
         """One SGD step on the batch; returns the loss before the update."""
