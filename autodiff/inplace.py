@@ -28,9 +28,14 @@ cost one comparison):
   built-in optimizers and ``load_state_dict`` stamp (`stamp_written`) the
   parameters they write, so stepping between forward and backward is caught.
 
-A recorded change of a basic-index view (``h[:2].mul_(10)``, ``x[0].zero_()``) also writes
-the base, as PyTorch's views do (a view of a leaf that requires grad refuses); views made by
-reshape or transpose change alone.
+Views share their base's memory (`as_view`: basic indexing, a reshape that needs no copy,
+transpose, broadcast_to), so an unrecorded write reaches them all. A recorded change gives its
+tensor a new array, so views and bases are kept in step by hand, as PyTorch's are: a recorded
+change of a view writes its base (``h[:2].mul_(10)`` records ``h[:2] = ...``, `_write_back`),
+and a recorded change of a base makes each of its views again from the new value
+(`_refresh_views`), recursively. A view of a leaf that requires grad refuses, and so does a
+broadcast view, before anything changes. ``detach()`` aliases are not views here: they share
+the memory, but only unrecorded writes reach them.
 """
 import weakref
 
@@ -69,10 +74,8 @@ def modify(tensor, operands, compute, write):
     recorded = STATE.grad_enabled and tensor.data.dtype.kind == "f" and (
         tensor.requires_grad or any(getattr(x, "requires_grad", False) for x in operands))
     if recorded:
-        old = _rebase(tensor, compute)
-        tensor._modified_at = stamp = _new_stamp()
-        versions = [v for v in getattr(tensor, "_versions", ()) if v[1]() is not None]
-        tensor._versions = versions + [(stamp, weakref.ref(old))]
+        _check_changeable(tensor)
+        _change(tensor, compute)
     else:
         _write(tensor, write)
         _stamp_memory(tensor.data, _new_stamp())
@@ -150,14 +153,40 @@ def _written_after(array, sequence):
     return entry is not None and entry[1] < sequence
 
 
-def _rebase(tensor, compute):
-    """The recorded form: the tensor takes the op's output and node; a view's base takes the
-    change too (`_write_back`)."""
+def _check_changeable(tensor):
+    """Raise before anything changes when a recorded change of ``tensor`` cannot be made: it is
+    a leaf that requires grad, a view of one (the change would reach it), or a broadcast view
+    (several of its elements are one element of its base)."""
     if tensor.requires_grad and tensor._ctx is None:
         raise RuntimeError(_LEAF_MESSAGE)
-    base = _base_of_view(tensor._ctx)
-    if base is not None and base.requires_grad and base._ctx is None:
-        raise RuntimeError("a view of " + _LEAF_MESSAGE)
+    view, source = tensor, getattr(tensor, "_view_of", None)
+    while source is not None:
+        base, kind, _ = source
+        if kind == "broadcast":
+            raise ValueError(f"in-place operation on a broadcast view of shape {view.shape}: "
+                             f"several of its elements are one element of the tensor it "
+                             f"views; clone() it first")
+        if base.requires_grad and base._ctx is None:
+            raise RuntimeError("a view of " + _LEAF_MESSAGE)
+        view, source = base, getattr(base, "_view_of", None)
+
+
+def _change(tensor, compute):
+    """A recorded change: ``tensor`` is rebased onto ``compute``'s result; the tensor it is a
+    view of takes the change too (`_write_back`), and so do the views of that tensor
+    (`_refresh_views`), as PyTorch's views and bases share their memory."""
+    _rebase(tensor, compute)
+    source = getattr(tensor, "_view_of", None)
+    if source is None:
+        _refresh_views(tensor)
+    else:
+        _write_back(tensor, *source)
+
+
+def _rebase(tensor, compute):
+    """The tensor takes ``compute(old)``'s value and node (``old`` stands for its current value
+    and history) and a stamp; ``old`` becomes the stand-in older consumers backpropagate
+    through (see `check_unmodified`)."""
     old = tensor._make(tensor.data, tensor.requires_grad)
     old._ctx = tensor._ctx
     result = compute(old)
@@ -174,28 +203,68 @@ def _rebase(tensor, compute):
         tensor._ctx.out_ref = weakref.ref(tensor)
     if result._ctx is not None:
         result._ctx.rebased_from = old  # kept alive for older consumers: see check_unmodified
-    if base is not None:
-        _write_back(tensor, base, previous.index)
-    return old
+    tensor._modified_at = stamp = _new_stamp()
+    versions = [v for v in getattr(tensor, "_versions", ()) if v[1]() is not None]
+    tensor._versions = versions + [(stamp, weakref.ref(old))]
 
 
-def _base_of_view(node):
-    """The tensor that ``node`` (a tensor's producer) took a view of: a basic index, whose
-    result shares the base's memory (as PyTorch's views do). None for anything else."""
-    if type(node) is movement.GetItem and node.inputs is not None and movement.is_basic(node.index):
-        return node.inputs[0]
-    return None
+# ----- views ----------------------------------------------------------------------------------
+# How a view is made from its base (kind -> op), and how a view's new value is written back
+# into the base (kind -> op(old base, changed view, param)).
+_VIEW_OPS = {
+    "index": lambda base, index: movement.GetItem.apply(base, index=index),
+    "reshape": lambda base, shape: movement.Reshape.apply(base, shape=shape),
+    "transpose": lambda base, axes: movement.Transpose.apply(base, axes=axes),
+    "broadcast": lambda base, shape: movement.BroadcastTo.apply(base, shape=shape),
+}
+_WRITE_BACK_OPS = {
+    "index": lambda old, changed, index: movement.IndexPut.apply(old, changed, index=index),
+    "reshape": lambda old, changed, _: movement.Reshape.apply(changed, shape=old.shape),
+    "transpose": lambda old, changed, axes: movement.Transpose.apply(
+        changed, axes=tuple(int(a) for a in np.argsort(axes))),
+}
 
 
-def _write_back(view, base, index):
-    """A recorded change of ``view = base[index]`` reaches ``base``, as PyTorch's: the base is
-    written with ``base[index] = (the view's new value)`` (recorded), and the view becomes
-    ``base[index]`` again, sharing the base's new memory."""
+def as_view(base, view, kind, param):
+    """Return ``view``, made from ``base`` by a view op (``kind``: "index", "reshape",
+    "transpose" or "broadcast", with the op's parameter), remembered as a view of ``base`` when
+    it shares ``base``'s memory: a recorded change of either then reaches the other, as PyTorch's
+    views do (a reshape that had to copy, or an index that picks elements, makes no view)."""
+    array = view.data
+    if array.base is None or _owner(array) is not _owner(base.data):
+        return view
+    view._view_of = (base, kind, param)
+    views = getattr(base, "_views", None)
+    if views is None:
+        base._views = views = []
+    elif len(views) >= 16 and len(views) & (len(views) - 1) == 0:
+        views[:] = [ref for ref in views if ref() is not None]  # at powers of two: amortized
+    views.append(weakref.ref(view))
+    return view
+
+
+def _write_back(view, base, kind, param):
+    """A recorded change of ``view`` reaches ``base``: the base is written with the view's new
+    value (recorded, e.g. ``base[index] = view`` for an index), which makes the view again from
+    the base's new value (`_refresh_views`), sharing its memory."""
     changed = view._make(view.data, True)  # the view's new value and history, as an operand
     changed._ctx = view._ctx
-    base[index] = changed
-    fresh = base[index]
-    view.data, view._ctx = fresh.data, fresh._ctx
+    write = _WRITE_BACK_OPS[kind]
+    _change(base, lambda old: write(old, changed, param))
+
+
+def _refresh_views(base):
+    """After a recorded change of ``base``, every live view of it is made again from the new
+    value (a recorded view op, so gradients reach the change), and then its own views: they
+    read what PyTorch's views would. Consumers recorded before keep the view's stand-in."""
+    refs = getattr(base, "_views", None)
+    if not refs:
+        return
+    refs[:] = [ref for ref in refs if ref() is not None]
+    for view in [ref() for ref in refs]:
+        _, kind, param = view._view_of
+        _rebase(view, lambda _old: _VIEW_OPS[kind](base, param))
+        _refresh_views(view)
 
 
 def _write(tensor, write):
@@ -278,7 +347,18 @@ def _read_then_change_in_place(a, b):
     return h * a
 
 
+def _views_follow_changes(a, b):
+    h = a * 1.0
+    flat, transposed = h.reshape(-1), h.T
+    flat.mul_(b.reshape(-1))  # through a reshape view: h changes, and so does transposed
+    first = h[..., :1]
+    h.add_(b)  # the base: flat, transposed and first follow
+    first.mul_(a[..., :1])  # through an index view: h, flat and transposed follow
+    return transposed.T * flat.reshape(h.shape) + h
+
+
 register("in_place_after_reads", _read_then_change_in_place, arity=2, kind="same_shape")
+register("in_place_views", _views_follow_changes, arity=2, kind="same_shape")
 register("in_place_arithmetic", _arithmetic_in_place, arity=2, kind="same_shape",
          domain=(0.5, 2.0))
 register("in_place_clamp_setitem_copy", _clamp_setitem_and_copy_in_place, arity=2, kind="same_shape",

@@ -68,10 +68,11 @@ class Tensor:
     Tensor([2., 4., 6.], dtype=float32)
     """
 
-    # Set on some tensors only (unset means none): _modified_at and _versions by in-place ops
-    # (autodiff.inplace), _hooks by register_hook on a leaf (autodiff.hooks).
+    # Set on some tensors only (unset means none): _modified_at and _versions by in-place ops,
+    # _view_of on a view and _views on its base by view ops (autodiff.inplace), _hooks by
+    # register_hook on a leaf (autodiff.hooks).
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_modified_at", "_versions",
-                 "_hooks", "__weakref__")
+                 "_view_of", "_views", "_hooks", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     __hash__ = object.__hash__  # == is elementwise, but tensors stay usable as dict keys
 
@@ -450,7 +451,8 @@ class Tensor:
         return self._compare(other, np.not_equal)
 
     def __getitem__(self, index):
-        return mv.getitem(self, index)
+        index = mv.normalize_index(index)
+        return inplace.as_view(self, mv.GetItem.apply(self, index=index), "index", index)
 
     # ----- elementwise --------------------------------------------------------------------------
     def exp(self):
@@ -632,15 +634,17 @@ class Tensor:
 
     # ----- shape ----------------------------------------------------------------------------------
     def reshape(self, *shape):
-        """The same data in a new shape (ints or one tuple; one entry may be -1)."""
-        return mv.Reshape.apply(self, shape=_dims(shape))
+        """The same data in a new shape (ints or one tuple; one entry may be -1): a view of this
+        tensor's memory when NumPy can make one (see `autodiff.inplace.as_view`)."""
+        out = mv.Reshape.apply(self, shape=_dims(shape))
+        return inplace.as_view(self, out, "reshape", out.shape)
 
     view = reshape
 
     def transpose(self, *axes):
         """Axes permuted as NumPy's transpose (reversed when none are given)."""
         axes = _dims(axes) or tuple(range(self.ndim - 1, -1, -1))
-        return mv.Transpose.apply(self, axes=axes)
+        return inplace.as_view(self, mv.Transpose.apply(self, axes=axes), "transpose", axes)
 
     permute = transpose
 
@@ -669,7 +673,7 @@ class Tensor:
         shape = tuple(shape)
         if shape == self.shape:
             return self
-        return mv.BroadcastTo.apply(self, shape=shape)
+        return inplace.as_view(self, mv.BroadcastTo.apply(self, shape=shape), "broadcast", shape)
 
     def sum_to(self, shape):
         """Sum over broadcast axes so that the result has ``shape``: broadcasting's adjoint."""

@@ -397,3 +397,110 @@ def test_a_view_of_a_leaf_that_requires_grad_refuses_before_changing_anything():
         view.mul_(2)
     np.testing.assert_array_equal(w.data, [1.0, 2.0])
     np.testing.assert_array_equal(view.data, [1.0])
+
+
+# ----- views and their base follow each other's recorded changes (values from PyTorch 2.13) -------
+
+def _x():
+    return Tensor(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), requires_grad=True)
+
+
+def test_a_recorded_change_of_a_base_reaches_every_kind_of_view():
+    x = _x()
+    h = x * 1.0
+    row, flat, transposed, one = h[1], h.reshape(6), h.T, h[0, 2]
+    h.mul_(Tensor(np.array([[1.0, 2.0, 3.0]])))
+    np.testing.assert_array_equal(row.data, [4.0, 10.0, 18.0])
+    np.testing.assert_array_equal(flat.data, [1.0, 4.0, 9.0, 4.0, 10.0, 18.0])
+    np.testing.assert_array_equal(transposed.data, [[1.0, 4.0], [4.0, 10.0], [9.0, 18.0]])
+    assert one.item() == 9.0
+    for view in (row, flat, transposed, one):
+        assert np.shares_memory(view.data, h.data)
+    (row.sum() + (flat * flat).sum() + transposed[0].sum() * 10 + one * 100).backward()
+    np.testing.assert_array_equal(x.grad.data, [[12.0, 16.0, 354.0], [19.0, 42.0, 111.0]])
+
+
+def test_a_recorded_change_through_a_reshape_or_transpose_view_writes_its_base():
+    x = _x()
+    h = x * 1.0
+    h.reshape(3, 2)[0].mul_(10)
+    h.T[2].add_(x[0, 0])
+    np.testing.assert_array_equal(h.data, [[10.0, 20.0, 4.0], [4.0, 5.0, 7.0]])
+    (h * h).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[222.0, 400.0, 8.0], [8.0, 10.0, 14.0]])
+
+
+def test_a_change_of_a_view_of_a_view_reaches_the_base_and_back():
+    x = _x()
+    a = x * 1.0
+    c = a.reshape(3, 2).T
+    c[0].mul_(-1)
+    np.testing.assert_array_equal(a.data, [[-1.0, 2.0, -3.0], [4.0, -5.0, 6.0]])
+    np.testing.assert_array_equal(c.data, [[-1.0, -3.0, -5.0], [2.0, 4.0, 6.0]])
+    (a * Tensor(np.arange(6.0).reshape(2, 3))).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[0.0, 1.0, -2.0], [3.0, -4.0, 5.0]])
+
+
+def test_a_boolean_mask_or_a_reshape_that_copies_makes_no_view():
+    x = _x()
+    m = x * 1.0
+    m[m > 2].mul_(0)  # picks elements: a copy, as in PyTorch and NumPy
+    copied = (x * 1.0).T * 1.0  # non-contiguous: reshape has to copy
+    copied.reshape(6).mul_(0)
+    np.testing.assert_array_equal(m.data, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    np.testing.assert_array_equal(copied.data, [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]])
+
+
+def test_a_broadcast_view_refuses_a_recorded_change_before_changing_anything():
+    x = _x()
+    h = x[0] * 1.0
+    wide = h.broadcast_to((2, 3))
+    with pytest.raises(ValueError, match="broadcast view of shape \\(2, 3\\)"):
+        wide.mul_(x)
+    np.testing.assert_array_equal(h.data, [1.0, 2.0, 3.0])
+
+
+def test_consumers_of_a_view_recorded_before_its_base_changed_see_the_old_value():
+    x = _x()
+    h = x * 1.0
+    row = h[0]
+    before = (row * row).sum()  # recorded with row = [1, 2, 3]
+    h.mul_(2)
+    after = row.sum()  # row = [2, 4, 6] now
+    assert after.item() == 12.0
+    (before + after).backward()
+    np.testing.assert_array_equal(x.grad.data, [[4.0, 6.0, 8.0], [0.0, 0.0, 0.0]])
+
+
+def test_a_base_remembers_only_its_live_views():
+    h = Tensor(np.ones(4)) * 1.0
+    for i in range(1000):
+        h[i % 4].item()
+    assert len(h._views) <= 16
+    kept = [h[i % 4] for i in range(40)]
+    assert sum(ref() is not None for ref in h._views) == 40 and len(kept) == 40
+
+
+def test_a_change_through_a_permuted_view_writes_back_by_the_inverse_permutation():
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    h = x * 1.0
+    p = h.permute(1, 2, 0)  # p[i, j, k] = h[k, i, j]
+    p[1].mul_(10)
+    expected = np.arange(24.0).reshape(2, 3, 4)
+    expected[:, 1, :] *= 10
+    np.testing.assert_array_equal(h.data, expected)
+    np.testing.assert_array_equal(p.data, expected.transpose(1, 2, 0))
+    (h * h).sum().backward()
+    scale = np.ones((2, 3, 4))
+    scale[:, 1, :] = 100.0
+    np.testing.assert_array_equal(x.grad.data, 2 * np.arange(24.0).reshape(2, 3, 4) * scale)
+
+
+def test_a_change_of_a_base_reaches_the_views_of_its_views():
+    x = _x()
+    h = x * 1.0
+    c = h.reshape(3, 2).T
+    h.mul_(2)
+    np.testing.assert_array_equal(c.data, [[2.0, 6.0, 10.0], [4.0, 8.0, 12.0]])
+    c.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 2.0))

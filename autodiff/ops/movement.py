@@ -124,7 +124,10 @@ class GetItem(Function):
 
     def forward(self, x):
         try:
-            return x[self.index]
+            out = x[self.index]
+            if type(out) is not np.ndarray:  # a scalar for an integer per axis: a 0-d view
+                out = x[(self.index if type(self.index) is tuple else (self.index,)) + (...,)]
+            return out
         except IndexError as error:
             raise IndexError(f"index {self.index!r} into a tensor of shape {x.shape}: {error}") from None
 
