@@ -25,6 +25,11 @@ to that array, and only then may the method write into it and return it. ``backw
 the definition (used for ``create_graph``), and the op-registry property test checks both
 against finite differences.
 
+An op whose backward uses only the shapes of its inputs, never their values or its output's
+(addition, reshapes, indexing, sums), sets ``reads_values = False``: memory written in place
+after it was recorded then cannot corrupt its gradient, and backward does not raise for it (as
+PyTorch saves no tensor for such ops). The default, True, is the safe choice for a new op.
+
 Example, a numerically stable softplus with its own backward::
 
     class Softplus(Function):
@@ -69,6 +74,7 @@ class Function:
     params = {}  # the keyword parameters of apply(), shared empty default: never mutated
     _backward_arrays = None  # optional array form of a first-order backward (module docstring)
     _overwrites_grad = False  # _backward_arrays may write into a private grad (module docstring)
+    reads_values = True  # backward reads input or output values (module docstring)
     _custom_init = False  # a subclass defines __init__: apply() must call it
 
     def __init_subclass__(cls, **kwargs):

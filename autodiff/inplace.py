@@ -24,9 +24,11 @@ cost one comparison):
   (released by an earlier backward) makes the older node raise.
 * Written memory cannot be undone: it is stamped on the array that owns it, so that every view
   and every tensor sharing it is covered, and a node recorded before the write that took such
-  a tensor as an input, or whose saved output is that memory, raises PyTorch's error. The
-  built-in optimizers and ``load_state_dict`` stamp (`stamp_written`) the
-  parameters they write, so stepping between forward and backward is caught.
+  a tensor as an input, or whose saved output is that memory, raises PyTorch's error, unless
+  its backward reads no values (``Function.reads_values``: sums, reshapes, indexing, addition,
+  for which PyTorch saves nothing either). The built-in optimizers and ``load_state_dict``
+  stamp (`stamp_written`) the parameters they write, so stepping between forward and backward
+  is caught.
 
 Views share their base's memory (`as_view`: basic indexing, a reshape that needs no copy,
 transpose, broadcast_to), so an unrecorded write reaches them all. A recorded change gives its
@@ -303,16 +305,17 @@ def check_unmodified(node, keep):
     if "rebased_from" in node.__dict__:
         keep.append(node.rebased_from)
     restore_inputs(node)
+    reads = node.reads_values  # else only the inputs' histories matter (see Function)
     for position, tensor in enumerate(node.inputs):
         if (getattr(tensor, "_modified_at", 0) < sequence
-                or _written_after(tensor.data, sequence)):
+                or reads and _written_after(tensor.data, sequence)):
             raise RuntimeError(
                 f"one of the tensors needed for gradient computation has been modified by an "
                 f"in-place operation: input {position} of {node.name} (shape {tensor.shape}) "
                 f"changed after {node.name} was recorded. Compute out of place (x = x + y, "
                 f"not x += y) or modify a clone()"
             )
-    if _written_after(node.__dict__.get("out"), sequence):
+    if reads and _written_after(node.__dict__.get("out"), sequence):
         raise RuntimeError(
             f"one of the tensors needed for gradient computation has been modified by an "
             f"in-place operation: the output of {node.name} (or memory it shares) was written "

@@ -504,3 +504,29 @@ def test_a_change_of_a_base_reaches_the_views_of_its_views():
     np.testing.assert_array_equal(c.data, [[2.0, 6.0, 10.0], [4.0, 8.0, 12.0]])
     c.sum().backward()
     np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 2.0))
+
+
+@pytest.mark.parametrize("op, expected", [
+    (lambda h: h[0:2].sum(), [1.0, 1.0, 0.0]),
+    (lambda h: h.reshape(3, 1).T.sum(), [1.0, 1.0, 1.0]),
+    (lambda h: (h - h[0]).sum(), [-2.0, 1.0, 1.0]),
+    (lambda h: ad.concatenate([h, -h]).sum(), [0.0, 0.0, 0.0]),
+])
+def test_ops_that_read_no_values_ignore_memory_written_after_them_as_pytorch(op, expected):
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x + 0.0  # Add reads no values either
+    y = op(h)
+    with ad.no_grad():
+        h[2] = 50.0  # into the memory the ops above were recorded on
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, expected)
+
+
+def test_an_op_that_reads_a_written_value_still_raises():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x + 0.0
+    y = (h * h[0:2].sum()).sum()  # Mul saved h and the sum
+    with ad.no_grad():
+        h[2] = 50.0
+    with pytest.raises(RuntimeError, match="input 0 of Mul"):
+        y.backward()

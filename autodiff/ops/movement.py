@@ -16,6 +16,8 @@ from .registry import register
 class Reshape(Function):
     """The data in a new ``shape``; the gradient is reshaped back."""
 
+    reads_values = False  # backward uses the input shapes only
+
     def forward(self, x):
         try:
             return x.reshape(self.shape)
@@ -32,6 +34,8 @@ class Reshape(Function):
 class Transpose(Function):
     """Axes permuted by ``axes``; the gradient takes the inverse permutation."""
 
+    reads_values = False  # backward uses the input shapes only
+
     def forward(self, x):
         if sorted(self.axes) != list(range(x.ndim)):
             raise ValueError(f"transpose: {self.axes} is not a permutation of the {x.ndim} axes")
@@ -43,6 +47,8 @@ class Transpose(Function):
 
 class BroadcastTo(Function):
     """The input broadcast to ``shape``; the gradient is summed back (``SumTo``)."""
+
+    reads_values = False  # backward uses the input shapes only
 
     def forward(self, x):
         try:
@@ -56,6 +62,8 @@ class BroadcastTo(Function):
 
 class SumTo(Function):
     """Sum a broadcast array back to ``shape``: the adjoint of broadcasting."""
+
+    reads_values = False  # backward uses the input shapes only
 
     def forward(self, x):
         return sum_to_shape(x, self.shape)
@@ -86,6 +94,8 @@ def normalize_pad(pad_width, ndim):
 
 class Pad(Function):
     """Zero padding by ``pad_width`` (one pair per axis); the gradient is the inner slice."""
+
+    reads_values = False  # backward uses the input shapes only
 
     def forward(self, x):
         return np.pad(x, self.pad_width) if x.ndim else x.copy()  # a 0-d array has no axes to pad
@@ -122,6 +132,8 @@ def is_basic(index):
 class GetItem(Function):
     """``x[index]``; the gradient is scattered back by ``IndexAdd``."""
 
+    reads_values = False  # backward uses the input shapes only
+
     def forward(self, x):
         try:
             out = x[self.index]
@@ -141,6 +153,8 @@ class IndexAdd(Function):
 
     Repeated integer indices accumulate (``np.add.at``); other indices assign, which is faster.
     """
+
+    reads_values = False  # backward uses the input shapes only
 
     def forward(self, values):
         out = np.zeros(self.shape, dtype=values.dtype)
@@ -166,6 +180,8 @@ class IndexPut(Function):
     places written, summed over broadcasting. With a repeated integer index the last write
     wins, as in NumPy, and only that write gets the place's gradient.
     """
+
+    reads_values = False  # backward uses the input shapes only
 
     def forward(self, x, values):
         out = x.copy()
@@ -205,6 +221,8 @@ def index_put(x, index, values):
 class Concatenate(Function):
     """Inputs joined along ``axis``; each gets its slice of the gradient."""
 
+    reads_values = False  # backward uses the input shapes only
+
     def forward(self, *arrays):
         try:
             return np.concatenate(arrays, axis=self.axis)
@@ -224,6 +242,8 @@ class Concatenate(Function):
 
 class Stack(Function):
     """Inputs joined along a new ``axis``; each gets its index of the gradient."""
+
+    reads_values = False  # backward uses the input shapes only
 
     def forward(self, *arrays):
         try:
