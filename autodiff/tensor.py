@@ -59,6 +59,9 @@ def _axis(axis, dim):
     return axis
 
 
+_NOT_COPIED = ("_view_of", "_views", "__weakref__", "__dict__")  # by copy and pickle
+
+
 class Tensor:
     """An n-d array with reverse-mode automatic differentiation.
 
@@ -84,6 +87,16 @@ class Tensor:
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+
+    def __getstate__(self):
+        """The state ``copy`` and ``pickle`` save: every slot but the view links. A copy's array
+        is its own, so the copy is nobody's view and has no views (see `autodiff.inplace`)."""
+        slots = {}
+        for cls in type(self).__mro__:
+            for name in getattr(cls, "__slots__", ()):
+                if name not in _NOT_COPIED and hasattr(self, name):
+                    slots[name] = getattr(self, name)
+        return getattr(self, "__dict__", None) or None, slots
 
     @classmethod
     def _make(cls, data, requires_grad):

@@ -530,3 +530,20 @@ def test_an_op_that_reads_a_written_value_still_raises():
         h[2] = 50.0
     with pytest.raises(RuntimeError, match="input 0 of Mul"):
         y.backward()
+
+
+def test_copies_and_pickles_of_tensors_are_nobodys_views():
+    import copy
+    import pickle
+
+    h = Tensor(np.arange(6.0)) * 1.0
+    view = h[0:2]
+    twin, view_twin = copy.deepcopy(h), copy.deepcopy(view)
+    assert not hasattr(twin, "_views") and not hasattr(view_twin, "_view_of")
+    np.testing.assert_array_equal(view_twin.data, [0.0, 1.0])
+    twin.mul_(Tensor(2.0, requires_grad=True))  # recorded: must not reach the original's view
+    np.testing.assert_array_equal(view.data, [0.0, 1.0])
+    np.testing.assert_array_equal(twin.data, np.arange(6.0) * 2)
+    loaded = pickle.loads(pickle.dumps(view.detach()))
+    np.testing.assert_array_equal(loaded.data, [0.0, 1.0])
+    assert loaded.name is None and loaded.requires_grad is False
