@@ -44,7 +44,7 @@ import weakref
 import numpy as np
 
 from . import function
-from .grad_mode import STATE
+from .grad_mode import STATE, no_grad
 from .ops import movement
 from .ops.registry import register
 
@@ -73,6 +73,8 @@ def modify(tensor, operands, compute, write):
     current value and history (used when the op is recorded); ``write(array)`` writes the result
     into ``array`` (used when it is not). ``operands`` are the op's other inputs.
     """
+    if STATE.grad_enabled and getattr(tensor, "_view_of", None) is not None:
+        _check_view_made_in_grad_mode(tensor)
     recorded = STATE.grad_enabled and tensor.data.dtype.kind == "f" and (
         tensor.requires_grad or any(getattr(x, "requires_grad", False) for x in operands))
     if recorded:
@@ -163,7 +165,7 @@ def _check_changeable(tensor):
         raise RuntimeError(_LEAF_MESSAGE)
     view, source = tensor, getattr(tensor, "_view_of", None)
     while source is not None:
-        base, kind, _ = source
+        base, kind, _, _ = source
         if kind == "broadcast":
             raise ValueError(f"in-place operation on a broadcast view of shape {view.shape}: "
                              f"several of its elements are one element of the tensor it "
@@ -171,6 +173,21 @@ def _check_changeable(tensor):
         if base.requires_grad and base._ctx is None:
             raise RuntimeError("a view of " + _LEAF_MESSAGE)
         view, source = base, getattr(base, "_view_of", None)
+
+
+def _check_view_made_in_grad_mode(view):
+    """Raise, as PyTorch does, for an in-place change in grad mode of a view made under
+    ``no_grad()`` of a tensor that requires grad (or of a view of such a view): whether the
+    change should be tracked is ambiguous."""
+    source = view._view_of
+    while source is not None:
+        base, _, _, untracked = source
+        if untracked:
+            raise RuntimeError(
+                "a view made under no_grad() of a tensor that requires grad is being changed in "
+                "place with grad mode on: make the view and the change both inside no_grad() "
+                "(not tracked) or both outside it (tracked)")
+        source = getattr(base, "_view_of", None)
 
 
 def _change(tensor, compute):
@@ -199,7 +216,8 @@ def _rebase(tensor, compute):
         _check_cast(result.dtype, tensor.dtype)
         result = result.astype(tensor.dtype)
     previous = tensor._ctx
-    tensor.data, tensor._ctx, tensor.requires_grad = result.data, result._ctx, result.requires_grad
+    tensor.data, tensor._ctx, tensor.requires_grad = (
+        _in_layout_of(result.data, tensor.data), result._ctx, result.requires_grad)
     if previous is not None and previous.out_ref is not None and previous.out_ref() is tensor:
         previous.out_ref = None  # retain_grad() follows the tensor to its new value
         tensor._ctx.out_ref = weakref.ref(tensor)
@@ -208,6 +226,17 @@ def _rebase(tensor, compute):
     tensor._modified_at = stamp = _new_stamp()
     versions = [v for v in getattr(tensor, "_versions", ()) if v[1]() is not None]
     tensor._versions = versions + [(stamp, weakref.ref(old))]
+
+
+def _in_layout_of(new, old):
+    """``new`` in ``old``'s memory layout (a copy only when the strides differ): an in-place op
+    keeps a tensor's layout, as PyTorch's do, so views made from it later (a reshape without a
+    copy) are the ones PyTorch would make."""
+    if new.strides == old.strides:
+        return new
+    laid_out = np.empty_like(old)
+    laid_out[...] = new
+    return laid_out
 
 
 # ----- views ----------------------------------------------------------------------------------
@@ -235,7 +264,9 @@ def as_view(base, view, kind, param):
     array = view.data
     if array.base is None or _owner(array) is not _owner(base.data):
         return view
-    view._view_of = (base, kind, param)
+    # A view made under no_grad() of a tensor that requires grad stays untracked (see
+    # _check_view_made_in_grad_mode and _refresh_views).
+    view._view_of = (base, kind, param, not STATE.grad_enabled and base.requires_grad)
     views = getattr(base, "_views", None)
     if views is None:
         base._views = views = []
@@ -245,7 +276,7 @@ def as_view(base, view, kind, param):
     return view
 
 
-def _write_back(view, base, kind, param):
+def _write_back(view, base, kind, param, _untracked):
     """A recorded change of ``view`` reaches ``base``: the base is written with the view's new
     value (recorded, e.g. ``base[index] = view`` for an index), which makes the view again from
     the base's new value (`_refresh_views`), sharing its memory."""
@@ -258,15 +289,25 @@ def _write_back(view, base, kind, param):
 def _refresh_views(base):
     """After a recorded change of ``base``, every live view of it is made again from the new
     value (a recorded view op, so gradients reach the change), and then its own views: they
-    read what PyTorch's views would. Consumers recorded before keep the view's stand-in."""
+    read what PyTorch's views would. Consumers recorded before keep the view's stand-in. (A
+    view made under no_grad() of a tensor that requires grad follows the values, without
+    history: PyTorch refuses to use it at all.)"""
     refs = getattr(base, "_views", None)
     if not refs:
         return
     refs[:] = [ref for ref in refs if ref() is not None]
     for view in [ref() for ref in refs]:
-        _, kind, param = view._view_of
-        _rebase(view, lambda _old: _VIEW_OPS[kind](base, param))
+        _, kind, param, untracked = view._view_of
+        _rebase(view, lambda _old: _make_view(kind, base, param, untracked))
         _refresh_views(view)
+
+
+def _make_view(kind, base, param, untracked):
+    """The view of ``base`` again; one made under no_grad() is made again without history."""
+    if not untracked:
+        return _VIEW_OPS[kind](base, param)
+    with no_grad():
+        return _VIEW_OPS[kind](base, param)
 
 
 def _write(tensor, write):

@@ -435,10 +435,16 @@ class Tensor:
         """``self[index] = value`` in place (recorded as `IndexPut` when gradients flow)."""
         value = self._operand(value)
         index = mv.normalize_index(index)
+        def write(array):
+            source = value.data
+            if np.may_share_memory(array, source):  # NumPy may read what it already wrote
+                source = source.copy()
+            array[index] = source
+
         inplace.modify(
             self, (value,),
             lambda old: mv.IndexPut.apply(old, old if value is self else value, index=index),
-            lambda array: array.__setitem__(index, value.data))
+            write)
 
     # Comparisons are not differentiable: they return boolean tensors.
     def _compare(self, other, ufunc):

@@ -547,3 +547,55 @@ def test_copies_and_pickles_of_tensors_are_nobodys_views():
     loaded = pickle.loads(pickle.dumps(view.detach()))
     np.testing.assert_array_equal(loaded.data, [0.0, 1.0])
     assert loaded.name is None and loaded.requires_grad is False
+
+
+def test_a_view_made_under_no_grad_refuses_a_change_in_grad_mode_as_pytorch():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 1.0
+    with ad.no_grad():
+        of_leaf, of_h, of_view = x[0:2], h[0:2], h[0:2][0:1]
+    for view in (of_leaf, of_h, of_view):
+        with pytest.raises(RuntimeError, match="view made under no_grad"):
+            view.mul_(10.0)
+    np.testing.assert_array_equal(x.data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(h.data, [1.0, 2.0, 3.0])
+    with ad.no_grad():
+        of_h.mul_(10.0)  # both inside no_grad(): written, not tracked
+    np.testing.assert_array_equal(h.data, [10.0, 20.0, 3.0])
+    constant = Tensor([1.0, 2.0, 3.0])
+    with ad.no_grad():
+        view = constant[0:2]
+    view.mul_(10.0)  # nothing requires grad: allowed, as in PyTorch
+    np.testing.assert_array_equal(constant.data, [10.0, 20.0, 3.0])
+
+
+def test_a_view_made_under_no_grad_follows_its_base_without_history():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 1.0
+    with ad.no_grad():
+        view = h[0:2]
+    h.mul_(3.0)
+    np.testing.assert_array_equal(view.data, [3.0, 6.0])
+    assert view.requires_grad is False and view._ctx is None
+    (h.sum() + (view * x[0:2]).sum()).backward()
+    np.testing.assert_array_equal(x.grad.data, [6.0, 9.0, 3.0])
+
+
+def test_an_in_place_op_keeps_the_tensors_memory_layout_as_pytorch():
+    x = _x()
+    h = x * 1.0
+    h.T[0] = 0.0  # a recorded write through a transpose view
+    flat = h.reshape(-1)  # still a view: h kept its C layout
+    flat.mul_(2.0)
+    np.testing.assert_array_equal(h.data, [[0.0, 4.0, 6.0], [0.0, 10.0, 12.0]])
+    (h * 1.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[0.0, 2.0, 2.0], [0.0, 2.0, 2.0]])
+    k = x.T.clone()  # keeps the transposed layout: reshape has to copy
+    k.reshape(-1).mul_(2.0)
+    np.testing.assert_array_equal(k.data, [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]])
+
+
+def test_setitem_from_overlapping_memory_reads_the_values_before_the_write():
+    x = Tensor(np.arange(9.0).reshape(3, 3))
+    x[1] = x[:, 2]  # NumPy alone gives [2, 8, 8]
+    np.testing.assert_array_equal(x.data[1], [2.0, 5.0, 8.0])

@@ -101,7 +101,7 @@ class Clone(Function):
     reads_values = False  # backward uses the input shapes only
 
     def forward(self, x):
-        return x.copy()
+        return x.copy(order="K")  # the input's layout, as torch.clone's preserve_format
 
     def backward(self, grad):
         return (grad,)
