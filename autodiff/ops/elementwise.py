@@ -36,6 +36,20 @@ def times_constant(grad, array):
     return grad.data * array
 
 
+def masked(grad, mask):
+    """``grad`` where the boolean ``mask`` holds, else 0, also where ``grad`` is inf or NaN
+    (``grad * mask`` would give NaN there; PyTorch's masked gradients give 0). An array while
+    backward is not being recorded; under ``create_graph`` a recorded `Where`."""
+    if STATE.grad_enabled:
+        zero = Function.constant(np.zeros((), dtype=grad.dtype))
+        return Where.apply(grad, zero, condition=mask)
+    with np.errstate(invalid="ignore"):  # inf * False: mended below
+        out = grad.data * mask
+    if not np.isfinite(out).all():  # one more pass, only where the product went wrong
+        out[~np.broadcast_to(mask, out.shape)] = 0
+    return out
+
+
 class Add(Function):
     """a + b; both inputs receive the gradient unchanged."""
 
@@ -328,7 +342,7 @@ class Clip(Function):
         return np.clip(x, lo, hi).astype(x.dtype, copy=False)
 
     def backward(self, grad):
-        return (times_constant(grad, self.mask),)
+        return (masked(grad, self.mask),)
 
 
 def _zero_gradient(grad):
@@ -406,7 +420,7 @@ class Where(Function):
         return np.where(self.condition, a, b)
 
     def backward(self, grad):
-        return times_constant(grad, self.condition), times_constant(grad, ~self.condition)
+        return masked(grad, self.condition), masked(grad, ~self.condition)
 
 
 def maximum(a, b):

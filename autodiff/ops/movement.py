@@ -9,7 +9,7 @@ places it fills.
 import numpy as np
 
 from ..function import Function
-from .elementwise import times_constant
+from .elementwise import masked
 from .registry import register
 
 
@@ -198,8 +198,8 @@ class IndexPut(Function):
         unwritten[self.index] = False
         grad_values = GetItem.apply(grad, index=self.index)
         if not is_basic(self.index):
-            grad_values = times_constant(grad_values, _last_writes(shape, self.index))
-        return times_constant(grad, unwritten), grad_values
+            grad_values = masked(grad_values, _last_writes(shape, self.index))
+        return masked(grad, unwritten), grad_values
 
 
 def _last_writes(shape, index):
