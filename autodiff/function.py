@@ -25,10 +25,11 @@ to that array, and only then may the method write into it and return it. ``backw
 the definition (used for ``create_graph``), and the op-registry property test checks both
 against finite differences.
 
-An op whose backward uses only the shapes of its inputs, never their values or its output's
-(addition, reshapes, indexing, sums), sets ``reads_values = False``: memory written in place
-after it was recorded then cannot corrupt its gradient, and backward does not raise for it (as
-PyTorch saves no tensor for such ops). The default, True, is the safe choice for a new op.
+An op whose backward never reads its inputs' or its output's values, only their shapes or
+arrays it computed itself in forward (addition, reshapes, indexing, sums; masks of clip,
+maximum, where), sets ``reads_values = False``: memory written in place after it was recorded
+then cannot corrupt its gradient, and backward does not raise for it (as PyTorch saves no
+tensor for such ops). The default, True, is the safe choice for a new op.
 
 Example, a numerically stable softplus with its own backward::
 

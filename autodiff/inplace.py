@@ -26,7 +26,7 @@ cost one comparison):
   and every tensor sharing it is covered, and a node recorded before the write that took such
   a tensor as an input, or whose saved output is that memory, raises PyTorch's error, unless
   its backward reads no values (``Function.reads_values``: sums, reshapes, indexing, addition,
-  for which PyTorch saves nothing either). The built-in optimizers and ``load_state_dict``
+  and ops that use only masks they saved, such as clip, maximum and where). The built-in optimizers and ``load_state_dict``
   stamp (`stamp_written`) the parameters they write, so stepping between forward and backward
   is caught.
 

@@ -194,6 +194,8 @@ class Sqrt(Function):
 class Abs(Function):
     """|x|, with gradient sign(x) (0 at 0)."""
 
+    reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
+
     def forward(self, x):
         self.sign = np.sign(x)
         return np.abs(x)
@@ -290,6 +292,8 @@ class Relu(Function):
 class LeakyRelu(Function):
     """x where x > 0, else ``slope`` * x."""
 
+    reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
+
     def forward(self, x):
         self.scale = np.where(x > 0, 1, self.slope).astype(x.dtype, copy=False)
         return x * self.scale
@@ -335,6 +339,8 @@ class Softplus(Function):
 class Clip(Function):
     """x limited to [``lo``, ``hi``]; the gradient passes only inside the interval."""
 
+    reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
+
     def forward(self, x):
         lo = -np.inf if self.lo is None else self.lo
         hi = np.inf if self.hi is None else self.hi
@@ -354,6 +360,8 @@ def _zero_gradient(grad):
 class Sign(Function):
     """-1, 0 or 1 by the sign of x; zero gradient (also at 0, as PyTorch)."""
 
+    reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
+
     def forward(self, x):
         return np.sign(x)
 
@@ -363,6 +371,8 @@ class Sign(Function):
 
 class Floor(Function):
     """The largest integer <= x; zero gradient."""
+
+    reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
 
     def forward(self, x):
         return np.floor(x)
@@ -374,6 +384,8 @@ class Floor(Function):
 class Ceil(Function):
     """The smallest integer >= x; zero gradient."""
 
+    reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
+
     def forward(self, x):
         return np.ceil(x)
 
@@ -384,6 +396,8 @@ class Ceil(Function):
 class Round(Function):
     """x rounded to ``decimals`` places, halves to even (NumPy's and PyTorch's rule); zero
     gradient."""
+
+    reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
 
     def forward(self, x):
         return np.round(x, self.decimals)
@@ -405,6 +419,8 @@ class Cast(Function):
 class Maximum(Function):
     """Elementwise maximum; where a == b each input gets half of the gradient."""
 
+    reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
+
     def forward(self, a, b):
         self.weight = (a > b) + 0.5 * (a == b)
         return np.maximum(a, b)
@@ -415,6 +431,8 @@ class Maximum(Function):
 
 class Where(Function):
     """``a`` where ``condition`` holds, else ``b``; the condition gets no gradient."""
+
+    reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
 
     def forward(self, a, b):
         return np.where(self.condition, a, b)

@@ -53,6 +53,8 @@ class Sum(Function):
 class Max(Function):
     """Maximum over axes; tied maxima share the gradient equally."""
 
+    reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
+
     def forward(self, x):
         if x.size == 0:
             raise ValueError("max() of an empty tensor")
