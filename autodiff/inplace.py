@@ -202,10 +202,11 @@ def _change(tensor, compute):
         _write_back(tensor, *source)
 
 
-def _rebase(tensor, compute):
+def _rebase(tensor, compute, keep_layout=True):
     """The tensor takes ``compute(old)``'s value and node (``old`` stands for its current value
     and history) and a stamp; ``old`` becomes the stand-in older consumers backpropagate
-    through (see `check_unmodified`)."""
+    through (see `check_unmodified`). With ``keep_layout`` the new value is laid out in memory
+    as the old one was (not for a view made again, which must share its base's memory)."""
     old = tensor._make(tensor.data, tensor.requires_grad)
     old._ctx = tensor._ctx
     result = compute(old)
@@ -216,8 +217,8 @@ def _rebase(tensor, compute):
         _check_cast(result.dtype, tensor.dtype)
         result = result.astype(tensor.dtype)
     previous = tensor._ctx
-    tensor.data, tensor._ctx, tensor.requires_grad = (
-        _in_layout_of(result.data, tensor.data), result._ctx, result.requires_grad)
+    data = _in_layout_of(result.data, tensor.data) if keep_layout else result.data
+    tensor.data, tensor._ctx, tensor.requires_grad = data, result._ctx, result.requires_grad
     if previous is not None and previous.out_ref is not None and previous.out_ref() is tensor:
         previous.out_ref = None  # retain_grad() follows the tensor to its new value
         tensor._ctx.out_ref = weakref.ref(tensor)
@@ -298,7 +299,7 @@ def _refresh_views(base):
     refs[:] = [ref for ref in refs if ref() is not None]
     for view in [ref() for ref in refs]:
         _, kind, param, untracked = view._view_of
-        _rebase(view, lambda _old: _make_view(kind, base, param, untracked))
+        _rebase(view, lambda _old: _make_view(kind, base, param, untracked), keep_layout=False)
         _refresh_views(view)
 
 
