@@ -26,9 +26,9 @@ cost one comparison):
   and every tensor sharing it is covered, and a node recorded before the write that took such
   a tensor as an input, or whose saved output is that memory, raises PyTorch's error, unless
   its backward reads no values (``Function.reads_values``: sums, reshapes, indexing, addition,
-  and ops that use only masks they saved, such as clip, maximum and where). The built-in optimizers and ``load_state_dict``
-  stamp (`stamp_written`) the parameters they write, so stepping between forward and backward
-  is caught.
+  and ops that use only masks they saved, such as clip, maximum and where). The built-in
+  optimizers and ``load_state_dict`` stamp (`stamp_written`) the parameters they write, so
+  stepping between forward and backward is caught.
 
 Views share their base's memory (`as_view`: basic indexing, a reshape that needs no copy,
 transpose, broadcast_to), so an unrecorded write reaches them all. A recorded change gives its
@@ -36,8 +36,10 @@ tensor a new array, so views and bases are kept in step by hand, as PyTorch's ar
 change of a view writes its base (``h[:2].mul_(10)`` records ``h[:2] = ...``, `_write_back`),
 and a recorded change of a base makes each of its views again from the new value
 (`_refresh_views`), recursively. A view of a leaf that requires grad refuses, and so does a
-broadcast view, before anything changes. ``detach()`` aliases are not views here: they share
-the memory, but only unrecorded writes reach them.
+broadcast view, before anything changes. A view made under ``no_grad()`` of a tensor that
+requires grad refuses a change in grad mode (PyTorch's rule) and follows its base's changes
+without history. ``detach()`` aliases are not views here: they share the memory, but only
+unrecorded writes reach them.
 """
 import weakref
 
