@@ -81,6 +81,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
     kept_for_older_nodes = []  # stand-ins of rebased tensors, alive until the pass ends
     check_hooks = hooks.REGISTERED.count > 0
     previous, STATE.grad_enabled = STATE.grad_enabled, create_graph
+    was_in_backward, STATE.in_backward = STATE.in_backward, True
     # In anomaly mode a NaN or inf is reported with the op that made it; NumPy's own warning
     # (pointing into this library) would only add noise.
     numpy_errors = np.seterr(all="ignore") if check_anomaly else None
@@ -115,7 +116,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
             return None
         return tuple(_owned(_input_grad(t, found), taken) for t in inputs)
     finally:
-        STATE.grad_enabled = previous
+        STATE.grad_enabled, STATE.in_backward = previous, was_in_backward
         if numpy_errors is not None:
             np.seterr(**numpy_errors)
 

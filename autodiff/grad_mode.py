@@ -52,6 +52,7 @@ class _State(threading.local):
 
     def __init__(self):
         self.grad_enabled = True
+        self.in_backward = False  # inside a backward pass (its views are temporaries)
         self.hooks = False
         self._anomaly = False
         self._record_sites = False

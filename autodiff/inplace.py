@@ -265,11 +265,15 @@ def as_view(base, view, kind, param):
     it shares ``base``'s memory: a recorded change of either then reaches the other, as PyTorch's
     views do (a reshape that had to copy, or an index that picks elements, makes no view)."""
     array = view.data
-    if array.base is None or _owner(array) is not _owner(base.data):
+    if array.base is None:
+        return view
+    state = STATE
+    # Views a backward pass makes are its temporaries: gradients handed out are copies.
+    if state.in_backward or _owner(array) is not _owner(base.data):
         return view
     # A view made under no_grad() of a tensor that requires grad stays untracked (see
     # _check_view_made_in_grad_mode and _refresh_views).
-    view._view_of = (base, kind, param, not STATE.grad_enabled and base.requires_grad)
+    view._view_of = (base, kind, param, not state.grad_enabled and base.requires_grad)
     views = getattr(base, "_views", None)
     if views is None:
         base._views = views = []

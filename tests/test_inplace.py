@@ -642,3 +642,12 @@ def test_views_made_again_after_a_change_still_share_their_bases_memory():
     with ad.no_grad():
         base.copy_(x)  # written in place: every view sees it
     np.testing.assert_array_equal(column.data, [[0.0], [2.0], [4.0]])
+
+
+def test_views_a_backward_pass_makes_are_not_remembered():
+    a = Tensor(np.ones((2, 3)), requires_grad=True)
+    b = Tensor(np.ones((3, 2)), requires_grad=True)
+    (a @ b).sum().backward()  # MatMul's backward transposes a and b
+    (a @ b).sum().backward(create_graph=True)
+    assert not getattr(a, "_views", None) and not getattr(b, "_views", None)
+    assert b.T._view_of[0] is b  # a view the user makes is
