@@ -651,3 +651,10 @@ def test_views_a_backward_pass_makes_are_not_remembered():
     (a @ b).sum().backward(create_graph=True)
     assert not getattr(a, "_views", None) and not getattr(b, "_views", None)
     assert b.T._view_of[0] is b  # a view the user makes is
+
+
+def test_flatten_that_merges_nothing_returns_the_tensor_itself_as_pytorch():
+    h = Tensor([1.0, 2.0], requires_grad=True) * 1.0
+    assert h.flatten() is h
+    grid = Tensor(np.ones((2, 3)))
+    assert grid.flatten(1, 1) is grid and grid.flatten().shape == (6,)

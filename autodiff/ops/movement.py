@@ -274,10 +274,13 @@ def stack(tensors, axis=0):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
-    """Merge axes ``start_dim``..``end_dim`` into one."""
+    """Merge axes ``start_dim``..``end_dim`` into one; ``x`` itself when that merges nothing
+    (one axis), as PyTorch's ``flatten``."""
     if x.ndim == 0:
         return x.reshape(1)
     start, end = start_dim % x.ndim, end_dim % x.ndim
+    if start == end:
+        return x
     merged = int(np.prod(x.shape[start:end + 1]))
     return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1:])
 
