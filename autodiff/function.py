@@ -29,7 +29,8 @@ An op whose backward never reads its inputs' or its output's values, only their 
 arrays it computed itself in forward (addition, reshapes, indexing, sums; masks of clip,
 maximum, where), sets ``reads_values = False``: memory written in place after it was recorded
 then cannot corrupt its gradient, and backward does not raise for it (as PyTorch saves no
-tensor for such ops). The default, True, is the safe choice for a new op.
+tensor for such ops). The default, True, is the safe choice for a new op. An op that reads an
+input only for another input's gradient (a product) says so in ``reads_input(position)``.
 
 Example, a numerically stable softplus with its own backward::
 
@@ -93,6 +94,11 @@ class Function:
     def backward(self, grad):
         """Return one gradient per input, given the gradient of the output."""
         raise NotImplementedError(f"{type(self).__name__} does not define backward()")
+
+    def reads_input(self, position):
+        """Whether backward reads the value of input ``position`` (``reads_values`` unless an
+        op knows better: a product reads each factor only for the other's gradient)."""
+        return self.reads_values
 
     @classmethod
     def apply(cls, *inputs, **params):

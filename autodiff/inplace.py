@@ -26,7 +26,8 @@ cost one comparison):
   and every tensor sharing it is covered, and a node recorded before the write that took such
   a tensor as an input, or whose saved output is that memory, raises PyTorch's error, unless
   its backward reads no values (``Function.reads_values``: sums, reshapes, indexing, addition,
-  and ops that use only masks they saved, such as clip, maximum and where). The built-in
+  and ops that use only masks they saved, such as clip, maximum and where; a factor of a
+  product only when the other factor needs a gradient: ``Function.reads_input``). The built-in
   optimizers and ``load_state_dict`` stamp (`stamp_written`) the parameters they write, so
   stepping between forward and backward is caught.
 
@@ -353,17 +354,16 @@ def check_unmodified(node, keep):
     if "rebased_from" in node.__dict__:
         keep.append(node.rebased_from)
     restore_inputs(node)
-    reads = node.reads_values  # else only the inputs' histories matter (see Function)
-    for position, tensor in enumerate(node.inputs):
+    for position, tensor in enumerate(node.inputs):  # a value not read: only its history matters
         if (getattr(tensor, "_modified_at", 0) < sequence
-                or reads and _written_after(tensor.data, sequence)):
+                or node.reads_input(position) and _written_after(tensor.data, sequence)):
             raise RuntimeError(
                 f"one of the tensors needed for gradient computation has been modified by an "
                 f"in-place operation: input {position} of {node.name} (shape {tensor.shape}) "
                 f"changed after {node.name} was recorded. Compute out of place (x = x + y, "
                 f"not x += y) or modify a clone()"
             )
-    if reads and _written_after(node.__dict__.get("out"), sequence):
+    if node.reads_values and _written_after(node.__dict__.get("out"), sequence):
         raise RuntimeError(
             f"one of the tensors needed for gradient computation has been modified by an "
             f"in-place operation: the output of {node.name} (or memory it shares) was written "

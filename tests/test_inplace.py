@@ -658,3 +658,18 @@ def test_flatten_that_merges_nothing_returns_the_tensor_itself_as_pytorch():
     assert h.flatten() is h
     grid = Tensor(np.ones((2, 3)))
     assert grid.flatten(1, 1) is grid and grid.flatten().shape == (6,)
+
+
+def test_a_factor_written_after_a_product_matters_only_for_the_other_factors_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 3.0).sum() + (x @ Tensor([[1.0], [2.0]])).sum()  # x's value is not needed
+    with ad.no_grad():
+        x += 1.0
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [4.0, 5.0])  # PyTorch 2.13 gives the same
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * w).sum()  # w's gradient needs x
+    with ad.no_grad():
+        x += 1.0
+    with pytest.raises(RuntimeError, match="input 0 of Mul"):
+        y.backward()

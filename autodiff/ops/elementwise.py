@@ -85,6 +85,9 @@ class Mul(Function):
         return (grad * b if self.needs_input_grad[0] else None,
                 grad * a if self.needs_input_grad[1] else None)
 
+    def reads_input(self, position):
+        return self.needs_input_grad[1 - position]  # each factor serves the other's gradient
+
 
 class Div(Function):
     """a / b."""

@@ -61,6 +61,9 @@ class MatMul(Function):
                 grad_b = grad_b.reshape(grad_b.shape[:-2] + (b.shape[0],))
         return grad_a, grad_b
 
+    def reads_input(self, position):
+        return self.needs_input_grad[1 - position]  # each factor serves the other's gradient
+
 
 def matmul(a, b):
     """Matrix product with NumPy's rules (batching, broadcasting, 1-d operands)."""
