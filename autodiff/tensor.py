@@ -435,6 +435,7 @@ class Tensor:
         """``self[index] = value`` in place (recorded as `IndexPut` when gradients flow)."""
         value = self._operand(value)
         index = mv.normalize_index(index)
+
         def write(array):
             source = value.data
             if np.may_share_memory(array, source):  # NumPy may read what it already wrote
@@ -470,6 +471,8 @@ class Tensor:
         return self._compare(other, np.not_equal)
 
     def __getitem__(self, index):
+        """``self[index]`` with ints, slices, None, Ellipsis, integer and boolean arrays; a view
+        of this tensor's memory for basic indices (see `autodiff.inplace.as_view`)."""
         index = mv.normalize_index(index)
         return inplace.as_view(self, mv.GetItem.apply(self, index=index), "index", index)
 

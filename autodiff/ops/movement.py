@@ -168,11 +168,6 @@ class IndexAdd(Function):
         return (grad[self.index],)
 
 
-def getitem(x, index):
-    """``x[index]`` with ints, slices, None, Ellipsis, integer and boolean arrays."""
-    return GetItem.apply(x, index=normalize_index(index))
-
-
 class IndexPut(Function):
     """``x`` with ``values`` written at ``index`` (broadcast to the indexed places).
 
