@@ -30,7 +30,10 @@ arrays it computed itself in forward (addition, reshapes, indexing, sums; masks 
 maximum, where), sets ``reads_values = False``: memory written in place after it was recorded
 then cannot corrupt its gradient, and backward does not raise for it (as PyTorch saves no
 tensor for such ops). The default, True, is the safe choice for a new op. An op that reads an
-input only for another input's gradient (a product) says so in ``reads_input(position)``.
+input only for another input's gradient (a product) says so in ``reads_input(position)``, and
+one that reads its inputs but never its output (a linear layer, a convolution) sets
+``reads_output = False``: its output's memory may then be written after it was recorded (by an
+activation computed in place of a temporary, see `autodiff.temporaries`) without harm.
 
 Example, a numerically stable softplus with its own backward::
 
@@ -77,6 +80,7 @@ class Function:
     _backward_arrays = None  # optional array form of a first-order backward (module docstring)
     _overwrites_grad = False  # _backward_arrays may write into a private grad (module docstring)
     reads_values = True  # backward reads input or output values (module docstring)
+    reads_output = True  # with reads_values: the output's values among them (module docstring)
     _custom_init = False  # a subclass defines __init__: apply() must call it
 
     def __init_subclass__(cls, **kwargs):

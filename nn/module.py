@@ -9,14 +9,21 @@ values stay ordinary attributes, so reading ``self.weight`` costs nothing extra.
 Forward hooks (`Module.register_forward_pre_hook`, `Module.register_forward_hook`) watch or
 change what flows through a module, as PyTorch's. They are not part of the state dict. A module
 without hooks keeps ``_forward_hooks = None``, so its call pays one attribute check for them.
+
+`Sequential` hands each layer's output to the next as a temporary: when its loop holds the only
+reference, a layer that can compute in place (``_forward_in_place``, e.g. ``ReLU``) writes its
+result into that tensor's memory, if `autodiff.temporaries.overwritable` finds that nothing else
+can see it. The values, gradients and graph are the same; memory and time are saved.
 """
 import itertools
 import warnings
 from collections import OrderedDict, namedtuple
+from sys import getrefcount
 
 import numpy as np
 
 from autodiff import Tensor, inplace
+from autodiff.temporaries import overwritable
 from autodiff.grad_mode import HOOKS, STATE
 from autodiff.hooks import RemovableHandle
 
@@ -144,6 +151,18 @@ class Module:
         if HOOKS.count and STATE.hooks and STATE.module_scopes is not None:
             return self._call_in_scope(args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # ``forward(x)`` computed into ``x``'s memory, for modules that can (None: they cannot)
+    _forward_in_place = None
+
+    def _call_on_temporary(self, x):
+        """``self(x)`` for a tensor that `Sequential` alone holds: `_forward_in_place` when
+        the call is plain (no hooks, no module scopes being recorded) and nothing else can see
+        ``x``'s memory (`autodiff.temporaries.overwritable`)."""
+        if (self._forward_hooks is None and not (HOOKS.count and STATE.hooks)
+                and overwritable(x)):
+            return self._forward_in_place(x)
+        return self(x)
 
     def _forward_in_scope(self, args, kwargs):
         """forward, inside this module's scope while graph drawing records module calls."""
@@ -555,6 +574,15 @@ def _key_error_message(model_name, missing, unexpected):
     return " ".join(parts)
 
 
+def _refcount_of_a_local():
+    """What ``getrefcount`` reports for an object that one local variable alone refers to."""
+    local = object()
+    return getrefcount(local)
+
+
+_LOCAL_ONLY = _refcount_of_a_local()
+
+
 class Sequential(Module):
     """Modules applied in order; ``Sequential(a, b)(x) == b(a(x))``.
 
@@ -573,7 +601,12 @@ class Sequential(Module):
     def forward(self, x):
         modules = self.__dict__
         for name in self._module_names:
-            x = modules[name](x)
+            module = modules[name]
+            # x held by this loop alone is a temporary between two layers (module docstring)
+            if module._forward_in_place is not None and getrefcount(x) == _LOCAL_ONLY:
+                x = module._call_on_temporary(x)
+            else:
+                x = module(x)
         return x
 
     def append(self, module):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
+import nn.functional
 from autodiff import Tensor
 from autodiff.engine import run_backward
 from autodiff.testing import assert_grad_matches
@@ -185,6 +186,24 @@ def test_writing_into_a_recorded_output_under_no_grad_raises_at_backward():
         e.zero_()
     with pytest.raises(RuntimeError, match="the output of Exp .or memory it shares. was written"):
         e.sum().backward()
+
+
+@pytest.mark.parametrize("make", [lambda x, w: x @ w.T, lambda x, w: x * w[0],
+                                  lambda x, w: nn.functional.linear(x, w)],
+                         ids=["matmul", "mul", "linear"])
+def test_writing_into_the_output_of_an_op_that_never_reads_it_is_fine(make):
+    # as in PyTorch, which saves the inputs of a product, not its output
+    x = Tensor(np.array([[1.0, -2.0], [3.0, 0.5]]), requires_grad=True)
+    w = Tensor(np.array([[0.5, 2.0], [-1.0, 1.5]]), requires_grad=True)
+    h = make(x, w)
+    with ad.no_grad():
+        h.mul_(10.0)
+    h.sum().backward()
+    expected_x, expected_w = x.grad.data.copy(), w.grad.data.copy()
+    x.grad = w.grad = None
+    make(x, w).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, expected_x)
+    np.testing.assert_array_equal(w.grad.data, expected_w)
 
 
 def test_updating_a_leaf_between_forward_and_backward_raises():

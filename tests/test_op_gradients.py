@@ -117,7 +117,8 @@ def _function_classes():
 
 
 def _graph_names(tensors):
-    """Names of every node reachable from ``tensors`` (iterative walk via ``children()``)."""
+    """Class names of every node reachable from ``tensors`` (iterative walk via ``children()``;
+    the class, not ``node.name``, which a variant such as ReluInPlace shares with its op)."""
     names, seen = set(), set()
     stack = [t._ctx for t in tensors if t is not None and t._ctx is not None]
     while stack:
@@ -125,7 +126,7 @@ def _graph_names(tensors):
         if id(node) in seen:
             continue
         seen.add(id(node))
-        names.add(node.name)
+        names.add(type(node).__name__)
         stack.extend(child for child in node.children() if isinstance(child, Function))
     return names
 

@@ -77,6 +77,8 @@ class Sub(Function):
 class Mul(Function):
     """a * b; each input receives the gradient times the other."""
 
+    reads_output = False
+
     def forward(self, a, b):
         return a * b
 
@@ -290,6 +292,16 @@ class Relu(Function):
 
     def _backward_arrays(self, grad, private):
         return (scaled_in_place(grad, self.out > 0, private),)
+
+
+class ReluInPlace(Relu):
+    """`Relu` written into its input's array: only for a temporary that nothing else can see
+    (`autodiff.temporaries`). The graph is the same, so the node is named Relu."""
+
+    name = "Relu"
+
+    def forward(self, x):
+        return np.maximum(x, 0, out=x)
 
 
 class LeakyRelu(Function):
@@ -532,6 +544,7 @@ register("cos", lambda x: x.cos())
 register("tanh", lambda x: x.tanh())
 register("sigmoid", lambda x: x.sigmoid(), domain=(-6.0, 6.0))
 register("relu", lambda x: x.relu(), kinks=(0.0,))
+register("relu in place of a temporary", lambda x: ReluInPlace.apply(x * 1.0), kinks=(0.0,))
 register("leaky_relu", lambda x: x.leaky_relu(0.1), kinks=(0.0,))
 register("erf", lambda x: x.erf())
 register("gelu", lambda x: x.gelu(), domain=(-3.0, 3.0))

@@ -104,6 +104,8 @@ class Conv2d(_Geometry, Function):
     """2-d cross-correlation of NCHW ``x`` with ``w (O, C/groups, kh, kw)``, plus ``b (O,)`` if
     given. The output is an NCHW view of NHWC memory."""
 
+    reads_output = False
+
     def forward(self, x, w, *bias):
         o, cg, kh, kw = w.shape
         groups = self.groups

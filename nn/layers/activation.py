@@ -1,9 +1,12 @@
 """Activation modules: ``ReLU LeakyReLU Sigmoid Tanh GELU Softmax LogSoftmax``.
 
 Each is a parameter-free `Module` calling its function in `nn.functional`, with PyTorch's
-constructor arguments. ``inplace=`` is accepted for ported code; results are never written in
-place (the values are the same).
+constructor arguments. ``inplace=`` is accepted for ported code; results are not written in
+place on request (the values are the same), but `ReLU` inside an `nn.Sequential` computes in
+place of a temporary that nothing else can see (see `nn.module`), whatever ``inplace`` says.
 """
+from autodiff.ops.elementwise import ReluInPlace
+
 from .. import functional as F
 from ..module import Module
 
@@ -19,6 +22,9 @@ class ReLU(Module):
 
     def forward(self, x):
         return F.relu(x)
+
+    def _forward_in_place(self, x):
+        return ReluInPlace.apply(x)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
