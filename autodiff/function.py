@@ -56,7 +56,7 @@ from . import tensor as _tensor  # circular by design: tensor methods call ops, 
 from .grad_mode import HOOKS, STATE
 
 # Attributes that describe the graph's structure and are set on some nodes only (the others read
-# the class defaults); with ``needs_input_grad``, ``sequence``, ``parents`` and ``input_meta``
+# the class defaults); with ``needs_input_grad``, ``sequence``, ``parents`` and ``out_meta``
 # they survive `release()`.
 _OPTIONAL_STRUCTURE = ("out_ref", "site", "scope")
 _data = attrgetter("data")
@@ -175,26 +175,48 @@ class Function:
 
         Still valid after the node is released (``parents`` keeps the structure)."""
         if self.inputs is None:
-            return tuple(self.__dict__.get("parents", ()))
+            return tuple(None if type(edge) is tuple else edge
+                         for edge in self.__dict__.get("parents", ()))
         return tuple(_edge(t) for t in self.inputs)
 
+    def input_meta(self, index):
+        """``(shape, dtype)`` of input ``index``, also after the node was released."""
+        if self.inputs is not None:
+            data = self.inputs[index].data
+            return data.shape, data.dtype
+        edge = self.__dict__["parents"][index]
+        if type(edge) is tuple:  # a constant's
+            return edge
+        if isinstance(edge, Function):
+            return edge.output_meta()
+        return edge.shape, edge.dtype
+
+    def output_meta(self):
+        """``(shape, dtype)`` of the output, also after the node was released."""
+        if self.inputs is None:
+            return self.__dict__["out_meta"]
+        return self.out.shape, self.out.dtype
+
     def release(self):
-        """Free the saved inputs and arrays, keeping only the graph's structure."""
+        """Free the saved inputs and arrays, keeping only the graph's structure: one edge per
+        input (its node, the leaf that requires grad, or a constant's (shape, dtype)) and the
+        output's (shape, dtype), which is what drawing a released graph needs."""
         inputs = self.inputs
         if inputs is None:
             return
-        parents, meta = [], []
-        for tensor in inputs:  # a plain loop: measurably cheaper than two comprehensions
-            ctx = tensor._ctx
-            parents.append(ctx if ctx is not None else tensor if tensor.requires_grad else None)
-            data = tensor.data
-            meta.append((data.shape, data.dtype))
+        edges = []
+        for tensor in inputs:  # a plain loop: measurably cheaper than a comprehension
+            edge = tensor._ctx
+            if edge is None:
+                edge = tensor if tensor.requires_grad else (tensor.data.shape, tensor.data.dtype)
+            edges.append(edge)
         state = self.__dict__
+        out = state["out"]
         kept = {
             "needs_input_grad": state["needs_input_grad"],
             "sequence": state["sequence"],
-            "parents": parents,
-            "input_meta": meta,
+            "parents": edges,
+            "out_meta": (out.shape, out.dtype),
         }
         if "out_ref" in state or "site" in state or "scope" in state:  # rarely: skip the loop
             for key in _OPTIONAL_STRUCTURE:

@@ -141,6 +141,17 @@ def test_released_graph_shows_param_grads_and_says_values_were_freed():
     assert "(5, 4) float64" in " ".join(nodes(graph).values())  # shapes survive release
 
 
+def test_released_graph_keeps_every_shape():
+    model, x = mlp()
+    loss = ((model(x) * Tensor(np.full((1, 1), 2.0))) ** 2).mean()  # a constant input too
+    loss.backward()
+    shapes = sorted(re.findall(r"\((?:\d+(?:, )?)*,?\) float64", draw_graph(loss).source))
+    # the constant, the parameters (4, 3) (4,) (1, 4) (1,), and every op's output
+    assert shapes == ["(1, 1) float64", "(1, 4) float64", "(1,) float64", "(3, 4) float64",
+                      "(4, 1) float64", "(4, 3) float64", "(4,) float64"] + \
+        ["(5, 1) float64"] * 4 + ["(5, 3) float64"] + ["(5, 4) float64"] * 3
+
+
 def test_planted_nan_is_red_and_its_first_op_dark_red():
     w = Tensor(np.array([1.0, -1.0, 2.0]), requires_grad=True, name="w")
     with np.errstate(invalid="ignore"):

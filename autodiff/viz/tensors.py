@@ -65,7 +65,7 @@ def _walk(root, picture, names, show_data):
         walk.alive = walk.alive and alive
         for index, child in enumerate(node.children()):
             tensor = node.inputs[index] if alive else None
-            meta = (tensor.shape, tensor.dtype) if alive else node.input_meta[index]
+            meta = (tensor.shape, tensor.dtype) if alive else node.input_meta(index)
             if isinstance(child, Function):
                 if child not in walk.ops:
                     walk.ops[child] = picture.add(Node(Kind.OP, child.name, obj=child))
