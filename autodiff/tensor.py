@@ -422,6 +422,16 @@ class Tensor:
         return inplace.modify(self, (src,), recorded,
                               lambda array: np.copyto(array, src.data, casting="unsafe"))
 
+    def relu_(self):
+        """max(x, 0) in place (as `relu`, recorded when gradients flow); returns self."""
+        return inplace.modify(self, (), lambda old: old.relu(),
+                              lambda array: np.maximum(array, 0, out=array))
+
+    def leaky_relu_(self, slope=0.01):
+        """x where x > 0, else slope * x, in place (as `leaky_relu`); returns self."""
+        return inplace.modify(self, (), lambda old: old.leaky_relu(slope),
+                              lambda array: np.copyto(array, array * slope, where=array <= 0))
+
     def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
         """Values limited to [min, max] in place; returns self."""
         if min is None and max is None:

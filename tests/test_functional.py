@@ -41,14 +41,21 @@ def test_gelu_approximate_tanh_and_none():
     lambda t, inplace: F.leaky_relu(t, 0.2, inplace),
     lambda t, inplace: F.dropout(t, 0.5, True, inplace, rng=4),
 ], ids=["relu", "leaky_relu", "dropout"])
-def test_inplace_is_accepted_at_pytorchs_position_and_computes_out_of_place(call):
+def test_inplace_at_pytorchs_position_writes_the_input(call):
     x = rand(4, 5)
-    t = Tensor(x.copy(), requires_grad=True)
+    w = Tensor(x.copy(), requires_grad=True)
+    t = w * 1.0  # not a leaf: a leaf that requires grad refuses, as in PyTorch
     out = call(t, True)
-    np.testing.assert_array_equal(out.data, call(Tensor(x), False).data)
-    np.testing.assert_array_equal(t.data, x)  # the input is left as it was
+    assert out is t
+    expected = call(Tensor(x), False).data
+    np.testing.assert_array_equal(t.data, expected)
     out.sum().backward()
-    assert t.grad is not None
+    w_grad = w.grad.data
+    w.grad = None
+    call(w * 1.0, False).sum().backward()
+    np.testing.assert_array_equal(w_grad, w.grad.data)
+    with pytest.raises(RuntimeError, match="leaf"):
+        call(w, True)
 
 
 def test_dropout_rejects_an_rng_in_the_inplace_position():

@@ -6,6 +6,7 @@ import pytest
 
 import autodiff as ad
 import nn.functional
+import nn.layers
 from autodiff import Tensor
 from autodiff.engine import run_backward
 from autodiff.testing import assert_grad_matches
@@ -204,6 +205,47 @@ def test_writing_into_the_output_of_an_op_that_never_reads_it_is_fine(make):
     make(x, w).sum().backward()
     np.testing.assert_array_equal(x.grad.data, expected_x)
     np.testing.assert_array_equal(w.grad.data, expected_w)
+
+
+def test_relu_and_leaky_relu_in_place_write_the_array_when_not_recorded():
+    values = np.array([-2.0, -0.5, 0.0, 1.5])
+    x = Tensor(values.copy())
+    memory = x.data
+    assert x.relu_() is x and x.data is memory
+    np.testing.assert_array_equal(x.data, [0.0, 0.0, 0.0, 1.5])
+    y = Tensor(values.copy())
+    assert y.leaky_relu_(0.1) is y and y.data is not None
+    np.testing.assert_allclose(y.data, [-0.2, -0.05, 0.0, 1.5])
+    z = Tensor(values.copy())
+    assert nn.functional.relu(z, inplace=True) is z
+    np.testing.assert_array_equal(z.data, np.maximum(values, 0))
+    assert nn.layers.LeakyReLU(0.1, inplace=True)(y) is y
+
+
+@pytest.mark.parametrize("act, act_", [(lambda t: t.relu(), lambda t: t.relu_()),
+                                        (lambda t: t.leaky_relu(0.1),
+                                         lambda t: t.leaky_relu_(0.1))], ids=["relu", "leaky"])
+def test_recorded_relu_in_place_backpropagates_as_out_of_place(act, act_):
+    # tanh's backward reads its output: after the in-place change it must see the old values
+    w = Tensor(np.array([-1.5, -0.2, 0.3, 2.0]), requires_grad=True)
+    t = w.tanh()
+    tripled = t * 3.0
+    assert act_(t) is t
+    (tripled.sum() + (t * t).sum()).backward()
+    in_place = w.grad.data.copy()
+    w.grad = None
+    t = w.tanh()
+    s = act(t)
+    ((t * 3.0).sum() + (s * s).sum()).backward()
+    np.testing.assert_allclose(in_place, w.grad.data, rtol=1e-12)
+
+
+def test_relu_in_place_refuses_a_leaf_that_requires_grad():
+    w = Tensor([1.0, -1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf"):
+        w.relu_()
+    with pytest.raises(RuntimeError, match="leaf"):
+        nn.layers.ReLU(inplace=True)(w)
 
 
 def test_updating_a_leaf_between_forward_and_backward_raises():

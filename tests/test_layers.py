@@ -8,6 +8,7 @@ import pytest
 
 import autodiff
 from autodiff import Tensor, gradcheck
+from nn.functional import dropout
 from nn.layers import (MLP, AvgPool2d, BatchNorm1d, BatchNorm2d, BCELoss, BCEWithLogitsLoss,
                        Conv2d, CrossEntropyLoss, Dropout, Embedding, Flatten, GELU, HingeLoss,
                        Identity, L1Loss, Layer, LayerNorm, LeakyReLU, Linear, LogSoftmax,
@@ -583,11 +584,23 @@ def test_dropout_is_inverted_and_identity_in_eval():
     np.testing.assert_array_equal(drop(Tensor(x)).numpy(), x)
 
 
-def test_dropout_inplace_gives_the_same_values_out_of_place():
+def test_dropout_inplace_writes_the_input_as_pytorch():
     x = np.ones((4, 6), np.float32)
-    out = Dropout(0.5, inplace=True, rng=3)(Tensor(x))
-    np.testing.assert_array_equal(out.numpy(), Dropout(0.5, rng=3)(Tensor(x)).numpy())
-    np.testing.assert_array_equal(x, np.ones((4, 6)))
+    expected = Dropout(0.5, rng=3)(Tensor(x)).numpy()
+    t = Tensor(x)
+    out = Dropout(0.5, inplace=True, rng=3)(t)
+    assert out is t and t.data is x  # written into the array the tensor shares
+    np.testing.assert_array_equal(x, expected)
+
+
+def test_dropout_inplace_recorded_gives_the_mask_as_gradient():
+    w = Tensor(np.ones((3, 5)), requires_grad=True)
+    h = w * 2.0
+    assert dropout(h, 0.5, inplace=True, rng=4) is h
+    mask = Dropout(0.5, rng=4)(Tensor(np.ones((3, 5)))).numpy()
+    np.testing.assert_array_equal(h.numpy(), 2.0 * mask)
+    h.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), 2.0 * mask)
 
 
 def test_dropout_masks_are_reproducible():

@@ -3,8 +3,10 @@
 ``softmax`` and ``log_softmax`` take PyTorch's ``dim`` or NumPy's ``axis``. Given neither, they
 choose the axis as PyTorch does, with its deprecation warning: axis 0 for 0-, 1- and 3-d input,
 else axis 1 (so a (batch, classes) input is normalized over the classes).
-``inplace=`` is accepted for ported code; results are never written in place (the values are the
-same): a graph that saved the input would otherwise silently get wrong gradients.
+``inplace=True`` writes the result into the input and returns it, as PyTorch does
+(`Tensor.relu_`, `Tensor.leaky_relu_`): recorded like every in-place op when gradients flow (see
+`autodiff.inplace`), so a graph that saved the input keeps its gradients right, and refused for
+a leaf that requires grad.
 """
 import math
 import warnings
@@ -29,12 +31,16 @@ def _axis(x, dim, axis, name):
 
 
 def relu(x, inplace=False):
-    """max(x, 0); ``inplace`` is accepted and ignored (module docstring)."""
+    """max(x, 0); written into ``x`` when ``inplace`` (module docstring)."""
+    if inplace:
+        return as_tensor(x).relu_()
     return ew.Relu.apply(x)  # the op itself: one call less on every MLP's hot path
 
 
 def leaky_relu(x, negative_slope=0.01, inplace=False):
-    """x where x > 0, else ``negative_slope * x``; ``inplace`` is accepted and ignored."""
+    """x where x > 0, else ``negative_slope * x``; written into ``x`` when ``inplace``."""
+    if inplace:
+        return as_tensor(x).leaky_relu_(negative_slope)
     return as_tensor(x).leaky_relu(negative_slope)
 
 

@@ -97,8 +97,8 @@ def dropout(x, p=0.5, training=True, inplace=False, *, rng=None):
 
     Identity when ``training`` is False or ``p`` is 0; the mask is drawn from ``rng`` (a
     Generator or an int seed) or from the global generator (``autodiff.manual_seed``).
-    ``inplace`` is accepted for ported code; the result is never written into ``x`` (the values
-    are the same), since a graph that saved ``x`` would silently get wrong gradients.
+    With ``inplace`` the result is written into ``x`` and ``x`` returned, as in PyTorch (recorded
+    like `Tensor.mul_` when gradients flow).
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -114,7 +114,8 @@ def dropout(x, p=0.5, training=True, inplace=False, *, rng=None):
     else:
         keep = get_generator(rng).random(x.shape) >= p
         mask = np.multiply(keep, 1.0 / (1.0 - p), dtype=dtype)
-    return x * Tensor._make(mask, False)
+    mask = Tensor._make(mask, False)
+    return x.mul_(mask) if inplace else x * mask
 
 
 def embedding(indices, weight, padding_idx=None, max_norm=None, norm_type=2.0,

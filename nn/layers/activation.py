@@ -1,9 +1,10 @@
 """Activation modules: ``ReLU LeakyReLU Sigmoid Tanh GELU Softmax LogSoftmax``.
 
 Each is a parameter-free `Module` calling its function in `nn.functional`, with PyTorch's
-constructor arguments. ``inplace=`` is accepted for ported code; results are not written in
-place on request (the values are the same), but `ReLU` inside an `nn.Sequential` computes in
-place of a temporary that nothing else can see (see `nn.module`), whatever ``inplace`` says.
+constructor arguments. ``inplace=True`` writes the result into the input, as PyTorch's does (see
+`nn.functional.activations`). Inside an `nn.Sequential`, `ReLU` also computes in place of a
+temporary that nothing else can see (see `nn.module`) whatever ``inplace`` says: no one can
+tell the difference, and memory and time are saved.
 """
 from autodiff.ops.elementwise import ReluInPlace
 
@@ -21,7 +22,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return F.relu(x)
+        return F.relu(x, self.inplace)
 
     def _forward_in_place(self, x):
         return ReluInPlace.apply(x)
@@ -39,7 +40,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")

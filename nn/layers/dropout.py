@@ -12,8 +12,7 @@ class Dropout(Module):
 
     Masks are drawn from ``rng`` (a Generator or an int seed, fixed at construction) or, when it
     is None, from the global generator at each call, so ``autodiff.manual_seed`` reproduces them.
-    ``inplace`` is accepted for ported code; results are never written in place (the values are
-    the same).
+    With ``inplace=True`` the result is written into the input, as in PyTorch.
     """
 
     def __init__(self, p=0.5, inplace=False, rng=None):
