@@ -7,7 +7,7 @@ hold it, a view may share its memory, or the op that made it may read it in back
 `nn.Sequential` knows more than an op does: the tensor it hands from one layer to the next is a
 temporary when its loop holds the only reference (``sys.getrefcount``; NumPy elides the
 temporaries of ``a + b + c`` by the same test). `overwritable` checks the rest, and an
-activation that can compute in place (``nn.ReLU``) then does, as ``inplace=True`` would, with
+activation that can compute in place (``nn.ReLU``, ``nn.LeakyReLU``) then does, as ``inplace=True`` would, with
 nothing the user can observe changed: values, gradients and the graph's ops are the same.
 
 Writing into memory that is already in cache instead of fresh memory, and keeping one array

@@ -11,7 +11,7 @@ import nn
 import nn.functional as F
 from autodiff import Tensor
 from autodiff.function import Function
-from autodiff.ops.elementwise import ReluInPlace
+from autodiff.ops.elementwise import LeakyReluInPlace, ReluInPlace
 from autodiff.temporaries import overwritable
 
 
@@ -66,6 +66,31 @@ def test_relu_in_sequential_overwrites_the_layer_output_with_the_same_values_and
     expected.sum().backward()
     np.testing.assert_array_equal(out.data, expected.data)
     for got, p in zip(grads, reference.parameters()):
+        np.testing.assert_array_equal(got, p.grad.data)
+
+
+def test_leaky_relu_in_sequential_overwrites_too_with_the_same_values_and_gradients(
+        monkeypatch):
+    calls = []
+    forward = LeakyReluInPlace.forward
+    monkeypatch.setattr(LeakyReluInPlace, "forward",
+                        lambda self, x: calls.append(x.shape) or forward(self, x))
+    x = Tensor(_normal(7, 4, seed=10))
+    model = nn.Sequential(nn.Linear(4, 6), nn.LeakyReLU(0.2), nn.Linear(6, 3))
+    out = model(x)
+    assert calls == [(7, 6)]
+    hidden = out._ctx.inputs[0]
+    assert hidden._ctx.name == "LeakyRelu"
+    assert hidden._ctx.inputs[0].data is hidden.data  # written into the Linear's output
+    out.sum().backward()
+    grads = [p.grad.data.copy() for p in model.parameters()]
+    for p in model.parameters():
+        p.grad = None
+    layers = list(model)
+    expected = layers[2](F.leaky_relu(layers[0](x), 0.2))
+    expected.sum().backward()
+    np.testing.assert_array_equal(out.data, expected.data)
+    for got, p in zip(grads, model.parameters()):
         np.testing.assert_array_equal(got, p.grad.data)
 
 

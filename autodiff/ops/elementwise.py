@@ -322,6 +322,17 @@ class LeakyRelu(Function):
         return (scaled_in_place(grad, self.scale, private),)
 
 
+class LeakyReluInPlace(LeakyRelu):
+    """`LeakyRelu` written into its input's array: only for a temporary that nothing else can
+    see (`autodiff.temporaries`). The graph is the same, so the node is named LeakyRelu."""
+
+    name = "LeakyRelu"
+
+    def forward(self, x):
+        self.scale = np.where(x > 0, 1, self.slope).astype(x.dtype, copy=False)
+        return np.multiply(x, self.scale, out=x)
+
+
 _erf = np.frompyfunc(math.erf, 1, 1)
 
 
@@ -546,6 +557,8 @@ register("sigmoid", lambda x: x.sigmoid(), domain=(-6.0, 6.0))
 register("relu", lambda x: x.relu(), kinks=(0.0,))
 register("relu in place of a temporary", lambda x: ReluInPlace.apply(x * 1.0), kinks=(0.0,))
 register("leaky_relu", lambda x: x.leaky_relu(0.1), kinks=(0.0,))
+register("leaky_relu in place of a temporary",
+         lambda x: LeakyReluInPlace.apply(x * 1.0, slope=0.1), kinks=(0.0,))
 register("erf", lambda x: x.erf())
 register("gelu", lambda x: x.gelu(), domain=(-3.0, 3.0))
 register("softplus", lambda x: x.softplus(), domain=(-6.0, 6.0))

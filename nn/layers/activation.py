@@ -2,11 +2,11 @@
 
 Each is a parameter-free `Module` calling its function in `nn.functional`, with PyTorch's
 constructor arguments. ``inplace=True`` writes the result into the input, as PyTorch's does (see
-`nn.functional.activations`). Inside an `nn.Sequential`, `ReLU` also computes in place of a
-temporary that nothing else can see (see `nn.module`) whatever ``inplace`` says: no one can
-tell the difference, and memory and time are saved.
+`nn.functional.activations`). Inside an `nn.Sequential`, `ReLU` and `LeakyReLU` also compute in
+place of a temporary that nothing else can see (see `nn.module`) whatever ``inplace`` says: no
+one can tell the difference, and memory and time are saved.
 """
-from autodiff.ops.elementwise import ReluInPlace
+from autodiff.ops.elementwise import LeakyReluInPlace, ReluInPlace
 
 from .. import functional as F
 from ..module import Module
@@ -41,6 +41,9 @@ class LeakyReLU(Module):
 
     def forward(self, x):
         return F.leaky_relu(x, self.negative_slope, self.inplace)
+
+    def _forward_in_place(self, x):
+        return LeakyReluInPlace.apply(x, slope=self.negative_slope)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
