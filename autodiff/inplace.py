@@ -363,7 +363,8 @@ def check_unmodified(node, keep):
                 f"changed after {node.name} was recorded. Compute out of place (x = x + y, "
                 f"not x += y) or modify a clone()"
             )
-    if node.reads_values and node.reads_output and _written_after(node.__dict__.get("out"), sequence):
+    out = node.__dict__.get("out")
+    if node.reads_values and node.reads_output and _written_after(out, sequence):
         raise RuntimeError(
             f"one of the tensors needed for gradient computation has been modified by an "
             f"in-place operation: the output of {node.name} (or memory it shares) was written "

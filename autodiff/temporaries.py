@@ -7,12 +7,13 @@ hold it, a view may share its memory, or the op that made it may read it in back
 `nn.Sequential` knows more than an op does: the tensor it hands from one layer to the next is a
 temporary when its loop holds the only reference (``sys.getrefcount``; NumPy elides the
 temporaries of ``a + b + c`` by the same test). `overwritable` checks the rest, and an
-activation that can compute in place (``nn.ReLU``, ``nn.LeakyReLU``) then does, as ``inplace=True`` would, with
-nothing the user can observe changed: values, gradients and the graph's ops are the same.
+activation that can compute in place (``nn.ReLU``, ``nn.LeakyReLU``) then does, as
+``inplace=True`` would, with nothing the user can observe changed: values, gradients and the
+graph's ops are the same.
 
 Writing into memory that is already in cache instead of fresh memory, and keeping one array
-fewer alive per layer, makes the CNN step of ``benchmarks/bench_cnn.py`` about 7% faster and the
-MLP step of ``benchmarks/bench_mlp.py`` about 1% (see ``benchmarks/README.md``).
+fewer alive per layer, makes the CNN step of ``benchmarks/bench_cnn.py`` about 4% faster and the
+MLP step of ``benchmarks/bench_mlp.py`` about 2% (see ``benchmarks/README.md``).
 """
 from sys import getrefcount
 from weakref import getweakrefcount
@@ -39,11 +40,11 @@ def overwritable(tensor):
     only reference to ``tensor`` itself.
 
     True for a floating, writeable tensor made by an op whose backward does not read its output
-    (`Function.reads_output`, `Function.reads_values`), or by no op and requiring no grad, whose array is referred to
-    only by the tensor and its node, and, if that array is a view, whose memory's owner only by
-    that view. Anything else (a leaf that requires grad, a view of a tensor someone holds, an
-    array the user passed in, an output an op saved, a tensor someone holds a weak reference to,
-such as a retained gradient's) is left alone.
+    (`Function.reads_output`, `Function.reads_values`), or by no op and requiring no grad,
+    whose array is referred to only by the tensor and its node, and, if that array is a view,
+    whose memory's owner only by that view. Anything else is left alone: a leaf that requires
+    grad, a view of a tensor someone holds, an array the user passed in, an output an op saved,
+    a tensor someone holds a weak reference to (a retained gradient's, for one).
     """
     if type(tensor) is not Tensor or getweakrefcount(tensor):  # weakly held: still visible
         return False

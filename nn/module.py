@@ -23,9 +23,9 @@ from sys import getrefcount
 import numpy as np
 
 from autodiff import Tensor, inplace
-from autodiff.temporaries import overwritable
 from autodiff.grad_mode import HOOKS, STATE
 from autodiff.hooks import RemovableHandle
+from autodiff.temporaries import overwritable
 
 
 class Parameter(Tensor):
