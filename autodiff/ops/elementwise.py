@@ -296,7 +296,9 @@ class Relu(Function):
 
 class ReluInPlace(Relu):
     """`Relu` written into its input's array: only for a temporary that nothing else can see
-    (`autodiff.temporaries`). The graph is the same, so the node is named Relu."""
+    (`autodiff.temporaries`). The graph is the same, so the node is named Relu. The input then
+    holds the output, so the backward it inherits uses only the saved output, never
+    ``result()`` (which would recompute from the input)."""
 
     name = "Relu"
 
@@ -324,7 +326,8 @@ class LeakyRelu(Function):
 
 class LeakyReluInPlace(LeakyRelu):
     """`LeakyRelu` written into its input's array: only for a temporary that nothing else can
-    see (`autodiff.temporaries`). The graph is the same, so the node is named LeakyRelu."""
+    see (`autodiff.temporaries`). The graph is the same, so the node is named LeakyRelu. Its
+    backward uses only the scale it saved, never the overwritten input."""
 
     name = "LeakyRelu"
 
