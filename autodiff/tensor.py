@@ -430,7 +430,7 @@ class Tensor:
     def leaky_relu_(self, slope=0.01):
         """x where x > 0, else slope * x, in place (as `leaky_relu`); returns self."""
         return inplace.modify(self, (), lambda old: old.leaky_relu(slope),
-                              lambda array: np.copyto(array, array * slope, where=array <= 0))
+                              lambda array: np.multiply(array, slope, out=array, where=array <= 0))
 
     def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
         """Values limited to [min, max] in place; returns self."""

@@ -25,7 +25,7 @@ import numpy as np
 from autodiff import Tensor, inplace
 from autodiff.grad_mode import HOOKS, STATE
 from autodiff.hooks import RemovableHandle
-from autodiff.temporaries import overwritable
+from autodiff.temporaries import LOCAL_ONLY, overwritable
 
 
 class Parameter(Tensor):
@@ -574,15 +574,6 @@ def _key_error_message(model_name, missing, unexpected):
     return " ".join(parts)
 
 
-def _refcount_of_a_local():
-    """What ``getrefcount`` reports for an object that one local variable alone refers to."""
-    local = object()
-    return getrefcount(local)
-
-
-_LOCAL_ONLY = _refcount_of_a_local()
-
-
 class Sequential(Module):
     """Modules applied in order; ``Sequential(a, b)(x) == b(a(x))``.
 
@@ -603,7 +594,7 @@ class Sequential(Module):
         for name in self._module_names:
             module = modules[name]
             # x held by this loop alone is a temporary between two layers (module docstring)
-            if module._forward_in_place is not None and getrefcount(x) == _LOCAL_ONLY:
+            if module._forward_in_place is not None and getrefcount(x) == LOCAL_ONLY:
                 x = module._call_on_temporary(x)
             else:
                 x = module(x)

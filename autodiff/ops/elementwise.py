@@ -312,8 +312,12 @@ class LeakyRelu(Function):
     reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
 
     def forward(self, x):
+        return x * self._save_scale(x)
+
+    def _save_scale(self, x):
+        """Keep and return the derivative: 1 where x > 0, else ``slope`` (x's dtype)."""
         self.scale = np.where(x > 0, 1, self.slope).astype(x.dtype, copy=False)
-        return x * self.scale
+        return self.scale
 
     def backward(self, grad):
         return (times_constant(grad, self.scale),)
@@ -332,8 +336,7 @@ class LeakyReluInPlace(LeakyRelu):
     name = "LeakyRelu"
 
     def forward(self, x):
-        self.scale = np.where(x > 0, 1, self.slope).astype(x.dtype, copy=False)
-        return np.multiply(x, self.scale, out=x)
+        return np.multiply(x, self._save_scale(x), out=x)
 
 
 _erf = np.frompyfunc(math.erf, 1, 1)
