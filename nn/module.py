@@ -13,7 +13,10 @@ without hooks keeps ``_forward_hooks = None``, so its call pays one attribute ch
 `Sequential` hands each layer's output to the next as a temporary: when its loop holds the only
 reference, a layer that can compute in place (``_forward_in_place``, e.g. ``ReLU``) writes its
 result into that tensor's memory, if `autodiff.temporaries.overwritable` finds that nothing else
-can see it. The values, gradients and graph are the same; memory and time are saved.
+can see it. The values, gradients and graph are the same; memory and time are saved. A layer
+may also compute itself and the next module as one node (``_fuses_with``, ``_call_fused``: a
+`Linear` and the ReLU after it, `nn.functional.fused`), except for the last pair, whose output
+the caller sees.
 """
 import itertools
 import warnings
@@ -154,6 +157,14 @@ class Module:
 
     # ``forward(x)`` computed into ``x``'s memory, for modules that can (None: they cannot)
     _forward_in_place = None
+    # ``_fuses_with(following)`` and ``_call_fused(following, x)``: modules that can compute
+    # themselves and the next module of a Sequential as one node (None: they cannot; see Linear)
+    _fuses_with = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "forward" in vars(cls) and "_forward_in_place" not in vars(cls):
+            cls._forward_in_place = None  # a new forward: the inherited in-place form is not it
 
     def _call_on_temporary(self, x):
         """``self(x)`` for a tensor that `Sequential` alone holds: `_forward_in_place` when
@@ -591,10 +602,18 @@ class Sequential(Module):
 
     def forward(self, x):
         modules = self.__dict__
-        for name in self._module_names:
-            module = modules[name]
+        names = self._module_names
+        index, count = 0, len(names)
+        while index < count:
+            module = modules[names[index]]
+            index += 1
+            # A pair that is not the last: the output keeps its last module's node, as in PyTorch
+            if (module._fuses_with is not None and index + 1 < count
+                    and module._fuses_with(modules[names[index]])):
+                x = module._call_fused(modules[names[index]], x)
+                index += 1
             # x held by this loop alone is a temporary between two layers (module docstring)
-            if module._forward_in_place is not None and getrefcount(x) == LOCAL_ONLY:
+            elif module._forward_in_place is not None and getrefcount(x) == LOCAL_ONLY:
                 x = module._call_on_temporary(x)
             else:
                 x = module(x)

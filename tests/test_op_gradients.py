@@ -10,6 +10,7 @@ of some registered op, so a new op cannot land unchecked.
 import functools
 import importlib
 import importlib.util
+import inspect
 import pkgutil
 
 import numpy as np
@@ -106,12 +107,13 @@ def _assert_backward_forms_agree(f, args):
 
 
 def _function_classes():
-    """Function subclasses defined in the op modules, by name."""
+    """Function subclasses defined in the op modules, by name; abstract bases (which cannot
+    make a node) are left out."""
     found = {}
     for module in MODULES:
         for value in vars(module).values():
             if (isinstance(value, type) and issubclass(value, Function) and value is not Function
-                    and value.__module__ == module.__name__):
+                    and value.__module__ == module.__name__ and not inspect.isabstract(value)):
                 found[value.__name__] = value
     return found
 

@@ -13,6 +13,7 @@ from autodiff import Tensor
 from autodiff.function import Function
 from autodiff.ops.elementwise import LeakyReluInPlace, ReluInPlace
 from autodiff.temporaries import overwritable
+from autodiff.viz import draw_graph
 
 
 def _normal(*shape, seed=0):
@@ -33,8 +34,13 @@ def in_place_calls(monkeypatch):
     return calls
 
 
+class _Dense(nn.Linear):
+    """A Linear of a subclass: Sequential does not fuse it with the activation after it
+    (tests/test_fused.py), so that activation takes the in-place path tested here."""
+
+
 def _mlp(seed=0):
-    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3))
+    model = nn.Sequential(_Dense(4, 6), nn.ReLU(), _Dense(6, 5), nn.ReLU(), nn.Linear(5, 3))
     for i, p in enumerate(model.parameters()):
         p.data = _normal(*p.shape, seed=seed + i)
     return model
@@ -76,7 +82,7 @@ def test_leaky_relu_in_sequential_overwrites_too_with_the_same_values_and_gradie
     monkeypatch.setattr(LeakyReluInPlace, "forward",
                         lambda self, x: calls.append(x.shape) or forward(self, x))
     x = Tensor(_normal(7, 4, seed=10))
-    model = nn.Sequential(nn.Linear(4, 6), nn.LeakyReLU(0.2), nn.Linear(6, 3))
+    model = nn.Sequential(_Dense(4, 6), nn.LeakyReLU(0.2), nn.Linear(6, 3))
     out = model(x)
     assert calls == [(7, 6)]
     hidden = out._ctx.inputs[0]
@@ -212,3 +218,15 @@ def test_overwritable_refuses_outputs_read_in_backward_and_arrays_from_outside()
     assert not overwritable(Tensor(np.arange(4)) + 1)  # integers: not an activation's input
     base = Tensor(_normal(3, 4))
     assert not overwritable(base[0])  # a view of a tensor someone holds
+
+
+def test_a_drawing_says_that_the_layer_output_was_written_over():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8, 1))
+    out = model(Tensor(_normal(2, 1, 4, 4, seed=5)))
+    conv_node = out._ctx.inputs[0]._ctx.inputs[0]._ctx.inputs[0]._ctx
+    assert conv_node.name == "Conv2d" and (conv_node.out == 0).any()  # ReLU'd in place
+    labels = {line.split("<B>")[1].split("</B>")[0].split()[0]: line
+              for line in draw_graph(out.sum()).source.splitlines() if "<B>" in line}
+    assert "data overwritten in place by Relu" in labels["Conv2d"]
+    assert "data min 0" in labels["Relu"]
+    assert "overwritten" not in labels["Relu"] + labels["Linear"]

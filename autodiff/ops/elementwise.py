@@ -306,6 +306,11 @@ class ReluInPlace(Relu):
         return np.maximum(x, 0, out=x)
 
 
+def leaky_relu_scale(x, slope):
+    """The derivative of leaky ReLU at ``x``: 1 where x > 0, else ``slope``, in x's dtype."""
+    return np.where(x > 0, 1, slope).astype(x.dtype, copy=False)
+
+
 class LeakyRelu(Function):
     """x where x > 0, else ``slope`` * x."""
 
@@ -316,7 +321,7 @@ class LeakyRelu(Function):
 
     def _save_scale(self, x):
         """Keep and return the derivative: 1 where x > 0, else ``slope`` (x's dtype)."""
-        self.scale = np.where(x > 0, 1, self.slope).astype(x.dtype, copy=False)
+        self.scale = leaky_relu_scale(x, self.slope)
         return self.scale
 
     def backward(self, grad):

@@ -49,35 +49,67 @@ class _Walk:
         self.leaf_tensors = {}  # key -> Tensor (keeps ids valid)
         self.out_meta = {}  # Function -> (shape, dtype)
         self.edges = []  # (child, consumer Function, input index, edge position in picture)
+        self.parts = {}  # Function standing for several ops -> keys of its parts, last part first
+        self.inner_edges = []  # (such a Function, index of the edge's source part, edge position)
+        self.overwritten = {}  # Function -> name of the op that wrote its output over in place
         self.alive = True
 
 
 def _walk(root, picture, names, show_data):
     walk = _Walk()
     top = root._ctx
-    walk.ops[top] = picture.add(Node(Kind.OP, top.name, obj=top))
-    walk.out_meta[top] = (root.shape, root.dtype)
+    _add_op(walk, picture, top, (root.shape, root.dtype))
     picture.connect(walk.ops[top], 0)
     queue = deque([top])
     while queue:
         node = queue.popleft()
+        if _add_next_part(walk, picture, node):
+            queue.append(node)  # its inputs are walked later, as a separate node's would be
+            continue
         alive = node.inputs is not None
         walk.alive = walk.alive and alive
+        entry = walk.parts[node][-1] if node.parts else walk.ops[node]  # the part fed the inputs
         for index, child in enumerate(node.children()):
             tensor = node.inputs[index] if alive else None
             meta = (tensor.shape, tensor.dtype) if alive else node.input_meta(index)
             if isinstance(child, Function):
                 if child not in walk.ops:
-                    walk.ops[child] = picture.add(Node(Kind.OP, child.name, obj=child))
-                    walk.out_meta[child] = meta
+                    _add_op(walk, picture, child, meta)
                     queue.append(child)
+                if alive and tensor.data is node.out:  # e.g. a ReLU in place of a temporary
+                    walk.overwritten[child] = node.name
                 src = walk.ops[child]
             else:
                 src = _leaf_key(walk, picture, child if child is not None else tensor, meta, names,
                                 show_data)
             walk.edges.append((child, node, index, len(picture.edges)))
-            picture.connect(src, walk.ops[node])
+            picture.connect(src, entry)
     return walk
+
+
+def _add_op(walk, picture, node, meta):
+    """Draw an op whose output has ``meta`` (shape, dtype); for a node that stands for several
+    ops (``parts``), its last part: `_add_next_part` draws the others."""
+    walk.ops[node] = picture.add(Node(Kind.OP, node.parts[-1] if node.parts else node.name,
+                                      obj=node))
+    walk.out_meta[node] = meta
+    if node.parts:
+        walk.parts[node] = [walk.ops[node]]
+
+
+def _add_next_part(walk, picture, node):
+    """Draw the part before the earliest one drawn of a node with ``parts``, feeding it; False
+    when there is none left. Called once per part, in walk order, so that the picture (keys,
+    edges, DOT text) is the one of the separate ops the node stands for."""
+    keys = walk.parts.get(node)
+    if keys is None or len(keys) == len(node.parts):
+        return False
+    part = len(node.parts) - 1 - len(keys)
+    key = picture.add(Node(Kind.OP, node.parts[part], obj=node))
+    walk.inner_edges.append((node, part, len(picture.edges)))
+    picture.connect(key, keys[-1])
+    keys.append(key)
+    return True
 
 
 def _leaf_key(walk, picture, tensor, meta, names, show_data):
@@ -138,6 +170,7 @@ class _Grads:
         self.outs = {}
         self.edges = {}
         self.leaves = {}
+        self.parts = {}  # node with parts -> (text, Flow) of each part's output, first to last
 
 
 def _gradients(root, walk, picture, show_grad):
@@ -182,6 +215,8 @@ def _backward(root, grads):
             if grad is None:
                 continue
             grads.outs[node] = _grad_info(grad.data)
+            if node.parts:
+                grads.parts[node] = [_grad_info(g) for g in node.part_grads(grad)]
             input_grads = node.backward(grad)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
@@ -201,7 +236,11 @@ def _backward(root, grads):
 def _label(picture, walk, grads, show_data, show_grad):
     """Fill in op and leaf labels and edge flows from the walk and the gradients."""
     for node, key in walk.ops.items():
-        _label_op(picture.nodes[key], node, walk.out_meta[node], grads.outs.get(node), show_data)
+        if node.parts:
+            _label_parts(picture, walk, node, grads, show_data)
+        else:
+            _label_op(picture.nodes[key], node, walk.out_meta[node], grads.outs.get(node),
+                      show_data, walk.overwritten.get(node))
     for key, tensor in walk.leaf_tensors.items():
         grad = grads.leaves.get(id(tensor))
         if grad is None and walk.alive and show_grad and tensor.requires_grad and grads.outs:
@@ -209,6 +248,9 @@ def _label(picture, walk, grads, show_data, show_grad):
         _label_leaf(picture.nodes[key], grad, show_grad)
     for child, consumer, index, position in walk.edges:
         picture.edges[position].flow = _edge_flow(child, consumer, index, walk, grads)
+    for node, part, position in walk.inner_edges:
+        if node in grads.parts:
+            picture.edges[position].flow = grads.parts[node][part][1]
     top = grads.outs.get(next(iter(walk.ops)))  # the op that made the output, drawn first
     if top is not None:
         picture.edges[0].flow = top[1]
@@ -225,16 +267,44 @@ def _edge_flow(child, consumer, index, walk, grads):
     return None
 
 
-def _label_op(picture_node, node, meta, grad_info, show_data):
-    """An op node: name and scalar parameters, output shape, values and gradient."""
+def _label_op(picture_node, node, meta, grad_info, show_data, overwritten_by=None):
+    """An op node: name and scalar parameters, output shape, values and gradient. Values that
+    the next op wrote over (``overwritten_by``, its name) are gone: the node says so."""
+    _add_params(picture_node, node)
+    out = None if overwritten_by is not None else node.__dict__.get("out")
+    inputs = () if out is None else (t.data for t in node.inputs)
+    _label_output(picture_node, meta, out, inputs, grad_info, show_data)
+    if overwritten_by is not None and show_data:
+        picture_node.lines.insert(1, f"data overwritten in place by {overwritten_by}")
+
+
+def _label_parts(picture, walk, node, grads, show_data):
+    """Each part of a node that stands for several ops, labelled as that op would be: the
+    scalar parameters on the last part; values and gradients where known."""
+    keys = walk.parts[node][::-1]  # first part first
+    alive = node.inputs is not None
+    outputs = node.part_outputs() if alive else (None,) * len(keys)
+    infos = grads.parts.get(node) or [None] * (len(keys) - 1) + [grads.outs.get(node)]
+    inputs = [t.data for t in node.inputs] if alive else ()
+    for key, out, grad_info in zip(keys, outputs, infos):
+        _label_output(picture.nodes[key], walk.out_meta[node], out, inputs, grad_info, show_data)
+        inputs = (out,)
+    _add_params(picture.nodes[keys[-1]], node)
+
+
+def _add_params(picture_node, node):
     params = _short_params(node)
     if params:
         picture_node.title += " " + params
+
+
+def _label_output(picture_node, meta, out, inputs, grad_info, show_data):
+    """Shape, values (``out``, None once freed) and gradient of an op's output; red with NaN
+    or inf, and marked where they start (``inputs``, the op's input arrays, have none)."""
     picture_node.lines.append(shape_text(*meta))
-    out = node.__dict__.get("out")
     if out is not None:
         picture_node.bad = has_bad(out)
-        picture_node.source = picture_node.bad and not any(has_bad(t.data) for t in node.inputs)
+        picture_node.source = picture_node.bad and not any(has_bad(a) for a in inputs)
         if show_data:
             picture_node.lines.append(f"data {describe(out)}")
     if grad_info is not None:

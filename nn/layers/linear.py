@@ -8,8 +8,10 @@ import numpy as np
 
 from autodiff import Tensor
 from autodiff.creation import get_generator
+from autodiff.grad_mode import HOOKS, STATE
 
 from .. import functional as F
+from ..functional.fused import linear_leaky_relu, linear_relu
 from ..module import Module, ModuleList
 from ._common import empty_parameter, factory_dtype, fan_in_init
 from .activation import GELU, LeakyReLU, ReLU, Sigmoid, Tanh
@@ -64,9 +66,35 @@ class Linear(Module):
                 ) from None
             raise
 
+    def _fuses_with(self, following):
+        """True when `Sequential` may compute ``following(self(x))`` as one node
+        (`_call_fused`): ``following`` is a ReLU or LeakyReLU, both modules are of exactly
+        their classes (a subclass may change forward) and have no hooks, and no module calls or
+        anomalies are being recorded (those want every op of every module)."""
+        return (type(following) in _FUSED_ACTIVATIONS and type(self) is Linear
+                and self._forward_hooks is None and following._forward_hooks is None
+                and not (HOOKS.count and STATE.hooks))
+
+    def _call_fused(self, following, x):
+        """``following(self(x))`` recorded as one node (`nn.functional.fused`): the values and
+        gradients of the two calls, one node's work for the engine. Input that does not fit
+        takes the two calls, whose error names the layer."""
+        try:
+            return _FUSED_ACTIVATIONS[type(following)](following, x, self.weight, self.bias)
+        except ValueError:
+            return following(self(x))
+
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+# The activations a Linear fuses with inside Sequential: class -> call(module, x, weight, bias)
+_FUSED_ACTIVATIONS = {
+    ReLU: lambda relu, x, weight, bias: linear_relu(x, weight, bias),
+    LeakyReLU: lambda leaky, x, weight, bias: linear_leaky_relu(x, weight, bias,
+                                                                leaky.negative_slope),
+}
 
 
 class Identity(Module):
