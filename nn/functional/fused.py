@@ -4,9 +4,10 @@
 `nn.layers.linear.Linear`): the product's output is a temporary nobody else sees, so the
 activation is computed into it, and the pair costs one node instead of two. The values and the
 gradients are those of the two ops, bit for bit; `autodiff.viz.draw_graph` draws the node as
-its two ops (``parts``). On the MLP benchmark (784-256-128-10, batch 128, one thread) this made
-the step about 2% faster than two nodes: the engine's work per node, not NumPy's, is what the
-pair saves.
+its two ops (``parts``). What the pair saves is the engine's work for one node, not NumPy's:
+on the MLP benchmark (784-256-128-10, one thread) about 54,000 of the step's 20 million
+instructions (Cachegrind); side by side with two nodes, 2% to 4% of the step at batch 32, and
+at batch 128 about 40 of the 150 us by which the step exceeded hand-written NumPy.
 """
 from abc import ABCMeta, abstractmethod
 
