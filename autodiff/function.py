@@ -82,6 +82,7 @@ class Function:
     reads_values = True  # backward reads input or output values (module docstring)
     reads_output = True  # with reads_values: the output's values among them (module docstring)
     _custom_init = False  # a subclass defines __init__: apply() must call it
+    overwrites_input = False  # forward writes its result into its input's array (ReluInPlace)
     # A node that stands for a chain of ops (nn.functional.fused) names them here, first to last;
     # it then defines part_outputs() and part_grads(grad), and drawings show every part
     parts = ()

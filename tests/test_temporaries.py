@@ -230,3 +230,11 @@ def test_a_drawing_says_that_the_layer_output_was_written_over():
     assert "data overwritten in place by Relu" in labels["Conv2d"]
     assert "data min 0" in labels["Relu"]
     assert "overwritten" not in labels["Relu"] + labels["Linear"]
+
+
+def test_a_drawing_does_not_call_an_op_that_passes_its_input_on_a_writer():
+    from autodiff.ops.elementwise import Identity
+
+    w = Tensor(_normal(3), requires_grad=True)
+    drawn = draw_graph(Identity.apply(w * 2.0).sum()).source
+    assert "overwritten" not in drawn

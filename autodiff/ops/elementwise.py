@@ -301,6 +301,7 @@ class ReluInPlace(Relu):
     ``result()`` (which would recompute from the input)."""
 
     name = "Relu"
+    overwrites_input = True
 
     def forward(self, x):
         return np.maximum(x, 0, out=x)
@@ -339,6 +340,7 @@ class LeakyReluInPlace(LeakyRelu):
     backward uses only the scale it saved, never the overwritten input."""
 
     name = "LeakyRelu"
+    overwrites_input = True
 
     def forward(self, x):
         return np.multiply(x, self._save_scale(x), out=x)

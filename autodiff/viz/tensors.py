@@ -76,8 +76,8 @@ def _walk(root, picture, names, show_data):
                 if child not in walk.ops:
                     _add_op(walk, picture, child, meta)
                     queue.append(child)
-                if alive and tensor.data is node.out:  # e.g. a ReLU in place of a temporary
-                    walk.overwritten[child] = node.name
+                if node.overwrites_input and alive and tensor.data is node.out:
+                    walk.overwritten[child] = node.name  # e.g. a ReLU in place of a temporary
                 src = walk.ops[child]
             else:
                 src = _leaf_key(walk, picture, child if child is not None else tensor, meta, names,

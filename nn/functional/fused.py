@@ -33,7 +33,6 @@ class LinearActivation(Linear, metaclass=ABCMeta):
     ``create_graph``) and ``_activation_grad_arrays(grad, private)`` (on an ndarray).
     """
 
-    parts = ()
     _overwrites_grad = True  # the derivative is applied into a gradient nobody else holds
 
     def forward(self, x, w, *bias):
