@@ -220,6 +220,8 @@ class Tensor:
         dtype = np.dtype(dtype)
         if dtype == self.dtype:
             return self
+        if dtype.kind != "f":  # to integers or booleans: piecewise constant, no gradient
+            return Tensor._make(self.data.astype(dtype), False)  # (PyTorch: requires_grad False)
         return ew.Cast.apply(self, dtype=dtype)
 
     def float(self):
@@ -301,6 +303,8 @@ class Tensor:
             raise RuntimeError(
                 f"backward(): grad has shape {grad.shape} but the tensor has shape {self.shape}"
             )
+        if grad.dtype != self.dtype:  # as PyTorch: gradients take their tensor's dtype
+            grad = grad.astype(self.dtype)
         return grad
 
     # ----- arithmetic -------------------------------------------------------------------------
@@ -641,7 +645,8 @@ class Tensor:
 
     def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Minimum over ``axis``; tied minima share the gradient equally."""
-        return -((-self).max(_axis(axis, dim), keepdims or bool(keepdim)))
+        return rd.Min.apply(self, axis=rd.normalize_axis(_axis(axis, dim), self.ndim),
+                            keepdims=keepdims or bool(keepdim))
 
     def argmax(self, axis=None, keepdims=False, *, dim=None):
         """Indices of the maxima (an integer tensor, not differentiable)."""
@@ -656,13 +661,17 @@ class Tensor:
         return rd.LogSumExp.apply(self, axis=rd.normalize_axis(_axis(axis, dim), self.ndim),
                                   keepdims=keepdims or bool(keepdim))
 
-    def softmax(self, axis=-1, *, dim=None):
-        """exp(x) / sum(exp(x)) along ``axis``, computed without overflow."""
-        return rd.Softmax.apply(self, axis=_axis(axis, dim))
+    def softmax(self, axis=None, *, dim=None):
+        """exp(x) / sum(exp(x)) along ``axis`` (or ``dim``; the last axis when neither is
+        given), computed without overflow."""
+        axis = _axis(axis, dim)
+        return rd.Softmax.apply(self, axis=-1 if axis is None else axis)
 
-    def log_softmax(self, axis=-1, *, dim=None):
-        """x - logsumexp(x) along ``axis``, computed without overflow."""
-        return rd.LogSoftmax.apply(self, axis=_axis(axis, dim))
+    def log_softmax(self, axis=None, *, dim=None):
+        """x - logsumexp(x) along ``axis`` (or ``dim``; the last axis when neither is given),
+        computed without overflow."""
+        axis = _axis(axis, dim)
+        return rd.LogSoftmax.apply(self, axis=-1 if axis is None else axis)
 
     # ----- shape ----------------------------------------------------------------------------------
     def reshape(self, *shape):

@@ -153,16 +153,23 @@ class PowScalar(Function):
 
 
 class Pow(Function):
-    """a ** b for two tensors (a > 0 where b's gradient is needed)."""
+    """a ** b for two tensors. b's gradient, ``a ** b * log(a)``, needs a > 0, except that it
+    is 0 where a == 0 and b >= 0, as in PyTorch."""
 
     def forward(self, a, b):
         return a ** b
 
     def backward(self, grad):
         a, b = self.inputs
-        y = self.result()
-        grad_a = grad * b * a ** (b - 1) if self.needs_input_grad[0] else None
-        grad_b = grad * y * a.log() if self.needs_input_grad[1] else None
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):  # the masked places below
+            if self.needs_input_grad[0]:
+                # PyTorch's pow_backward_self: 0 where the exponent is 0 (not 0 * 0 ** -1)
+                grad_a = masked(grad * b * a ** (b - 1), b.data != 0)
+            if self.needs_input_grad[1]:
+                # PyTorch's pow_backward_exponent: 0 where a == 0 and b >= 0 (a ** b is
+                # constant 0 or 1 there, not 0 * log(0))
+                grad_b = masked(grad * self.result() * a.log(), (a.data != 0) | (b.data < 0))
         return grad_a, grad_b
 
 
@@ -260,6 +267,12 @@ class Tanh(Function):
         return (grad * (1 - y * y),)
 
 
+def float_dtype(dtype):
+    """The dtype of a float-valued op's result: ``dtype`` itself when floating, else NumPy's
+    ufunc choice for integer and boolean input (int64 -> float64, int8 -> float16, ...)."""
+    return dtype if dtype.kind == "f" else np.result_type(dtype, np.float16)
+
+
 def _stable_sigmoid(x):
     """1 / (1 + exp(-x)) with exp taken only of -|x|, so nothing overflows."""
     e = np.exp(-np.abs(x))
@@ -270,7 +283,7 @@ class Sigmoid(Function):
     """Logistic sigmoid, computed without overflow; the gradient is y * (1 - y)."""
 
     def forward(self, x):
-        return _stable_sigmoid(x).astype(x.dtype, copy=False)
+        return _stable_sigmoid(x).astype(float_dtype(x.dtype), copy=False)
 
     def backward(self, grad):
         y = self.result()
@@ -309,7 +322,7 @@ class ReluInPlace(Relu):
 
 def leaky_relu_scale(x, slope):
     """The derivative of leaky ReLU at ``x``: 1 where x > 0, else ``slope``, in x's dtype."""
-    return np.where(x > 0, 1, slope).astype(x.dtype, copy=False)
+    return np.where(x > 0, 1, slope).astype(float_dtype(x.dtype), copy=False)
 
 
 class LeakyRelu(Function):
@@ -353,7 +366,8 @@ class Erf(Function):
     """The error function (its derivative is 2 / sqrt(pi) * exp(-x ** 2))."""
 
     def forward(self, x):
-        return np.asarray(_erf(x), dtype=x.dtype)  # frompyfunc gives a Python float for 0-d
+        # frompyfunc gives a Python float for 0-d
+        return np.asarray(_erf(x), dtype=float_dtype(x.dtype))
 
     def backward(self, grad):
         (x,) = self.inputs
@@ -369,7 +383,7 @@ class Softplus(Function):
     """log(1 + e ** x) via logaddexp, without overflow; the gradient is sigmoid(x)."""
 
     def forward(self, x):
-        return np.logaddexp(0, x).astype(x.dtype, copy=False)
+        return np.logaddexp(0, x).astype(float_dtype(x.dtype), copy=False)
 
     def backward(self, grad):
         return (grad * self.inputs[0].sigmoid(),)
@@ -384,6 +398,8 @@ class Clip(Function):
         lo = -np.inf if self.lo is None else self.lo
         hi = np.inf if self.hi is None else self.hi
         self.mask = (x >= lo) & (x <= hi)
+        if x.dtype.kind != "f" and (self.lo is not None or self.hi is not None):
+            return np.clip(x, self.lo, self.hi)  # NumPy's promotion: float bounds give floats
         return np.clip(x, lo, hi).astype(x.dtype, copy=False)
 
     def backward(self, grad):
@@ -486,10 +502,24 @@ def maximum(a, b):
     return Maximum.apply(a, b)
 
 
+class Minimum(Function):
+    """Elementwise minimum; where a == b each input gets half of the gradient. Its own op, not
+    -maximum(-a, -b): negation wraps around for unsigned and the most negative signed ints."""
+
+    reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
+
+    def forward(self, a, b):
+        self.weight = (a < b) + 0.5 * (a == b)
+        return np.minimum(a, b)
+
+    def backward(self, grad):
+        return times_constant(grad, self.weight), times_constant(grad, 1 - self.weight)
+
+
 def minimum(a, b):
     """Elementwise minimum of two tensors (or numbers); ties share the gradient."""
     a, b = _tensors(a, b)
-    return -Maximum.apply(-a, -b)
+    return Minimum.apply(a, b)
 
 
 def where(condition, a, b):

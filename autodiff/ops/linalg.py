@@ -127,6 +127,11 @@ class Einsum(Function):
         unique = "".join(dict.fromkeys(c for c in term if c in available))
         sizes = {c: n for c, n in zip(term, tensor.shape)}
         result = einsum(",".join([self.output] + other_terms) + "->" + unique, grad, *others)
+        # A label of size 1 here and n in another operand (einsum broadcasts it): sum it
+        # back to 1; one of size n here and 1 everywhere else: the gradient is constant along it.
+        target = tuple(sizes[c] for c in unique)
+        if result.shape != target:
+            result = result.broadcast_to(np.broadcast_shapes(result.shape, target)).sum_to(target)
         # Labels summed away inside this operand alone: the gradient is constant along them.
         full = "".join(dict.fromkeys(term))
         if full != unique:

@@ -273,7 +273,10 @@ def flatten(x, start_dim=0, end_dim=-1):
     (one axis), as PyTorch's ``flatten``."""
     if x.ndim == 0:
         return x.reshape(1)
-    start, end = start_dim % x.ndim, end_dim % x.ndim
+    start, end = _checked_axis(start_dim, x, "flatten"), _checked_axis(end_dim, x, "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a "
+                         f"tensor of shape {x.shape}")
     if start == end:
         return x
     merged = int(np.prod(x.shape[start:end + 1]))
@@ -284,13 +287,29 @@ def squeeze(x, axis=None):
     """Remove size-1 axes (all of them, or the ones in ``axis``)."""
     if axis is None:
         shape = tuple(n for n in x.shape if n != 1)
+    elif x.ndim == 0:  # as PyTorch: axis 0 or -1 of a 0-d tensor leaves it unchanged
+        for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis):
+            if a not in (0, -1):
+                raise ValueError(f"squeeze: axis {a} is out of range for a 0-d tensor")
+        shape = ()
     else:
-        axes = {a % x.ndim for a in ((axis,) if isinstance(axis, int) else axis)}
+        axes = {_checked_axis(a, x, "squeeze")
+                for a in ((axis,) if isinstance(axis, (int, np.integer)) else axis)}
         for a in axes:
             if x.shape[a] != 1:
                 raise ValueError(f"squeeze: axis {a} of shape {x.shape} has size {x.shape[a]}, not 1")
         shape = tuple(n for i, n in enumerate(x.shape) if i not in axes)
     return x.reshape(shape)
+
+
+def _checked_axis(axis, x, name):
+    """``axis`` of ``x`` as a non-negative int; a clear error when it is out of range (a plain
+    ``axis % ndim`` would silently pick another axis)."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name}: axis must be an int, got {axis!r}")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"{name}: axis {axis} is out of range for a tensor of shape {x.shape}")
+    return int(axis) % x.ndim
 
 
 def expand_dims(x, axis):

@@ -51,21 +51,33 @@ class Sum(Function):
 
 
 class Max(Function):
-    """Maximum over axes; tied maxima share the gradient equally."""
+    """Maximum over axes; tied maxima share the gradient equally. A NaN is the maximum of its
+    slice, and the NaNs share the gradient (PyTorch's ``evenly_distribute_backward``)."""
 
     reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
+    _reduce = staticmethod(np.max)
 
     def forward(self, x):
-        if x.size == 0:
-            raise ValueError("max() of an empty tensor")
-        out = np.max(x, axis=self.axis, keepdims=True)
+        if any(x.shape[a] == 0 for a in self.axis):
+            raise ValueError(f"{type(self).__name__.lower()}() over an empty axis of a tensor "
+                             f"of shape {x.shape}")
+        out = self._reduce(x, axis=self.axis, keepdims=True)
         mask = x == out
+        if out.dtype.kind == "f" and np.isnan(out).any():  # NaN == NaN is False
+            mask |= np.isnan(x)
         self.weight = mask / np.sum(mask, axis=self.axis, keepdims=True)
         return out if self.keepdims else np.squeeze(out, axis=self.axis)
 
     def backward(self, grad):
         (x,) = self.inputs
         return (times_constant(_expand(grad, x.shape, self.axis, self.keepdims), self.weight),)
+
+
+class Min(Max):
+    """Minimum over axes; tied minima share the gradient equally. Its own reduction, not
+    -max(-x): negation wraps around for unsigned and the most negative signed integers."""
+
+    _reduce = staticmethod(np.min)
 
 
 class Prod(Function):
@@ -223,7 +235,8 @@ def var(x, axis=None, ddof=0, keepdims=False):
     axes = normalize_axis(axis, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes]))
     deviation = x - x.mean(axes, keepdims=True)
-    scale = 1.0 / (count - ddof) if count > ddof else np.nan  # NumPy gives nan there too
+    # NumPy and PyTorch divide by max(0, N - ddof): inf when N <= ddof (nan where the sum is 0)
+    scale = 1.0 / (count - ddof) if count > ddof else float("inf")
     return (deviation * deviation).sum(axes, keepdims=keepdims) * scale
 
 

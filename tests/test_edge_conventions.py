@@ -1,0 +1,149 @@
+"""Values and gradients at the edges, against NumPy's and PyTorch's conventions: integer and
+boolean tensors (casts, min, float-valued ops), pow at a zero base, einsum's size-1 labels,
+out-of-range axes, var with ddof >= N, NaN maxima, empty axes, the dtype of a backward seed."""
+import numpy as np
+import pytest
+
+import autodiff as ad
+from autodiff import Tensor
+
+
+def f64(values, requires_grad=True):
+    return Tensor(np.array(values, dtype=np.float64), requires_grad=requires_grad)
+
+
+# Casting to an integer dtype must not be differentiable (PyTorch: result has no grad).
+def test_integer_cast_is_not_differentiable():
+    x = f64([1.7, 2.2])
+    i = x.astype(np.int64)
+    assert not i.requires_grad
+    y = (x * 1.0 + i * 2.0).sum()  # true derivative: 1 (i is piecewise constant)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+
+
+# Pow gradients at a zero base / zero exponent follow PyTorch (0, not nan / -inf).
+def test_pow_gradients_at_zero_match_pytorch():
+    a, b = f64([0.0, 0.0, 2.0]), f64([0.0, 2.0, 3.0])
+    (a ** b).sum().backward()
+    np.testing.assert_allclose(a.grad.data, [0.0, 0.0, 12.0])
+    np.testing.assert_allclose(b.grad.data, [0.0, 0.0, 8 * np.log(2.0)])
+    x = f64([3.0, 0.0])
+    (0.0 ** x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+
+
+# min / minimum on integer tensors: negation wraps around.
+@pytest.mark.parametrize("values", [np.array([[0, 1], [200, 255]], np.uint8),
+                                    np.array([-128, 5], np.int8)])
+def test_integer_min_matches_numpy(values):
+    t = Tensor(values)
+    assert t.min().item() == values.min()
+    np.testing.assert_array_equal(t.min(-1).data, values.min(-1))
+    np.testing.assert_array_equal(ad.minimum(t, Tensor(values[..., :1])).data,
+                                  np.minimum(values, values[..., :1]))
+
+
+def test_bool_min():
+    assert Tensor(np.array([True, False])).min().item() is False
+
+
+def test_min_gradient_still_shared_at_ties():
+    x = f64([[1.0, 3.0], [1.0, 2.0]])
+    x.min(0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[0.5, 0.0], [0.5, 1.0]])
+
+
+# Float-valued ops on integer tensors must not truncate to integers.
+@pytest.mark.parametrize("name, ref", [
+    ("sigmoid", lambda a: 1 / (1 + np.exp(-a))),
+    ("erf", lambda a: np.array([__import__("math").erf(v) for v in a])),
+    ("softplus", lambda a: np.logaddexp(0, a)),
+])
+def test_float_ops_on_integer_tensors(name, ref):
+    a = np.array([1, 2, -1])
+    out = getattr(Tensor(a), name)()
+    assert out.dtype.kind == "f"
+    np.testing.assert_allclose(out.data, ref(a))
+
+
+def test_clip_integer_tensor_with_float_bounds_follows_numpy():
+    a = np.array([1, 2, -1])
+    np.testing.assert_array_equal(Tensor(a).clip(0.5, 1.5).data, np.clip(a, 0.5, 1.5))
+    np.testing.assert_array_equal(Tensor(a).clip(None, 1).data, np.clip(a, None, 1))
+    assert Tensor(a).clip(None, 1).dtype == np.int64
+
+
+# softmax / log_softmax accept PyTorch's dim=.
+def test_softmax_dim_alias():
+    x = np.array([[1.0, 2.0], [3.0, 5.0]])
+    e = np.exp(x - x.max(0))
+    np.testing.assert_allclose(Tensor(x).softmax(dim=0).data, e / e.sum(0))
+    np.testing.assert_allclose(Tensor(x).log_softmax(dim=0).data, np.log(e / e.sum(0)))
+    np.testing.assert_allclose(Tensor(x).softmax().data,
+                               np.exp(x) / np.exp(x).sum(-1, keepdims=True))
+    with pytest.raises(TypeError):
+        Tensor(x).softmax(0, dim=1)
+
+
+# Out-of-range axes must raise, not wrap around to another axis.
+def test_squeeze_out_of_range_axis_raises():
+    with pytest.raises(ValueError, match="out of range"):
+        Tensor(np.ones((1, 2))).squeeze(2)
+    assert Tensor(3.0).squeeze(0).shape == ()
+
+
+@pytest.mark.parametrize("args", [(3,), (1, 5), (-4,), (2, 1)])
+def test_flatten_bad_dims_raise(args):
+    with pytest.raises(ValueError):
+        Tensor(np.ones((2, 3, 4))).flatten(*args)
+
+
+# var/std with ddof >= N: NumPy and PyTorch divide by max(0, N - ddof) -> inf.
+def test_var_ddof_at_least_n_is_inf():
+    with np.errstate(all="ignore"):
+        assert np.isinf(Tensor([1.0, 2.0]).var(ddof=2).item())
+        assert np.isinf(Tensor([1.0, 2.0]).var(ddof=3).item())
+        assert np.isnan(Tensor([1.0, 1.0]).var(ddof=2).item())  # 0 / 0, as NumPy
+
+
+# einsum broadcasts size-1 labels in forward; backward must too.
+def test_einsum_broadcast_label_backward():
+    A = f64(np.arange(6.0).reshape(2, 3))
+    v = f64([2.0])
+    y = ad.einsum("ij,j->i", A, v)
+    np.testing.assert_allclose(y.data, np.einsum("ij,j->i", A.data, v.data))
+    y.sum().backward()
+    np.testing.assert_allclose(A.grad.data, np.full((2, 3), 2.0))
+    np.testing.assert_allclose(v.grad.data, [A.data.sum()])
+
+
+# Max and min: NaN maxima take the gradient; only an empty reduced axis is an error.
+def test_nan_maximum_receives_the_gradient():
+    x = f64([[1.0, np.nan, 3.0], [1.0, 2.0, 3.0]])
+    x.max(1).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    y = f64([np.nan, 0.0, np.nan])
+    y.min().backward()
+    np.testing.assert_array_equal(y.grad.data, [0.5, 0.0, 0.5])
+
+
+def test_max_over_a_nonempty_axis_of_an_empty_tensor_is_empty():
+    x = Tensor(np.zeros((0, 3)))
+    assert x.max(1).shape == (0,) and x.min(1).shape == (0,)
+    with pytest.raises(ValueError, match=r"max\(\) over an empty axis .*\(0, 3\)"):
+        x.max(0)
+    with pytest.raises(ValueError, match=r"min\(\) over an empty axis"):
+        x.min()
+
+
+# The seed of backward() takes the tensor's dtype, so .grad has its leaf's dtype.
+def test_backward_seed_of_another_dtype_gives_the_leaf_dtype():
+    leaf = Tensor(np.ones(3), requires_grad=True)  # float64
+    leaf.backward(Tensor(np.full(3, 2.0, np.float32)))
+    assert leaf.grad.dtype == np.float64
+    np.testing.assert_array_equal(leaf.grad.data, [2.0, 2.0, 2.0])
+    y = leaf * 3.0
+    y.backward(np.ones(3, np.float32))
+    assert leaf.grad.dtype == np.float64
+    np.testing.assert_array_equal(leaf.grad.data, [5.0, 5.0, 5.0])
