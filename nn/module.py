@@ -374,14 +374,17 @@ class Module:
         state_dict = self._with_own_names(state_dict)
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
+        values = {}
         for key, target in own.items():
             if key in state_dict:
-                _check_shape(key, np.asarray(state_dict[key]), target)
+                value = np.asarray(state_dict[key])
+                _check_shape(key, value, target)
+                values[key] = _converted(key, value, target)
         if strict and (missing or unexpected):
             raise KeyError(_key_error_message(type(self).__name__, missing, unexpected))
-        for key, target in own.items():
-            if key in state_dict:
-                target.data[...] = np.asarray(state_dict[key])
+        # every value converted before any is written: a bad entry leaves the model untouched
+        for key, value in values.items():
+            own[key].data[...] = value
         # written in place: graphs recorded before must not backpropagate (own holds detached
         # copies, so the stamps go on the parameters and buffers themselves)
         tensors = dict(self.named_parameters())
@@ -574,6 +577,19 @@ def _check_shape(key, value, target):
             f"size mismatch for {key!r}: the checkpoint has shape {value.shape}, "
             f"the model has shape {target.shape}"
         )
+
+
+def _converted(key, value, target):
+    """``value`` cast to ``target``'s dtype, or a ValueError naming ``key``."""
+    try:
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"dtype {value.dtype} is not numeric")
+        return value.astype(target.dtype, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"cannot load {key!r}: the checkpoint's value of dtype {value.dtype} does not "
+            f"convert to the model's {target.dtype} ({exc})"
+        ) from None
 
 
 def _key_error_message(model_name, missing, unexpected):

@@ -605,3 +605,18 @@ def test_registered_strategies_draw_checkable_cases(spec):
             assert len(np.unique(args[0])) == args[0].size
 
     check()
+
+
+# ----- unbatched (C, H, W) images in the functional pooling -------------------------------
+IMAGE_CHW = np.random.default_rng(0).normal(size=(2, 5, 6))
+
+
+def test_functional_pooling_accepts_an_unbatched_image():
+    np.testing.assert_array_equal(max_pool2d(Tensor(IMAGE_CHW), 2).data,
+                                  max_pool2d(Tensor(IMAGE_CHW[None]), 2).data[0])
+    out, idx = max_pool2d(Tensor(IMAGE_CHW), 3, 2, 1, return_indices=True)
+    ref, ref_idx = max_pool2d(Tensor(IMAGE_CHW[None]), 3, 2, 1, return_indices=True)
+    np.testing.assert_array_equal(out.data, ref.data[0])
+    np.testing.assert_array_equal(idx.data, ref_idx.data[0])
+    np.testing.assert_allclose(avg_pool2d(Tensor(IMAGE_CHW), 2, 1, 1).data,
+                               avg_pool2d(Tensor(IMAGE_CHW[None]), 2, 1, 1).data[0])

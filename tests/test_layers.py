@@ -828,3 +828,17 @@ def test_cross_entropy_weight_ignore_index_and_label_smoothing_follow_pytorch():
 def test_cross_entropy_is_finite_for_huge_logits():
     loss = CrossEntropyLoss()(Tensor(np.array([[1e4, -1e4], [0.0, 1e4]])), np.array([1, 0]))
     np.testing.assert_allclose(loss.item(), (2e4 + 1e4) / 2)
+
+
+# ----- sizes given as NumPy integers ------------------------------------------------------
+def test_layers_accept_numpy_integer_sizes():
+    conv = Conv2d(2, 4, np.int64(3), stride=np.int64(1), padding=np.int64(1))
+    assert conv.weight.shape == (4, 2, 3, 3) and conv.kernel_size == (3, 3)
+    assert conv(Tensor(np.zeros((1, 2, 5, 5), np.float32))).shape == (1, 4, 5, 5)
+    assert MaxPool2d(np.int64(2))(Tensor(np.zeros((1, 1, 4, 4)))).shape == (1, 1, 2, 2)
+    assert AvgPool2d(2, stride=np.int32(2))(Tensor(np.zeros((1, 1, 4, 4)))).shape == (1, 1, 2, 2)
+
+
+def test_a_bad_size_names_the_argument():
+    with pytest.raises(ValueError, match="kernel_size must be an int or a pair of ints, got 2.5"):
+        Conv2d(2, 4, 2.5)

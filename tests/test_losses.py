@@ -4,6 +4,7 @@ import pytest
 
 import nn.functional as F
 from autodiff import Tensor, gradcheck, gradgradcheck
+import math
 
 
 def rand(*shape, seed=0):
@@ -250,3 +251,37 @@ def test_class_target_errors():
         F.cross_entropy(x, np.array([0, 1, 2, 1]), weight=np.ones(2))
     with pytest.raises(ValueError, match="label_smoothing must be in"):
         F.cross_entropy(x, np.array([0, 1, 2, 1]), label_smoothing=1.5)
+
+
+# ----- weights that would enlarge the loss; empty batches ---------------------------------
+LOGITS_N1 = np.array([[2.0], [-1.0], [0.5], [3.0]])
+LABELS_N1 = np.array([[1.0], [0.0], [1.0], [0.0]])
+PER_SAMPLE = np.array([1.0, 2.0, 0.5, 4.0])  # (N,) against an (N, 1) input
+
+
+def test_bce_with_logits_weight_that_enlarges_the_loss_raises():
+    with pytest.raises(ValueError, match=r"weight of shape \(4,\) does not broadcast"):
+        F.binary_cross_entropy_with_logits(Tensor(LOGITS_N1), LABELS_N1, weight=PER_SAMPLE)
+
+
+def test_bce_with_logits_pos_weight_that_enlarges_the_loss_raises():
+    with pytest.raises(ValueError, match=r"pos_weight of shape \(4,\)"):
+        F.binary_cross_entropy_with_logits(Tensor(LOGITS_N1), LABELS_N1, pos_weight=np.full(4, 2.0))
+
+
+def test_bce_weight_that_enlarges_the_loss_raises():
+    with pytest.raises(ValueError, match=r"weight of shape \(4,\)"):
+        F.binary_cross_entropy(Tensor(1 / (1 + np.exp(-LOGITS_N1))), LABELS_N1, weight=PER_SAMPLE)
+
+
+def test_reduction_none_keeps_the_input_shape_with_a_broadcastable_weight():
+    out = F.binary_cross_entropy_with_logits(Tensor(LOGITS_N1), LABELS_N1, weight=PER_SAMPLE[:, None], reduction="none")
+    assert out.shape == LOGITS_N1.shape
+
+
+def test_mean_over_an_empty_batch_is_nan():
+    x = Tensor(np.zeros((0, 3), np.float32), requires_grad=True)
+    target = np.zeros(0, np.int64)
+    assert math.isnan(F.cross_entropy(x, target).item())
+    assert math.isnan(F.nll_loss(x, target).item())
+    assert F.cross_entropy(x, target, reduction="sum").item() == 0.0

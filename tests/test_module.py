@@ -264,3 +264,15 @@ def test_apply_follows_pytorch_order():
     visited = []
     model.apply(visited.append)
     assert [id(m) for m in visited] == [id(linear), id(relu), id(inner), id(model)]
+
+
+# ----- load_state_dict converts every value before writing any ----------------------------
+def test_unconvertible_value_names_the_key_and_leaves_the_model_untouched():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    state = {k: v.data.copy() for k, v in model.state_dict().items()}
+    before = {k: v.copy() for k, v in state.items()}
+    state["0.weight"] = np.full((2, 2), 7.0)
+    state["1.bias"] = np.array(["x", "y"])
+    with pytest.raises(ValueError, match="'1.bias'"):
+        model.load_state_dict(state)
+    np.testing.assert_array_equal(model[0].weight.data, before["0.weight"])

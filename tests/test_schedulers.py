@@ -129,3 +129,45 @@ def test_resuming_with_last_epoch_uses_initial_lr():
     scheduler = StepLR(optimizer, step_size=2, gamma=0.5, last_epoch=4)
     assert scheduler.last_epoch == 5
     assert scheduler.get_last_lr() == [pytest.approx(0.2 * 0.5 ** 2)]
+
+
+# ----- resuming and chaining as PyTorch ---------------------------------------------------
+def _optimizer(lr=0.1):
+    return SGD([Tensor(np.zeros(2), requires_grad=True)], lr=lr, momentum=0.9)
+
+
+def test_resume_keeps_the_loaded_rate_when_the_scheduler_is_built_after_optimizer_load():
+    optimizer = _optimizer()
+    scheduler = StepLR(optimizer, step_size=3, gamma=0.1)
+    for _ in range(7):
+        scheduler.step()
+    checkpoint = {"opt": optimizer.state_dict(), "sched": scheduler.state_dict()}
+
+    resumed = _optimizer()
+    resumed.load_state_dict(checkpoint["opt"])
+    resumed_scheduler = StepLR(resumed, step_size=3, gamma=0.1)
+    resumed_scheduler.load_state_dict(checkpoint["sched"])
+    # the next epoch trains at group["lr"]: it must be the checkpoint's rate (PyTorch keeps it)
+    assert resumed.param_groups[0]["lr"] == pytest.approx(0.001)
+    assert resumed_scheduler.get_last_lr() == [resumed.param_groups[0]["lr"]]
+
+
+def test_schedulers_chain_as_in_pytorch():
+    optimizer = _optimizer(lr=1.0)
+    step, exponential = StepLR(optimizer, step_size=2, gamma=0.1), ExponentialLR(optimizer, 0.9)
+    rates = []
+    for _ in range(4):
+        step.step()
+        exponential.step()
+        rates.append(optimizer.param_groups[0]["lr"])
+    # PyTorch: each scheduler multiplies the rate the other left: 0.1**(e // 2) * 0.9**e
+    np.testing.assert_allclose(rates, [0.9, 0.081, 0.0729, 0.006561])
+
+
+def test_a_rate_set_by_hand_is_kept():
+    optimizer = _optimizer(lr=0.1)
+    scheduler = StepLR(optimizer, step_size=10, gamma=0.1)
+    scheduler.step()
+    optimizer.param_groups[0]["lr"] = 0.01  # e.g. a manual drop after a plateau
+    scheduler.step()
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.01)

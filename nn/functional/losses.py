@@ -50,6 +50,24 @@ def _check_same_shape(name, input, target):
         )
 
 
+def _check_weight(name, what, weight, input):
+    """Raise unless ``weight`` (None, a Tensor or an array) broadcasts to the input's shape
+    without enlarging it (PyTorch repeats a weight to match the input, never the other way)."""
+    if weight is None:
+        return
+    shape = tuple(np.shape(weight.data if isinstance(weight, Tensor) else weight))
+    try:
+        broadcast = np.broadcast_shapes(shape, input.shape)
+    except ValueError:
+        broadcast = None
+    if broadcast != tuple(input.shape):
+        raise ValueError(
+            f"{name}: {what} of shape {shape} does not broadcast to the input's shape "
+            f"{tuple(input.shape)} (for one weight per sample of an (N, 1) input, give it "
+            f"shape (N, 1))"
+        )
+
+
 def _prepare(name, input, target, reduction):
     """Checked (input, target) Tensors of one shape for an elementwise loss."""
     _check_reduction(name, reduction)
@@ -121,6 +139,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     mean over elements. Logs are clamped to >= -100, so probabilities of 0 and 1 stay finite.
     """
     input, target = _prepare("binary_cross_entropy", input, target, reduction)
+    _check_weight("binary_cross_entropy", "weight", weight, input)
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
@@ -136,6 +155,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None
     along the last axis (one weight per class), ``weight`` rescales each element's loss.
     """
     input, target = _prepare("binary_cross_entropy_with_logits", input, target, reduction)
+    _check_weight("binary_cross_entropy_with_logits", "weight", weight, input)
+    _check_weight("binary_cross_entropy_with_logits", "pos_weight", pos_weight, input)
+    if pos_weight is not None and not isinstance(pos_weight, Tensor):
+        pos_weight = np.asarray(pos_weight)  # a list works as PyTorch's tensor would
     log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
     loss = (1 - target) * input + log_weight * (-input).softplus()
     if weight is not None:
@@ -331,6 +354,8 @@ def _class_loss(op, name, input, target, weight, ignore_index, reduction, smooth
     targets = _target_weights(name, scores.shape[1], labels, weight, ignore_index, smoothing,
                               reduction, scores.dtype)
     loss = op.apply(rows, targets=targets, reduce=reduction != "none")
+    if reduction == "mean" and not labels.size:
+        loss = loss + float("nan")  # the mean of no targets is nan, as PyTorch's (0 / 0)
     return loss if reduction != "none" else loss.reshape(shape)
 
 

@@ -150,7 +150,8 @@ class _Window:
 def _window(x, kernel_size, stride, padding, op, dilation=1, ceil_mode=False):
     """Validate pooling arguments as PyTorch does and return the `_Window` for NCHW ``x``."""
     if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-d input (N, C, H, W), got shape {x.shape}")
+        raise ValueError(f"{op}: expected a 4-d input (N, C, H, W) or a 3-d one (C, H, W), "
+                         f"got shape {x.shape}")
     kernel = positive_pair(kernel_size, "kernel_size", op)
     stride = kernel if stride is None else positive_pair(stride, "stride", op)
     dilation = positive_pair(dilation, "dilation", op)
@@ -354,6 +355,10 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
            [14, 15]])
     """
     x = as_tensor(input)
+    if x.ndim == 3:  # an unbatched (C, H, W) image, as PyTorch ("minibatch dim optional")
+        out = max_pool2d(x.expand_dims(0), kernel_size, stride, padding, dilation, ceil_mode,
+                         return_indices)
+        return (out[0][0], out[1][0]) if return_indices else out[0]
     window = _window(x, kernel_size, stride, padding, "max_pool2d", dilation, ceil_mode)
     out = MaxPool2d.apply(x, window=window)
     if not return_indices:
@@ -381,6 +386,9 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                                          or divisor_override == 0):
         raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int or None, got "
                          f"divisor_override={divisor_override!r}")
+    if x.ndim == 3:  # an unbatched (C, H, W) image, as PyTorch
+        return avg_pool2d(x.expand_dims(0), kernel_size, stride, padding, ceil_mode,
+                          count_include_pad, divisor_override)[0]
     window = _window(x, kernel_size, stride, padding, "avg_pool2d", ceil_mode=ceil_mode)
     scale = _avg_scale(window, count_include_pad, divisor_override)
     return AvgPool2d.apply(x, window=window, scale=scale)

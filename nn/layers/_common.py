@@ -1,6 +1,7 @@
 """Helpers shared by the layer families: argument normalization, PyTorch's factory arguments
 (``device``, ``dtype``) and PyTorch's default init."""
 import math
+import numbers
 
 import numpy as np
 
@@ -10,14 +11,23 @@ from .. import init
 from ..module import Parameter, check_device, float_dtype
 
 
+def _is_int(value):
+    """An int of Python or NumPy (``np.int64(3)`` too), but not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
 def pair(value, what):
-    """``value`` as a (height, width) pair of ints: an int is used twice."""
-    if isinstance(value, int):
-        return (value, value)
-    value = tuple(value)
-    if len(value) != 2 or not all(isinstance(v, int) for v in value):
+    """``value`` as a (height, width) pair of Python ints: an int (Python's or NumPy's) is used
+    twice. Anything else raises, naming ``what``."""
+    if _is_int(value):
+        return (int(value), int(value))
+    try:
+        items = tuple(value)
+    except TypeError:
+        items = None
+    if items is None or len(items) != 2 or not all(_is_int(v) for v in items):
         raise ValueError(f"{what} must be an int or a pair of ints, got {value!r}")
-    return value
+    return (int(items[0]), int(items[1]))
 
 
 def factory_dtype(device, dtype, layer_name):

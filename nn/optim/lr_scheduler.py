@@ -1,17 +1,20 @@
 """Learning-rate schedules, stepped once per epoch: `StepLR`, `ExponentialLR`, `CosineAnnealingLR`.
 
 A scheduler remembers each group's starting rate (``initial_lr``, stored in the group as
-PyTorch does) and, on every ``step()``, sets ``group["lr"]`` to its closed-form value at the new
-epoch count ``last_epoch``. Construction performs the first step, to epoch 0, so the optimizer
-starts at its base rate. The usual loop::
+PyTorch does) and, on every ``step()``, sets ``group["lr"]`` to its value at the new epoch count
+``last_epoch``. Construction performs the first step, to epoch 0, which keeps each group's
+current rate (the base rate of a fresh optimizer). The usual loop::
 
     scheduler = StepLR(optimizer, step_size=30, gamma=0.1)
     for epoch in range(100):
         train_one_epoch()          # calls optimizer.step() per batch
         scheduler.step()
 
-Rates are computed from ``base_lrs`` and ``last_epoch`` alone (PyTorch's closed forms), so a
-scheduler does not compose with another one changing the same ``lr``.
+While a group's rate is the one this scheduler's closed form gives, ``step()`` uses that closed
+form (exact, however many epochs). When something else changed the rate -- another scheduler on
+the same optimizer, the user, or an optimizer state loaded before the scheduler was made --
+``step()`` applies this epoch's factor to the group's current rate instead (PyTorch's chainable
+form), so schedulers chain and a resumed rate is kept, as in PyTorch.
 """
 import math
 
@@ -37,7 +40,9 @@ class LRScheduler:
                     )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
-        self.step()
+        # PyTorch's first step to epoch 0 keeps each group's current rate (chainable form);
+        # resuming with last_epoch >= 0 jumps to the closed form of the next epoch
+        self._step(chain=last_epoch == -1)
 
     def lr_at(self, base_lr, epoch):
         """The learning rate at ``epoch`` for a group whose initial rate is ``base_lr``."""
@@ -47,11 +52,27 @@ class LRScheduler:
         """The rates of every group at the current ``last_epoch``."""
         return [self.lr_at(base_lr, self.last_epoch) for base_lr in self.base_lrs]
 
+    def chained_lr(self, lr, base_lr, epoch):
+        """The rate at ``epoch`` from the group's current rate ``lr`` (PyTorch's chainable form);
+        by default ``lr`` times the closed form's ratio between ``epoch`` and ``epoch - 1`` (a
+        schedule whose closed form reaches 0 overrides this)."""
+        if epoch == 0:
+            return lr
+        return lr * self.lr_at(base_lr, epoch) / self.lr_at(base_lr, epoch - 1)
+
     def step(self, epoch=None):
         """Advance one epoch (or jump to ``epoch``) and write the new rates into the groups."""
+        self._step(epoch=epoch, chain=epoch is None)
+
+    def _step(self, epoch=None, chain=True):
+        previous = self.last_epoch
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
-            group["lr"] = lr
+        for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
+            on_schedule = previous >= 0 and group["lr"] == self.lr_at(base_lr, previous)
+            if chain and not on_schedule:  # changed by someone else: apply this epoch's factor
+                group["lr"] = self.chained_lr(group["lr"], base_lr, self.last_epoch)
+            else:
+                group["lr"] = self.lr_at(base_lr, self.last_epoch)
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
     def get_last_lr(self):
@@ -91,6 +112,10 @@ class StepLR(LRScheduler):
         """``base_lr * gamma ** (epoch // step_size)``."""
         return base_lr * self.gamma ** (epoch // self.step_size)
 
+    def chained_lr(self, lr, base_lr, epoch):
+        """``lr * gamma`` at multiples of ``step_size``, else ``lr`` (PyTorch's get_lr)."""
+        return lr * self.gamma if epoch != 0 and epoch % self.step_size == 0 else lr
+
 
 class ExponentialLR(LRScheduler):
     """Multiply the rate by ``gamma`` every epoch: ``lr = base_lr * gamma ** epoch``."""
@@ -102,6 +127,10 @@ class ExponentialLR(LRScheduler):
     def lr_at(self, base_lr, epoch):
         """``base_lr * gamma ** epoch``."""
         return base_lr * self.gamma ** epoch
+
+    def chained_lr(self, lr, base_lr, epoch):
+        """``lr * gamma`` (PyTorch's get_lr)."""
+        return lr if epoch == 0 else lr * self.gamma
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -122,3 +151,13 @@ class CosineAnnealingLR(LRScheduler):
     def lr_at(self, base_lr, epoch):
         """``eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``."""
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+
+    def chained_lr(self, lr, base_lr, epoch):
+        """PyTorch's recursive form of the cosine schedule from the current rate ``lr``."""
+        if epoch == 0:
+            return lr
+        if (epoch - 1 - self.T_max) % (2 * self.T_max) == 0:
+            return lr + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
+        return ((1 + math.cos(math.pi * epoch / self.T_max))
+                / (1 + math.cos(math.pi * (epoch - 1) / self.T_max))
+                * (lr - self.eta_min) + self.eta_min)
