@@ -147,3 +147,17 @@ def test_backward_seed_of_another_dtype_gives_the_leaf_dtype():
     y.backward(np.ones(3, np.float32))
     assert leaf.grad.dtype == np.float64
     np.testing.assert_array_equal(leaf.grad.data, [5.0, 5.0, 5.0])
+
+
+# A 0-d tensor reduced over axis 0 (or -1) is reduced over nothing, as PyTorch.
+@pytest.mark.parametrize("method", ["sum", "mean", "max", "min", "var", "logsumexp", "prod",
+                                    "cumsum"])
+def test_reducing_axis_0_of_a_0d_tensor_reduces_nothing(method):
+    x = Tensor(np.float64(3.0), requires_grad=True)
+    out = getattr(x, method)(0)
+    assert out.shape == ()
+    assert out.item() == (0.0 if method == "var" else 3.0)
+    out.backward()
+    assert x.grad.item() == (0.0 if method == "var" else 1.0)
+    with pytest.raises(ValueError, match="axis 1 is out of range"):
+        getattr(x, method)(1)

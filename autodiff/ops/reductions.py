@@ -26,6 +26,8 @@ def normalize_axis(axis, ndim):
         normalized.append(int(a) % max(ndim, 1))
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"repeated axis in {axis}")
+    if ndim == 0:  # as PyTorch: axis 0 (or -1) of a 0-d tensor reduces nothing
+        return ()
     return tuple(sorted(normalized))
 
 
@@ -246,6 +248,9 @@ def cumulative_sum(x, axis):
         return Cumsum.apply(x.reshape(-1), axis=0, reverse=False)
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"cumsum: axis must be an int or None, got {axis!r}")
+    if x.ndim == 0:  # axis 0 or -1, as PyTorch: the running sum of one element
+        normalize_axis(axis, 0)
+        return Cumsum.apply(x.reshape(1), axis=0, reverse=False).reshape(())
     (axis,) = normalize_axis(axis, x.ndim)
     return Cumsum.apply(x, axis=axis, reverse=False)
 
