@@ -42,7 +42,15 @@ def _float(dtype):
 
 
 def tensor(data, requires_grad=False, dtype=None, name=None):
-    """A new Tensor from data (see `Tensor` for the dtype rules)."""
+    """A new leaf Tensor with a copy of ``data`` (see `Tensor` for the dtype rules).
+
+    As ``torch.tensor``, it never shares memory with ``data`` (an ndarray or a Tensor): use
+    `as_tensor` to share an ndarray, ``t.detach()`` to share a Tensor's array.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        data = data.copy()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
@@ -74,7 +82,7 @@ def ones_like(t, dtype=None, requires_grad=False):
 
 def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
     """Evenly spaced values in [start, stop) as ``np.arange`` (float32 unless ``dtype``)."""
-    values = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    values = np.arange(start, stop, step) if stop is not None else np.arange(0, start, step)
     return Tensor(values.astype(_float(dtype)), requires_grad=requires_grad)
 
 

@@ -5,6 +5,7 @@ the current thread's mode. The same thread-local state carries the anomaly-detec
 `detect_anomaly()` and the flag that makes ops remember the user's line that created them.
 """
 import functools
+import inspect
 import threading
 
 
@@ -82,12 +83,44 @@ class _GradMode:
         return False
 
     def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+            return self._wrap_generator(func)
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             with type(self)():
                 return func(*args, **kwargs)
 
         return wrapper
+
+    def _wrap_generator(self, func):
+        """A generator function whose every step runs in this mode (as PyTorch's decorator):
+        the mode is set while the generator's body runs and the caller's between steps."""
+        mode = type(self)
+
+        @functools.wraps(func)
+        def generator(*args, **kwargs):
+            gen = func(*args, **kwargs)
+            try:
+                with mode():
+                    value = next(gen)
+                while True:
+                    try:
+                        request = yield value
+                    except GeneratorExit:
+                        with mode():
+                            gen.close()
+                        raise
+                    except BaseException as error:  # noqa: B036 - handed on to the body
+                        with mode():
+                            value = gen.throw(error)
+                    else:
+                        with mode():
+                            value = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
+
+        return generator
 
 
 class no_grad(_GradMode):

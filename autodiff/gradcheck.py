@@ -60,7 +60,9 @@ def _float64_inputs(inputs):
     converted = []
     for x in inputs:
         if isinstance(x, (Tensor, np.ndarray)) and np.asarray(x).dtype.kind == "f":
-            x = Tensor(np.array(np.asarray(x), dtype=np.float64), requires_grad=True)
+            # C order: the finite differences write through ``data.reshape(-1)``, which is a
+            # copy (so the writes are lost) for a transposed or Fortran-ordered array
+            x = Tensor(np.array(np.asarray(x), dtype=np.float64, order="C"), requires_grad=True)
         converted.append(x)
     return converted
 
@@ -236,6 +238,7 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, kinks="raise"):
 
 def _check_all(f, inputs, eps, atol, rtol, kinks, what):
     inputs = _float64_inputs(inputs)
+    _require_variables(inputs)
     with no_grad():
         v = _cotangent(f(*inputs))
     grads, _ = analytic_gradients(f, inputs, v)
@@ -246,11 +249,23 @@ def _check_all(f, inputs, eps, atol, rtol, kinks, what):
     return True
 
 
+def _require_variables(inputs):
+    """Raise when no input is a floating Tensor or array: a check would check nothing."""
+    if not any(_is_variable(x) for x in inputs):
+        kinds = ", ".join(type(x).__name__ if not isinstance(x, (Tensor, np.ndarray))
+                          else f"{type(x).__name__} of {np.asarray(x).dtype}" for x in inputs)
+        raise ValueError(
+            f"gradcheck: nothing to check: no input is a floating-point Tensor or array (got "
+            f"{kinds or 'no inputs'}); numbers, lists and integer arrays are passed through "
+            f"undifferentiated, so wrap the values to differentiate in a Tensor or ndarray")
+
+
 def gradient_function(f, inputs, seed=1):
     """A scalar function of the inputs: the gradient of ``f`` projected on fixed random
     directions, differentiable (recorded with ``create_graph``) so that checking it checks the
     second derivatives of ``f``."""
     inputs = _float64_inputs(inputs)
+    _require_variables(inputs)
     with no_grad():
         v = _cotangent(f(*inputs))
     tensors = [x for x in inputs if _is_variable(x)]

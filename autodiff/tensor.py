@@ -684,7 +684,11 @@ class Tensor:
 
     def transpose(self, *axes):
         """Axes permuted as NumPy's transpose (reversed when none are given)."""
-        axes = _dims(axes) or tuple(range(self.ndim - 1, -1, -1))
+        ndim = self.ndim
+        axes = _dims(axes) or tuple(range(ndim - 1, -1, -1))
+        # negative axes count from the end, as in NumPy's transpose and PyTorch's permute
+        axes = tuple(int(a) + ndim if isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+                     and -ndim <= a < 0 else a for a in axes)
         return inplace.as_view(self, mv.Transpose.apply(self, axes=axes), "transpose", axes)
 
     permute = transpose

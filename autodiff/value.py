@@ -205,6 +205,7 @@ _new = object.__new__
 _next_seq = itertools.count(1).__next__
 _by_seq = attrgetter("_seq")
 _NUMBER = (float, int)  # fast path; other Real numbers go through _as_float
+_SMALLEST_NORMAL = 2.2250738585072014e-308  # below it a float loses precision
 
 
 def _node(data, prev, local, op):
@@ -234,8 +235,11 @@ def _reciprocal(x):
 
 
 def _pow_derivative(x, n, out):
-    """d/dx x**n, from the forward result (x**n / x saves a second power)."""
+    """d/dx x**n, from the forward result (x**n / x saves a second power) unless that result
+    lost precision by underflowing (zero or subnormal): then n * x**(n-1), as micrograd."""
     if x != 0.0:
+        if abs(out) < _SMALLEST_NORMAL:
+            return n * x ** (n - 1)
         return n * out / x
     if n == 0 or n > 1:
         return 0.0

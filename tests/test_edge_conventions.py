@@ -161,3 +161,38 @@ def test_reducing_axis_0_of_a_0d_tensor_reduces_nothing(method):
     assert x.grad.item() == (0.0 if method == "var" else 1.0)
     with pytest.raises(ValueError, match="axis 1 is out of range"):
         getattr(x, method)(1)
+
+
+# ----- negative transpose axes; concatenate with axis=None --------------------------------
+def test_transpose_accepts_negative_axes_as_numpy():
+    data = np.arange(24.0).reshape(2, 3, 4)
+    x = Tensor(data, requires_grad=True)
+    y = x.transpose(-1, 0, -2)
+    np.testing.assert_array_equal(y.data, data.transpose(-1, 0, -2))
+    w = np.random.default_rng(0).standard_normal(y.shape)
+    (y * Tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.data, w.transpose(np.argsort((2, 0, 1))))
+
+
+def test_permute_accepts_negative_dims_as_pytorch():
+    x = Tensor(np.zeros((2, 3, 4)))
+    assert x.permute(0, -1, 1).shape == (2, 4, 3)
+    assert x.transpose((-3, -1, -2)).shape == (2, 4, 3)
+
+
+def test_transpose_still_rejects_a_non_permutation_clearly():
+    x = Tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="permutation"):
+        x.transpose(0, -2)
+    with pytest.raises(ValueError, match="permutation"):
+        x.transpose(0, 2)
+
+
+def test_concatenate_axis_none_flattens_as_numpy_and_backpropagates():
+    a = Tensor([[1.0, 2.0]], requires_grad=True)
+    b = Tensor([3.0, 4.0, 5.0], requires_grad=True)
+    out = ad.concatenate([a, b], axis=None)
+    np.testing.assert_array_equal(out.data, np.concatenate([a.data, b.data], axis=None))
+    (out * Tensor([1.0, 2.0, 3.0, 4.0, 5.0])).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [[1.0, 2.0]])
+    np.testing.assert_array_equal(b.grad.data, [3.0, 4.0, 5.0])

@@ -421,3 +421,59 @@ def test_backward_on_a_tensor_that_does_not_require_grad():
 def test_backward_grad_of_the_wrong_shape():
     with pytest.raises(RuntimeError, match=r"grad has shape \(3,\) but the tensor has shape \(2,\)"):
         (leaf([1.0, 2.0]) * 2).backward(np.ones(3))
+
+
+# ----- grad-mode decorators on generator functions ----------------------------------------
+def test_no_grad_decorated_generator_runs_its_body_without_grad():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+
+    @ad.no_grad()
+    def doubled(n):
+        for _ in range(n):
+            yield ad.is_grad_enabled(), x * 2
+
+    results = list(doubled(2))
+    assert [mode for mode, _ in results] == [False, False]
+    assert not any(y.requires_grad for _, y in results)
+    assert ad.is_grad_enabled()
+
+
+def test_grad_mode_is_restored_between_steps_of_the_generator():
+    @ad.no_grad()
+    def steps():
+        yield ad.is_grad_enabled()
+        yield ad.is_grad_enabled()
+
+    gen = steps()
+    assert next(gen) is False
+    assert ad.is_grad_enabled()  # the caller's mode between steps
+    assert next(gen) is False
+    assert ad.is_grad_enabled()
+
+
+def test_enable_grad_decorated_generator_inside_no_grad():
+    @ad.enable_grad()
+    def modes():
+        yield ad.is_grad_enabled()
+
+    with ad.no_grad():
+        assert list(modes()) == [True]
+        assert not ad.is_grad_enabled()
+
+
+def test_decorated_generator_keeps_send_and_return_value():
+    @ad.no_grad()
+    def echo():
+        received = yield "ready"
+        yield received * 2
+        return "done"
+
+    gen = echo()
+    assert next(gen) == "ready"
+    assert gen.send(21) == 42
+    try:
+        next(gen)
+    except StopIteration as stop:
+        assert stop.value == "done"
+    else:
+        raise AssertionError("the generator should have finished")

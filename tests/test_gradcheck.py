@@ -2,8 +2,10 @@
 import numpy as np
 import pytest
 
+import autodiff as ad
 from autodiff import Function, Tensor, gradcheck, gradgradcheck
 from autodiff.gradcheck import GradcheckError, NonDifferentiablePointError
+from autodiff.testing import assert_grad_matches
 
 
 class ScaleWrongOnSecondInput(Function):
@@ -122,3 +124,66 @@ def test_rejects_an_unknown_kink_policy():
 def test_a_non_tensor_result_is_refused():
     with pytest.raises(TypeError, match="returned float"):
         gradcheck(lambda x: 1.0 + float(x.sum()), Tensor(np.array([1.0])))
+
+
+# ----- inputs in any memory layout --------------------------------------------------------
+def test_gradcheck_accepts_a_transposed_tensor():
+    x = Tensor(np.arange(6.0).reshape(2, 3)).T  # float64, not C-contiguous
+    assert ad.gradcheck(lambda t: (t * t * t).sum(), x)
+
+
+def test_gradcheck_accepts_a_fortran_ordered_array():
+    x = np.asfortranarray(np.arange(1.0, 7.0).reshape(2, 3))
+    assert ad.gradcheck(lambda t: (t * 2.0).sum(), x)
+
+
+def test_gradgradcheck_accepts_a_transposed_tensor():
+    x = Tensor(np.arange(1.0, 7.0).reshape(2, 3)).T
+    assert ad.gradgradcheck(lambda t: (t ** 3).sum(), x)
+
+
+def test_assert_grad_matches_accepts_a_transposed_input():
+    x = Tensor(np.arange(6.0).reshape(2, 3)).T
+    assert_grad_matches(lambda t: (t @ t.T).sum(), x)
+
+
+class _WrongSquare(Function):
+    def forward(self, x):
+        return x * x
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        return (grad * x * 3.0,)  # should be 2
+
+
+def test_assert_grad_matches_blames_the_wrong_op_not_a_matmul_on_a_transposed_view():
+    rng = np.random.default_rng(0)
+    a = Tensor(rng.standard_normal((2, 3)))
+    w = Tensor(rng.standard_normal((4, 3)))
+    with pytest.raises(GradcheckError) as info:
+        assert_grad_matches(lambda w: _WrongSquare.apply(a @ w.T).sum(), w, order=1)
+    assert info.value.op == "_WrongSquare"
+
+
+# ----- nothing to check -------------------------------------------------------------------
+@pytest.mark.parametrize("inputs", [[2.0], [[1.0, 2.0]], np.array([1, 2]), []])
+def test_gradcheck_refuses_inputs_with_nothing_to_differentiate(inputs):
+    with pytest.raises(ValueError, match="nothing to check"):
+        ad.gradcheck(lambda *xs: Tensor(np.asarray(xs[0] if xs else 1.0, dtype=float)) ** 3,
+                     inputs)
+
+
+def test_gradgradcheck_refuses_a_python_float():
+    with pytest.raises(ValueError, match="nothing to check"):
+        ad.gradgradcheck(lambda x: Tensor(x) ** 3, [2.0])
+
+
+def test_assert_grad_matches_refuses_a_plain_list():
+    # the list is passed through untouched (not differentiated): a wrong function must not pass
+    with pytest.raises(ValueError, match="nothing to check"):
+        assert_grad_matches(lambda x: Tensor(x) ** 3, [1.0, 2.0])
+
+
+def test_an_integer_target_next_to_a_float_input_is_still_fine():
+    x = Tensor([0.5, -1.0, 2.0])
+    assert ad.gradcheck(lambda x, i: x[i].sum(), [x, np.array([0, 0, 2])])

@@ -202,3 +202,42 @@ def test_reshape_mismatch_names_shapes():
 def test_axis_out_of_range():
     with pytest.raises(ValueError, match="axis 2 is out of range"):
         Tensor(np.ones((2, 3))).sum(axis=2)
+
+
+# ----- creation: tensor() copies, arange's step -------------------------------------------
+def test_arange_with_only_stop_honours_step():
+    np.testing.assert_array_equal(ad.arange(5, step=2).data, np.arange(5, step=2))
+    np.testing.assert_array_equal(ad.arange(1.0, step=0.25).data, [0.0, 0.25, 0.5, 0.75])
+
+
+def test_arange_keeps_working_with_start_stop_step():
+    np.testing.assert_array_equal(ad.arange(1, 5, 2).data, [1.0, 3.0])
+    np.testing.assert_array_equal(ad.arange(3).data, [0.0, 1.0, 2.0])
+
+
+def test_tensor_copies_an_ndarray_as_torch_tensor_does():
+    array = np.zeros(3)
+    t = ad.tensor(array, requires_grad=True)
+    assert not np.shares_memory(t.data, array)
+    with ad.no_grad():
+        t -= 1
+    np.testing.assert_array_equal(array, [0.0, 0.0, 0.0])
+    array[0] = 42.0
+    np.testing.assert_array_equal(t.data, [-1.0, -1.0, -1.0])
+
+
+def test_tensor_of_a_tensor_is_a_new_leaf_with_its_own_memory():
+    a = ad.tensor([1.0, 2.0], requires_grad=True)
+    b = ad.tensor(a)
+    assert not np.shares_memory(a.data, b.data)
+    assert b.is_leaf and not b.requires_grad
+    with ad.no_grad():
+        b += 1
+    np.testing.assert_array_equal(a.data, [1.0, 2.0])
+
+
+def test_tensor_keeps_the_dtype_rules():
+    assert ad.tensor(np.arange(3)).dtype == np.int64
+    assert ad.tensor(np.ones(2)).dtype == np.float64
+    assert ad.tensor([1, 2]).dtype == np.float32
+    assert ad.tensor(np.ones(2), dtype=np.float32).dtype == np.float32

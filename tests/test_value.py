@@ -305,3 +305,27 @@ def test_linear_matches_sum_of_products():
 def test_linear_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="2 weights but 3 inputs"):
         linear([Value(1.0), Value(2.0)], [1.0, 2.0, 3.0], Value(0.0))
+
+
+# ----- pow of a tiny base -----------------------------------------------------------------
+def test_pow_gradient_survives_an_underflowing_result():
+    # micrograd: d/dx x**2 = 2 * x**(2 - 1) = 2e-200, although x**2 underflows to 0
+    x = Value(1e-200)
+    y = x ** 2
+    y.backward()
+    assert y.data == 0.0
+    assert math.isclose(x.grad, 2e-200, rel_tol=1e-12)
+
+
+def test_pow_gradient_is_exact_when_the_result_is_subnormal():
+    x = Value(1e-160)
+    (x ** 2).backward()
+    assert math.isclose(x.grad, 2e-160, rel_tol=1e-12)
+
+
+def test_pow_gradient_unchanged_for_ordinary_values():
+    for base, n in [(3.0, 2), (-2.0, 3), (2.0, 0.5), (4.0, -1.5), (0.0, 2), (0.0, 1)]:
+        x = Value(base)
+        (x ** n).backward()
+        expected = n * base ** (n - 1) if base != 0.0 else (1.0 if n == 1 else 0.0)
+        assert math.isclose(x.grad, expected, rel_tol=1e-12), (base, n, x.grad)

@@ -257,6 +257,10 @@ def concatenate(tensors, axis=0):
     tensors = list(tensors)
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
+    if axis is None:  # NumPy's: the tensors flattened, then joined
+        from ..tensor import as_tensor
+
+        return Concatenate.apply(*(as_tensor(t).reshape(-1) for t in tensors), axis=0)
     return Concatenate.apply(*tensors, axis=axis)
 
 
