@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from autodiff import Tensor
+from autodiff import Tensor, no_grad
 from autodiff.creation import get_generator
 
 __all__ = [
@@ -80,21 +80,19 @@ def _calculate_correct_fan(tensor, mode):
 def uniform_(tensor, a=0.0, b=1.0, *, rng=None):
     """Fill with draws from U(a, b)."""
     array = _array(tensor)
-    array[...] = get_generator(rng).uniform(a, b, size=array.shape)
-    return tensor
+    return _fill(tensor, get_generator(rng).uniform(a, b, size=array.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, *, rng=None):
     """Fill with draws from N(mean, std**2)."""
     array = _array(tensor)
-    array[...] = get_generator(rng).normal(mean, std, size=array.shape)
-    return tensor
+    return _fill(tensor, get_generator(rng).normal(mean, std, size=array.shape))
 
 
 def constant_(tensor, val):
     """Fill with ``val``."""
-    _array(tensor)[...] = val
-    return tensor
+    _array(tensor)
+    return _fill(tensor, val)
 
 
 def ones_(tensor):
@@ -150,6 +148,19 @@ def _array(tensor):
     if not isinstance(array, np.ndarray):
         raise TypeError(f"nn.init fills a Tensor or an ndarray, got {type(tensor).__name__}")
     return array
+
+
+def _fill(tensor, values):
+    """Write ``values`` into ``tensor`` in place and return it. A Tensor is written as PyTorch's
+    init writes (``with no_grad(): tensor.uniform_()``): through an in-place op, which marks
+    its memory as changed, so a graph recorded before the write refuses to backpropagate
+    (instead of silently using the new values)."""
+    if isinstance(tensor, Tensor):
+        with no_grad():
+            tensor[...] = values
+    else:
+        tensor[...] = values
+    return tensor
 
 
 def _is_empty(tensor):

@@ -90,6 +90,7 @@ class Module:
         object.__setattr__(self, "_parameter_names", [])
         object.__setattr__(self, "_module_names", [])
         object.__setattr__(self, "_buffer_names", [])
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "training", True)
         # in the instance dict too: found there, __call__'s check costs ~70 instructions, not ~270
         object.__setattr__(self, "_forward_hooks", None)
@@ -101,11 +102,35 @@ class Module:
                 f"cannot assign {name!r} before Module.__init__() is called: call "
                 f"super().__init__() first in {type(self).__name__}.__init__"
             )
-        self._unregister(name)
+        # PyTorch's rules: a Parameter or Module registers (keeping its place when it replaces
+        # one of its kind); a name registered as a parameter or submodule takes only its kind
+        # or None; a buffer stays a buffer when a Tensor (or None) is assigned to it.
         if isinstance(value, Parameter):
-            self._parameter_names.append(name)
+            kind = self._parameter_names
         elif isinstance(value, Module):
-            self._module_names.append(name)
+            kind = self._module_names
+        elif value is not None and name in self._parameter_names:
+            raise TypeError(
+                f"cannot assign {type(value).__name__} as parameter {name!r} of "
+                f"{type(self).__name__} (Parameter or None expected; wrap it as "
+                f"Parameter(value), or write into it: self.{name}.data[...] = value)")
+        elif value is not None and name in self._module_names:
+            raise TypeError(
+                f"cannot assign {type(value).__name__} as child module {name!r} of "
+                f"{type(self).__name__} (Module or None expected)")
+        elif name in self._buffer_names:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as buffer {name!r} of "
+                    f"{type(self).__name__} (Tensor or None expected)")
+            object.__setattr__(self, name, value)  # still a buffer, saved in the state dict
+            return
+        else:
+            kind = None
+        if kind is None or name not in kind:
+            self._unregister(name)
+            if kind is not None:
+                kind.append(name)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
@@ -116,6 +141,7 @@ class Module:
         for names in (self._parameter_names, self._module_names, self._buffer_names):
             if name in names:
                 names.remove(name)
+        self.__dict__.get("_non_persistent_buffers", set()).discard(name)
 
     def register_parameter(self, name, param):
         """Register ``param`` (a Parameter, or None for an absent optional one) as ``name``."""
@@ -127,12 +153,16 @@ class Module:
             raise TypeError(f"cannot register {type(param).__name__} as parameter {name!r}")
         setattr(self, name, param)
 
-    def register_buffer(self, name, tensor):
-        """Register non-trainable state (saved in the state dict) as ``name``."""
+    def register_buffer(self, name, tensor, persistent=True):
+        """Register non-trainable state as ``name``: saved in the state dict unless
+        ``persistent=False`` (as PyTorch's; it still follows ``to``/``double`` and is listed by
+        ``buffers()``)."""
         self._unregister(name)
         if tensor is not None and not isinstance(tensor, Tensor):
             tensor = Tensor(np.asarray(tensor))
         self._buffer_names.append(name)
+        if not persistent:
+            self._non_persistent_buffers.add(name)
         object.__setattr__(self, name, tensor)
 
     def add_module(self, name, module):
@@ -273,10 +303,15 @@ class Module:
         """Set evaluation mode (dropout off, running statistics) on this module and below."""
         return self.train(False)
 
-    def zero_grad(self):
-        """Forget the gradients of every parameter (set them to None)."""
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients of every parameter: set them to None (default, as PyTorch) or,
+        with ``set_to_none=False``, rebind each existing one to a new zero Tensor (as
+        `Optimizer.zero_grad`)."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = Tensor._make(np.zeros_like(p.grad.data), False)
 
     # ----- traversal --------------------------------------------------------------------------
     def named_children(self):
@@ -353,16 +388,38 @@ class Module:
         return self
 
     # ----- state --------------------------------------------------------------------------------
-    def state_dict(self):
-        """An ordered dict of every parameter and buffer by dotted name (sharing their data)."""
-        state = OrderedDict()
-        for name, module in self.named_modules():
+    def _state_modules(self):
+        """(dotted name, module) for this module and every one below it, as PyTorch's
+        ``state_dict`` walks them: a submodule registered under several names (``Sequential(l,
+        ReLU(), l)``) is visited under each name, so its entries appear under every name, as in
+        PyTorch's checkpoints. Only a module that contains itself is not entered again."""
+        stack = [("", self, ())]
+        while stack:
+            name, module, ancestors = stack.pop()
+            yield name, module
+            ancestors = ancestors + (id(module),)
+            children = [(child_name, child) for child_name, child in module.named_children()
+                        if id(child) not in ancestors]
+            for child_name, child in reversed(children):
+                stack.append((f"{name}.{child_name}" if name else child_name, child, ancestors))
+
+    def _named_state(self):
+        """(dotted name, tensor) for every parameter and buffer, under every name it has (a
+        parameter shared by two modules is listed under both, as in PyTorch's state dict)."""
+        for name, module in self._state_modules():
             prefix = f"{name}." if name else ""
+            skip = module.__dict__.get("_non_persistent_buffers", ())
             for key in module._parameter_names + module._buffer_names:
                 value = module.__dict__[key]
-                if value is not None:
-                    state[prefix + key] = value.detach()
-        return state
+                if value is not None and key not in skip:
+                    yield prefix + key, value
+
+    def state_dict(self):
+        """An ordered dict of every parameter and buffer by dotted name (sharing their data).
+
+        As in PyTorch, a tensor shared by several modules (tied weights, a submodule used
+        twice) is listed under each of its names."""
+        return OrderedDict((key, value.detach()) for key, value in self._named_state())
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy values from ``state_dict`` into this module's parameters and buffers.
@@ -370,7 +427,7 @@ class Module:
         Every key must match in name and shape; with ``strict=False`` missing and unexpected
         keys are returned instead of raising (shape mismatches always raise).
         """
-        own = self.state_dict()
+        own = OrderedDict(self._named_state())
         state_dict = self._with_own_names(state_dict)
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
@@ -385,11 +442,8 @@ class Module:
         # every value converted before any is written: a bad entry leaves the model untouched
         for key, value in values.items():
             own[key].data[...] = value
-        # written in place: graphs recorded before must not backpropagate (own holds detached
-        # copies, so the stamps go on the parameters and buffers themselves)
-        tensors = dict(self.named_parameters())
-        tensors.update(self.named_buffers())
-        inplace.stamp_written([tensors[key] for key in own if key in state_dict])
+        # written in place: graphs recorded before must not backpropagate
+        inplace.stamp_written([own[key] for key in values])
         return IncompatibleKeys(missing, unexpected)
 
     def _state_dict_aliases(self):
@@ -401,7 +455,7 @@ class Module:
         """``state_dict`` with aliased keys renamed to this model's names (an alias whose own
         name is also given is left alone, so it shows up as unexpected)."""
         renames = {}
-        for name, module in self.named_modules():
+        for name, module in self._state_modules():
             prefix = f"{name}." if name else ""
             for alias, own in module._state_dict_aliases().items():
                 renames[prefix + alias] = prefix + own
@@ -641,16 +695,30 @@ class Sequential(Module):
         return self
 
     def __getitem__(self, index):
-        modules = list(self.children())
         if isinstance(index, slice):
-            return Sequential(*modules[index])
-        return modules[index]
+            # as PyTorch: the slice keeps the modules' names ("2.weight" stays "2.weight")
+            return Sequential(OrderedDict((name, self.__dict__[name])
+                                          for name in self._module_names[index]))
+        return list(self.children())[index]
+
+    def __setitem__(self, index, module):
+        """Replace the module at ``index`` (an int), keeping its name and place."""
+        _replace_child(self, index, module)
 
     def __len__(self):
         return len(self._module_names)
 
     def __iter__(self):
         return iter(self.children())
+
+
+def _replace_child(container, index, module):
+    """``container[index] = module`` for Sequential and ModuleList: same name, same place."""
+    if not isinstance(module, Module):
+        raise TypeError(f"{type(container).__name__}[{index!r}] = ...: expected a Module, got "
+                        f"{type(module).__name__}")
+    name = container._module_names[index]  # IndexError for an index out of range
+    object.__setattr__(container, name, module)
 
 
 class ModuleList(Module):
@@ -679,8 +747,7 @@ class ModuleList(Module):
         return modules[index]
 
     def __setitem__(self, index, module):
-        name = self._module_names[index]
-        object.__setattr__(self, name, module)
+        _replace_child(self, index, module)
 
     def __len__(self):
         return len(self._module_names)

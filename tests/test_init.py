@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 
 import autodiff
-from autodiff import Tensor
+import nn
+from autodiff import Tensor, no_grad
 from nn import init
+from nn.module import Parameter
 
 
 def big(shape=(400, 300), dtype=np.float32):
@@ -165,3 +167,53 @@ def test_zero_element_tensor_is_a_no_op_with_a_warning():
 def test_non_array_input_is_rejected():
     with pytest.raises(TypeError, match="fills a Tensor or an ndarray, got list"):
         init.zeros_([1.0, 2.0])
+
+
+# ----- an init writes as an in-place op ---------------------------------------------------
+def _square_sum_graph():
+    p = Parameter(np.ones(3, np.float32))
+    return p, (p * p).sum()  # d/dp = 2 * p, read from the saved values of p
+
+
+@pytest.mark.parametrize("fill", [
+    lambda t: init.zeros_(t),
+    lambda t: init.constant_(t, 3.0),
+    lambda t: init.normal_(t, rng=0),
+    lambda t: init.uniform_(t, -1, 1, rng=0),
+])
+def test_backward_through_a_graph_recorded_before_init_raises_as_pytorch(fill):
+    # PyTorch: "one of the variables needed for gradient computation has been modified by an
+    # inplace operation". Currently: the gradient is silently computed from the new values
+    # (zeros_ gives grad 0 instead of 2).
+    p, loss = _square_sum_graph()
+    fill(p)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()
+
+
+def test_reinitialized_linear_weight_is_caught_like_load_state_dict():
+    layer = nn.Linear(3, 2, rng=0)
+    x = Tensor(np.ones((1, 3), np.float32), requires_grad=True)
+    out = layer(x).sum()  # dx reads the weight
+    init.kaiming_normal_(layer.weight, rng=1)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        out.backward()
+
+
+def test_init_keeps_identity_dtype_and_values():
+    p = Parameter(np.zeros((4, 5), np.float32))
+    array = p.data
+    assert init.xavier_uniform_(p, rng=0) is p
+    assert p.data is array and p.dtype == np.float32 and p.requires_grad
+    expected = np.random.default_rng(0).uniform(-np.sqrt(6 / 9), np.sqrt(6 / 9), size=(4, 5))
+    np.testing.assert_allclose(p.data, expected.astype(np.float32))
+    init.constant_(p, 2.5)
+    np.testing.assert_array_equal(p.data, 2.5)
+    # a fresh graph after the init backpropagates normally
+    (p * p).sum().backward()
+    np.testing.assert_allclose(p.grad.data, 5.0)
+
+
+def test_init_of_a_plain_ndarray_still_works():
+    a = np.zeros((3, 3))
+    assert init.ones_(a) is a and a.sum() == 9

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import autodiff
+import nn
 from autodiff import Tensor, gradcheck
 from nn.functional import dropout
 from nn.layers import (MLP, AvgPool2d, BatchNorm1d, BatchNorm2d, BCELoss, BCEWithLogitsLoss,
@@ -842,3 +843,32 @@ def test_layers_accept_numpy_integer_sizes():
 def test_a_bad_size_names_the_argument():
     with pytest.raises(ValueError, match="kernel_size must be an int or a pair of ints, got 2.5"):
         Conv2d(2, 4, 2.5)
+
+
+# ----- LayerNorm sizes as NumPy ints; Flatten on arrays -----------------------------------
+def test_layer_norm_accepts_a_numpy_integer_size():
+    # F.layer_norm and every other layer accept np.int64 sizes (tests/test_layers.py
+    # test_layers_accept_numpy_integer_sizes); LayerNorm raised "'numpy.int64' object is not
+    # iterable"
+    x = np.random.default_rng(0).normal(size=(2, 4))
+    features = np.int64(x.shape[-1])
+    layer = nn.LayerNorm(features)
+    assert layer.normalized_shape == (4,) and layer.weight.shape == (4,)
+    np.testing.assert_allclose(layer(Tensor(x)).numpy().mean(axis=-1), 0.0, atol=1e-6)
+    assert nn.LayerNorm((np.int64(2), np.int32(4)))(Tensor(np.zeros((1, 2, 4)))).shape == (1, 2, 4)
+
+
+@pytest.mark.parametrize("bad", [2.5, (), "4", (4, 1.5)])
+def test_layer_norm_names_a_bad_normalized_shape(bad):
+    with pytest.raises(ValueError, match="normalized_shape"):
+        nn.LayerNorm(bad)
+
+
+def test_flatten_accepts_an_ndarray_like_the_layers_after_it():
+    # nn.Sequential(nn.Flatten(), nn.Linear(...)) on a NumPy batch: Linear, activations,
+    # LayerNorm, Dropout all take ndarrays; Flatten raised "flatten() takes from 0 to 1
+    # positional arguments but 2 were given" (NumPy's ndarray.flatten)
+    images = np.zeros((3, 1, 8, 8), np.float32)
+    assert nn.Flatten()(images).shape == (3, 64)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+    assert model(images).shape == (3, 10)

@@ -52,12 +52,15 @@ def test_parameters_are_registered_in_assignment_order():
     assert names == ["zeta", "alpha", "head.weight", "head.bias"]
 
 
-def test_reassigning_a_name_replaces_and_non_parameters_unregister():
+def test_reassigning_a_name_replaces_in_place_and_non_parameters_are_refused():
+    # as PyTorch: a replaced parameter keeps its place; a plain tensor cannot replace one
     model = Ordered()
     model.zeta = Parameter(np.full(2, 5.0, dtype=np.float32))
-    assert [n for n, _ in model.named_parameters()] == ["alpha", "zeta", "head.weight", "head.bias"]
+    assert [n for n, _ in model.named_parameters()] == ["zeta", "alpha", "head.weight", "head.bias"]
     np.testing.assert_array_equal(model.zeta.numpy(), [5.0, 5.0])
-    model.alpha = Tensor(np.ones(1, dtype=np.float32))  # a plain tensor is not a parameter
+    with pytest.raises(TypeError, match="cannot assign Tensor as parameter 'alpha'"):
+        model.alpha = Tensor(np.ones(1, dtype=np.float32))
+    model.alpha = None  # None unregisters, as del does
     assert [n for n, _ in model.named_parameters()] == ["zeta", "head.weight", "head.bias"]
     del model.head
     assert [n for n, _ in model.named_parameters()] == ["zeta"]
@@ -276,3 +279,210 @@ def test_unconvertible_value_names_the_key_and_leaves_the_model_untouched():
     with pytest.raises(ValueError, match="'1.bias'"):
         model.load_state_dict(state)
     np.testing.assert_array_equal(model[0].weight.data, before["0.weight"])
+
+
+# ----- shared parameters and modules in the state dict ------------------------------------
+class TiedLM(nn.Module):
+    """Embedding and output projection share one weight (the usual weight tying)."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(5, 3, rng=0)
+        self.head = nn.Linear(3, 5, bias=False, rng=1)
+        self.head.weight = self.emb.weight
+
+    def forward(self, i):
+        return self.head(self.emb(i))
+
+
+def test_tied_model_loads_its_own_state_dict():
+    model = TiedLM()
+    result = model.load_state_dict(model.state_dict())  # currently: bare KeyError('head.weight')
+    assert result.missing_keys == [] and result.unexpected_keys == []
+
+
+def test_tied_model_loads_into_a_fresh_copy():
+    source, target = TiedLM(), TiedLM()
+    source.emb.weight.data[...] = 7.0
+    sd = {k: v.numpy().copy() for k, v in source.state_dict().items()}
+    target.load_state_dict(sd)
+    np.testing.assert_array_equal(target.emb.weight.numpy(), 7.0)
+    assert target.head.weight is target.emb.weight
+
+
+def test_tied_model_load_round_trip_through_save(tmp_path):
+    source, target = TiedLM(), TiedLM()
+    nn.save(source.state_dict(), tmp_path / "tied.npz")
+    target.load_state_dict(nn.load(tmp_path / "tied.npz"))
+    idx = np.array([0, 3, 4])
+    np.testing.assert_array_equal(source(idx).numpy(), target(idx).numpy())
+
+
+def test_module_used_twice_is_in_the_state_dict_under_both_names_as_pytorch():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    # torch.nn.Sequential(l, ReLU(), l).state_dict() has all four keys
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+
+def test_pytorch_checkpoint_of_a_module_used_twice_loads_strictly():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    w, b = np.arange(4.0).reshape(2, 2), np.array([1.0, -1.0])
+    checkpoint = {"0.weight": w, "0.bias": b, "2.weight": w, "2.bias": b}  # as PyTorch saves it
+    model.load_state_dict(checkpoint)  # currently: KeyError, unexpected keys '2.weight', '2.bias'
+    np.testing.assert_array_equal(shared.weight.numpy(), w)
+
+
+def test_loading_a_tied_weight_still_stamps_it_for_graphs_recorded_before():
+    model = TiedLM()
+    out = model(np.array([1, 2])).sum()
+    model.load_state_dict(model.state_dict())
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        out.backward()
+
+
+# ----- assigning to registered names ------------------------------------------------------
+class WithBuffer(Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+        self.register_buffer("steps", Tensor(np.zeros((), np.int64)))
+
+    def forward(self, x):
+        self.steps = self.steps + 1  # the common PyTorch idiom for a counter buffer
+        return self.fc(x)
+
+
+def test_plain_tensor_assigned_to_a_parameter_name_raises_instead_of_unregistering():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="parameter 'weight'"):
+        layer.weight = Tensor(np.zeros((2, 2), np.float32))
+    assert [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
+
+
+def test_ndarray_assigned_to_a_parameter_name_raises():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="parameter 'weight'"):
+        layer.weight = np.zeros((2, 2), np.float32)
+    assert "weight" in layer.state_dict()
+
+
+def test_non_module_assigned_to_a_submodule_name_raises():
+    model = WithBuffer()
+    with pytest.raises(TypeError, match="child module 'fc'"):
+        model.fc = 3
+    assert [n for n, _ in model.named_parameters()] == ["fc.weight", "fc.bias"]
+
+
+def test_tensor_assigned_to_a_buffer_name_stays_a_buffer():
+    model = WithBuffer()
+    model(Tensor(np.zeros((1, 2), np.float32)))
+    model(Tensor(np.zeros((1, 2), np.float32)))
+    state = model.state_dict()
+    assert "steps" in state  # currently dropped from the state dict after the first call
+    assert int(state["steps"].item()) == 2
+
+
+def test_reassigned_parameter_keeps_its_place_as_in_pytorch():
+    layer = nn.Linear(2, 2)
+    layer.weight = Parameter(np.ones((2, 2), np.float32))
+    assert [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
+    assert list(layer.state_dict()) == ["weight", "bias"]
+
+
+def test_parameter_can_still_replace_a_buffer_and_none_still_unregisters():
+    model = WithBuffer()
+    model.steps = Parameter(np.zeros(1, np.float32))
+    assert [n for n, _ in model.named_parameters()] == ["steps", "fc.weight", "fc.bias"]
+    assert [n for n, _ in model.named_buffers()] == []
+    model.fc = None
+    assert [n for n, _ in model.named_parameters()] == ["steps"]
+
+
+# ----- Sequential and ModuleList indexing -------------------------------------------------
+def test_slice_keeps_the_original_names_as_pytorch():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    tail = model[2:]
+    # torch: Sequential(...)[2:] is Sequential((2): Linear(...)), state dict key '2.weight'
+    assert list(tail.state_dict()) == ["2.weight", "2.bias"]
+    assert "(2): Linear" in repr(tail)
+    assert tail[0] is model[2]
+
+
+def test_slice_of_a_named_sequential_keeps_the_names():
+    model = nn.Sequential(OrderedDict([("fc", nn.Linear(2, 2)), ("act", nn.ReLU())]))
+    head = model[:1]
+    assert [name for name, _ in head.named_children()] == ["fc"]
+    # a checkpoint of the slice loads back into the full model with strict=False, no renaming
+    result = model.load_state_dict(head.state_dict(), strict=False)
+    assert result.unexpected_keys == []
+
+
+def test_setitem_replaces_in_place_keeping_name_and_order():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    model[1] = nn.Tanh()  # torch supports Sequential.__setitem__
+    assert isinstance(model[1], nn.Tanh)
+    assert [name for name, _ in model.named_children()] == ["0", "1", "2"]
+    x = np.ones((1, 2), np.float32)
+    expected = model[2](model[0](Tensor(x)).tanh()).numpy()
+    np.testing.assert_allclose(model(Tensor(x)).numpy(), expected, rtol=1e-6)
+    model[-1] = nn.Linear(3, 4)
+    assert model(Tensor(x)).shape == (1, 4)
+
+
+def test_setitem_refuses_a_non_module():
+    model = nn.Sequential(nn.ReLU())
+    with pytest.raises(TypeError, match="expected a Module"):
+        model[0] = lambda x: x
+    layers = nn.ModuleList([nn.ReLU()])
+    with pytest.raises(TypeError, match="expected a Module"):
+        layers[0] = 5  # currently accepted silently; iteration then yields 5
+    assert isinstance(layers[0], nn.ReLU)
+
+
+def test_setitem_out_of_range_raises_index_error():
+    with pytest.raises(IndexError):
+        nn.Sequential(nn.ReLU())[3] = nn.Tanh()
+
+
+# ----- non-persistent buffers; zero_grad(set_to_none=False) -------------------------------
+class Masked(Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+        # the causal-mask idiom of PyTorch models: kept on the module, not in checkpoints
+        self.register_buffer("mask", Tensor(np.tril(np.ones((3, 3), np.float32))),
+                             persistent=False)
+        self.register_buffer("count", Tensor(np.zeros((), np.int64)))
+
+    def forward(self, x):
+        return self.fc(x) * self.mask
+
+
+def test_non_persistent_buffer_is_a_buffer_but_not_in_the_state_dict():
+    model = Masked()
+    assert [n for n, _ in model.named_buffers()] == ["mask", "count"]
+    assert list(model.state_dict()) == ["count", "fc.weight", "fc.bias"]  # own first, as torch
+
+
+def test_checkpoint_without_the_non_persistent_buffer_loads_strictly():
+    source, target = Masked(), Masked()
+    target.load_state_dict(source.state_dict())  # strict: 'mask' is not expected
+    np.testing.assert_array_equal(target.fc.weight.numpy(), source.fc.weight.numpy())
+
+
+def test_non_persistent_buffer_follows_double():
+    model = Masked().double()
+    assert model.mask.dtype == np.float64
+
+
+def test_zero_grad_set_to_none_false_gives_zero_gradients():
+    model = nn.Linear(2, 2)
+    model(Tensor(np.ones((1, 2), np.float32))).sum().backward()
+    model.zero_grad(set_to_none=False)
+    for p in model.parameters():
+        assert p.grad is not None
+        np.testing.assert_array_equal(p.grad.numpy(), 0.0)
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())

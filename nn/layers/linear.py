@@ -9,6 +9,7 @@ import numpy as np
 from autodiff import Tensor
 from autodiff.creation import get_generator
 from autodiff.grad_mode import HOOKS, STATE
+from autodiff.tensor import as_tensor
 
 from .. import functional as F
 from ..functional.fused import linear_leaky_relu, linear_relu
@@ -116,7 +117,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, x):
-        return x.flatten(self.start_dim, self.end_dim)
+        return as_tensor(x).flatten(self.start_dim, self.end_dim)  # an ndarray too, as every layer
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -16,7 +16,7 @@ from autodiff import Tensor
 
 from .. import functional as F
 from ..module import Module, Parameter
-from ._common import factory_dtype
+from ._common import _is_int, factory_dtype
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
@@ -126,9 +126,16 @@ class LayerNorm(Module):
                  device=None, dtype=None, rng=None):
         super().__init__()
         dtype = factory_dtype(device, dtype, type(self).__name__)
-        if isinstance(normalized_shape, int):
+        if _is_int(normalized_shape):  # NumPy's integers too, as F.layer_norm and PyTorch
             normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        try:
+            self.normalized_shape = tuple(int(n) for n in normalized_shape if _is_int(n))
+            valid = len(self.normalized_shape) == len(normalized_shape) > 0
+        except TypeError:
+            valid = False
+        if not valid:
+            raise ValueError(f"LayerNorm: normalized_shape must be an int or a non-empty tuple of "
+                             f"ints, got {normalized_shape!r}")
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
