@@ -92,12 +92,21 @@ def eye(n, m=None, dtype=None, requires_grad=False):
 
 
 def randn(*shape, rng=None, dtype=None, requires_grad=False):
-    """Standard normal samples."""
+    """Standard normal samples (a floating ``dtype``: float32 unless given)."""
     values = get_generator(rng).standard_normal(_shape(shape))
-    return Tensor(values.astype(_float(dtype)), requires_grad=requires_grad)
+    return Tensor(values.astype(_random_float("randn", dtype)), requires_grad=requires_grad)
 
 
 def rand(*shape, rng=None, dtype=None, requires_grad=False):
-    """Uniform samples in [0, 1)."""
+    """Uniform samples in [0, 1) (a floating ``dtype``: float32 unless given)."""
     values = get_generator(rng).random(_shape(shape))
-    return Tensor(values.astype(_float(dtype)), requires_grad=requires_grad)
+    return Tensor(values.astype(_random_float("rand", dtype)), requires_grad=requires_grad)
+
+
+def _random_float(name, dtype):
+    """The dtype of random draws: floating only (an integer one would truncate every draw, as
+    PyTorch's ``randn`` refuses it too)."""
+    dtype = _float(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{name}: dtype must be floating point, got {dtype}")
+    return dtype

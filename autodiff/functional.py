@@ -62,6 +62,10 @@ def _prepare(args, nums):
     differentiable too: an input is connected to an outer graph, or an outer transform is
     running (it may differentiate through a closure)."""
     args = list(args)
+    for i in nums:
+        if not -len(args) <= i < len(args):
+            raise IndexError(f"argnums {i} is out of range for a function called with "
+                             f"{len(args)} positional argument{'s' if len(args) != 1 else ''}")
     connected = _NESTING.depth > 0
     for i in nums:
         args[i], outer = _differentiable_input(args[i])

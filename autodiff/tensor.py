@@ -714,8 +714,8 @@ class Tensor:
     unsqueeze = expand_dims
 
     def broadcast_to(self, shape):
-        """The tensor broadcast to ``shape`` (NumPy's rules)."""
-        shape = tuple(shape)
+        """The tensor broadcast to ``shape`` (NumPy's rules; an int is a 1-d shape)."""
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         if shape == self.shape:
             return self
         return inplace.as_view(self, mv.BroadcastTo.apply(self, shape=shape), "broadcast", shape)

@@ -196,3 +196,29 @@ def test_concatenate_axis_none_flattens_as_numpy_and_backpropagates():
     (out * Tensor([1.0, 2.0, 3.0, 4.0, 5.0])).sum().backward()
     np.testing.assert_array_equal(a.grad.data, [[1.0, 2.0]])
     np.testing.assert_array_equal(b.grad.data, [3.0, 4.0, 5.0])
+
+
+# Bad arguments are named where they were given, instead of being truncated or misread.
+def test_argnums_out_of_range_is_named():
+    with pytest.raises(IndexError, match="argnums 2 is out of range .* 2 positional arguments"):
+        ad.grad(lambda a, b: (a * b).sum(), argnums=2)(Tensor([1.0]), Tensor([2.0]))
+    assert ad.grad(lambda a, b: (a * b).sum(), argnums=-1)(Tensor([1.0]), Tensor([2.0])).item() == 1.0
+
+
+@pytest.mark.parametrize("draw", [ad.rand, ad.randn])
+def test_random_draws_refuse_an_integer_dtype(draw):
+    with pytest.raises(TypeError, match="dtype must be floating point, got int64"):
+        draw(3, dtype=np.int64)
+    assert draw(3, dtype=np.float64).dtype == np.float64
+
+
+def test_pad_widths_must_be_integers_of_a_valid_layout():
+    with pytest.raises(TypeError, match="pad_width must hold integers, got 1.5"):
+        Tensor([1.0, 2.0]).pad(1.5)
+    with pytest.raises(ValueError, match=r"pad_width \[\[1, 2, 3\]\] is not"):
+        Tensor(np.ones((2, 2))).pad([[1, 2, 3]])
+    np.testing.assert_array_equal(Tensor([1.0, 2.0]).pad((1, 0)).data, [0.0, 1.0, 2.0])
+
+
+def test_broadcast_to_an_int_shape():
+    np.testing.assert_array_equal(Tensor(np.float32(2.0)).broadcast_to(3).data, [2.0, 2.0, 2.0])

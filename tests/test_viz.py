@@ -294,3 +294,14 @@ def test_renders_png_file(tmp_path):
     path = draw_graph(neuron()).render(tmp_path / "neuron", format="png", cleanup=True)
     assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
     assert not math.isnan(autodiff.Tensor([1.0]).item())
+
+
+# ----- layout arguments are checked where they are given ----------------------------------------
+def test_draw_graph_names_a_bad_rankdir_or_max_nodes():
+    x = Tensor(np.ones(2), requires_grad=True)
+    y = (x * x).sum()
+    with pytest.raises(ValueError, match="rankdir must be one of LR, RL, TB, BT, got 'XY'"):
+        draw_graph(y, rankdir="XY")
+    with pytest.raises(TypeError, match="max_nodes must be an int or None, got 2.5"):
+        draw_graph(y, max_nodes=2.5)
+    assert "rankdir=TB" in draw_graph(y, rankdir="TB", max_nodes=np.int64(2)).source

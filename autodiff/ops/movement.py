@@ -86,7 +86,14 @@ def sum_to_shape(x, shape):
 
 def normalize_pad(pad_width, ndim):
     """NumPy's ``pad_width`` (an int, a pair, or one pair per axis) as one pair per axis."""
-    pairs = np.broadcast_to(np.asarray(pad_width, dtype=int), (ndim, 2))
+    widths = np.asarray(pad_width)
+    if widths.dtype.kind not in "iu":  # NumPy refuses 1.5 too (asarray(..., int) would truncate)
+        raise TypeError(f"pad: pad_width must hold integers, got {pad_width!r}")
+    try:
+        pairs = np.broadcast_to(widths, (ndim, 2))
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} is not an int, a pair or one pair per "
+                         f"axis of a {ndim}-d tensor") from None
     if (pairs < 0).any():
         raise ValueError(f"pad: negative pad width in {pad_width}")
     return tuple((int(a), int(b)) for a, b in pairs)

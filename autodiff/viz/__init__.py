@@ -11,6 +11,8 @@ The package is laid out as the drawing is made: `tensors` and `values` walk a gr
 `picture.Picture`; `modules` folds module calls (``collapse=True``) and `picture.truncate`
 applies ``max_nodes``; `dot` turns the picture into DOT with its colors and legend.
 """
+import numpy as np
+
 from ..tensor import Tensor
 from ..value import Value
 from .dot import to_digraph
@@ -48,6 +50,7 @@ def draw_graph(root, params=None, model=None, collapse=False, max_nodes=None, sh
     gradient is all zero, edges darker and thicker for larger gradients; the legend under the
     drawing lists the colors used and any notes (freed values, nodes left out).
     """
+    _check_layout(max_nodes, rankdir)
     names = _names(params, model)
     if isinstance(root, Value):
         if collapse:
@@ -61,6 +64,20 @@ def draw_graph(root, params=None, model=None, collapse=False, max_nodes=None, sh
     else:
         raise TypeError(f"draw_graph needs a Tensor or a Value, got {type(root).__name__}")
     return to_digraph(truncate(picture, max_nodes), rankdir)
+
+
+_RANKDIRS = ("LR", "RL", "TB", "BT")  # Graphviz's directions
+
+
+def _check_layout(max_nodes, rankdir):
+    """Name a bad ``max_nodes`` or ``rankdir`` here, not as an error from deep in the drawing
+    (or, for ``rankdir``, a silently ignored attribute in Graphviz)."""
+    if max_nodes is not None and (isinstance(max_nodes, bool)
+                                  or not isinstance(max_nodes, (int, np.integer))):
+        raise TypeError(f"draw_graph: max_nodes must be an int or None, got {max_nodes!r}")
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of {', '.join(_RANKDIRS)}, got "
+                         f"{rankdir!r}")
 
 
 def _names(params, model):
