@@ -4,6 +4,7 @@ import math
 import numpy as np
 import pytest
 
+import nn
 import nn.functional as F
 from autodiff import Tensor, gradcheck, gradgradcheck
 
@@ -371,3 +372,85 @@ def test_layer_norm_gradcheck_first_and_second_order():
 def test_layer_norm_shape_error():
     with pytest.raises(ValueError, match=r"normalized_shape \(3,\).*\(2, 4\)"):
         F.layer_norm(Tensor(rand(2, 4)), 3)
+
+
+# ----- batch_norm in eval mode keeps float64 statistics' precision ------------------------
+def _x32():
+    return Tensor(np.array([[1.0, 2.0], [3.0, 4.0], [-1.0, 0.5]], np.float32), requires_grad=True)
+
+
+def _reference(x, mean, var, eps=1e-5):
+    return (x.astype(np.float64) - mean) / np.sqrt(var + eps)
+
+
+def test_functional_eval_with_float64_statistics_gives_float64_at_float64_precision():
+    x = _x32()
+    mean, var = np.full(2, 1 / 3), np.full(2, 1 + 1e-9)
+    out = F.batch_norm(x, mean, var, training=False)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.data, _reference(x.data, mean, var), rtol=1e-12, atol=1e-12)
+    out.sum().backward()
+    assert x.grad.dtype == np.float32  # a gradient has its leaf's dtype
+
+
+def test_float64_batchnorm_in_eval_on_float32_input_with_and_without_affine():
+    for affine in (True, False):
+        bn = nn.BatchNorm1d(2, affine=affine, dtype=np.float64)
+        bn.running_mean.data[:] = 1 / 3
+        bn.running_var.data[:] = 1 + 1e-9
+        bn.eval()
+        x = _x32()
+        out = bn(x)
+        assert out.dtype == np.float64, affine
+        np.testing.assert_allclose(out.data, _reference(x.data, 1 / 3, 1 + 1e-9),
+                                   rtol=1e-12, atol=1e-12, err_msg=f"affine={affine}")
+
+
+def test_float32_statistics_keep_float32_input_float32():
+    x = _x32()
+    out = F.batch_norm(x, np.zeros(2, np.float32), np.ones(2, np.float32), training=False)
+    assert out.dtype == np.float32
+
+
+# ----- PyTorch's argument names; softplus's beta and threshold ----------------------------
+def _t():
+    return Tensor(np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]), requires_grad=True)
+
+
+@pytest.mark.parametrize("call, same", [
+    (lambda t: F.relu(input=t), lambda t: F.relu(t)),
+    (lambda t: F.leaky_relu(input=t, negative_slope=0.2), lambda t: F.leaky_relu(t, 0.2)),
+    (lambda t: F.sigmoid(input=t), lambda t: F.sigmoid(t)),
+    (lambda t: F.tanh(input=t), lambda t: F.tanh(t)),
+    (lambda t: F.gelu(input=t, approximate="tanh"), lambda t: F.gelu(t, "tanh")),
+    (lambda t: F.softplus(input=t), lambda t: F.softplus(t)),
+    (lambda t: F.softmax(input=t, dim=1), lambda t: F.softmax(t, 1)),
+    (lambda t: F.log_softmax(input=t, dim=0), lambda t: F.log_softmax(t, 0)),
+    (lambda t: F.dropout(input=t, p=0.5, training=False), lambda t: F.dropout(t, 0.5, False)),
+    (lambda t: F.batch_norm(input=t, running_mean=None, running_var=None, training=True),
+     lambda t: F.batch_norm(t, None, None, training=True)),
+    (lambda t: F.layer_norm(input=t, normalized_shape=(3,)), lambda t: F.layer_norm(t, (3,))),
+    (lambda t: F.embedding(input=np.array([1, 0]), weight=t), lambda t: F.embedding(np.array([1, 0]), t)),
+])
+def test_input_keyword(call, same):
+    np.testing.assert_array_equal(call(_t()).data, same(_t()).data)
+
+
+def test_softplus_beta_and_threshold_as_pytorch():
+    x = np.array([-30.0, -2.0, 0.0, 0.5, 3.0, 9.0, 11.0, 30.0])
+    out = F.softplus(Tensor(x), beta=2.0, threshold=20.0).data
+    expected = np.where(2 * x > 20, x, np.logaddexp(0, 2 * x) / 2)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=0)
+    # positional, PyTorch's order
+    np.testing.assert_allclose(F.softplus(Tensor(x), 0.5, 3.0).data,
+                               np.where(0.5 * x > 3, x, np.logaddexp(0, 0.5 * x) / 0.5), rtol=1e-12)
+    # defaults: beta 1, and the linear branch above threshold 20 (PyTorch returns x there)
+    np.testing.assert_array_equal(F.softplus(Tensor(x)).data[-1], 30.0)
+    np.testing.assert_allclose(F.softplus(Tensor(x)).data[:-1], np.logaddexp(0, x[:-1]), rtol=1e-12)
+
+
+def test_softplus_keeps_float32_and_is_differentiable_twice():
+    assert F.softplus(Tensor(np.ones(3, np.float32)), beta=2.0).dtype == np.float32
+    x = np.array([-1.3, -0.2, 0.4, 1.7])
+    assert gradcheck(lambda t: F.softplus(t, beta=1.5, threshold=2.0), [x])
+    assert gradgradcheck(lambda t: F.softplus(t, beta=1.5, threshold=2.0), [x])

@@ -3,6 +3,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+import nn
+import nn.functional as F
 from autodiff import Tensor, enable_grad, gradcheck, gradgradcheck
 from autodiff.engine import run_backward
 from autodiff.ops.registry import OPS
@@ -228,7 +230,7 @@ def test_gradient_of_a_quadratic_loss_in_the_weight_differentiates_again():
 
 @pytest.mark.parametrize("args, message", [
     (((2, 3, 5, 5), (4, 2, 3, 3)), r"\(2, 3, 5, 5\) has 3 channels but weight of shape \(4, 2, 3, 3\)"),
-    (((3, 5, 5), (4, 3, 3, 3)), r"4-d input.*\(3, 5, 5\)"),
+    (((5, 5), (4, 3, 3, 3)), r"4-d input.*\(5, 5\)"),  # (C, H, W) is one unbatched image
     (((1, 3, 5, 5), (4, 3, 3)), r"4-d weight.*\(4, 3, 3\)"),
     (((1, 1, 2, 4), (1, 1, 3, 3)), r"kernel size \(3, 3\) is larger than the padded input size \(2, 4\)"),
 ])
@@ -620,3 +622,49 @@ def test_functional_pooling_accepts_an_unbatched_image():
     np.testing.assert_array_equal(idx.data, ref_idx.data[0])
     np.testing.assert_allclose(avg_pool2d(Tensor(IMAGE_CHW), 2, 1, 1).data,
                                avg_pool2d(Tensor(IMAGE_CHW[None]), 2, 1, 1).data[0])
+
+
+# ----- conv2d promotes a float64 bias as NumPy --------------------------------------------
+def test_float64_bias_with_float32_input_and_weight_gives_float64():
+    x = Tensor(np.ones((1, 1, 3, 3), np.float32), requires_grad=True)
+    w = Tensor(np.ones((1, 1, 2, 2), np.float32), requires_grad=True)
+    b = Tensor(np.array([1 / 3]), requires_grad=True)
+    out = F.conv2d(x, w, b)
+    linear = F.linear(Tensor(np.ones((1, 2), np.float32)), Tensor(np.ones((1, 2), np.float32)), b)
+    assert linear.dtype == np.float64  # the rule F.linear already follows
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.data, 4 + 1 / 3, rtol=1e-15)
+    out.sum().backward()
+    assert (x.grad.dtype, w.grad.dtype, b.grad.dtype) == (np.float32, np.float32, np.float64)
+    np.testing.assert_allclose(b.grad.data, [4.0])
+
+
+def test_matching_dtypes_are_unchanged():
+    for dtype in (np.float32, np.float64):
+        x = Tensor(np.ones((1, 2, 3, 3), dtype))
+        out = F.conv2d(x, Tensor(np.ones((2, 1, 2, 2), dtype)), Tensor(np.ones(2, dtype)), groups=2)
+        assert out.dtype == dtype
+        np.testing.assert_array_equal(out.data, 5.0)
+
+
+# ----- conv2d on an unbatched (C, H, W) image ---------------------------------------------
+def test_functional_conv2d_on_an_unbatched_image_matches_the_module():
+    rng = np.random.default_rng(0)
+    conv = nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2, rng=0).double()
+    x = rng.standard_normal((4, 5, 5))
+    a, b = Tensor(x, requires_grad=True), Tensor(x, requires_grad=True)
+    by_module = conv(a)
+    by_function = F.conv2d(b, conv.weight, conv.bias, 2, 1, 1, 2)
+    assert by_function.shape == by_module.shape == (6, 3, 3)
+    np.testing.assert_array_equal(by_function.data, by_module.data)
+    by_module.sum().backward()
+    by_function.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, b.grad.data)
+
+
+def test_functional_conv2d_unbatched_first_and_second_order():
+    rng = np.random.default_rng(1)
+    f = lambda x, w, b: F.conv2d(x, w, b, padding="same")
+    inputs = [rng.standard_normal((2, 4, 4)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)]
+    assert gradcheck(f, inputs)
+    assert gradgradcheck(f, inputs)

@@ -1,10 +1,12 @@
 """nn.functional losses: values against NumPy references, gradients, reductions, stability, errors."""
+import math
+
 import numpy as np
 import pytest
 
+import nn
 import nn.functional as F
-from autodiff import Tensor, gradcheck, gradgradcheck
-import math
+from autodiff import Tensor, gradcheck, gradgradcheck, no_grad
 
 
 def rand(*shape, seed=0):
@@ -285,3 +287,31 @@ def test_mean_over_an_empty_batch_is_nan():
     assert math.isnan(F.cross_entropy(x, target).item())
     assert math.isnan(F.nll_loss(x, target).item())
     assert F.cross_entropy(x, target, reduction="sum").item() == 0.0
+
+
+# ----- class weights that require grad ----------------------------------------------------
+LOGITS = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, -1.0]])
+TARGET = np.array([0, 2])
+
+
+@pytest.mark.parametrize("loss", [
+    lambda x, w: F.cross_entropy(x, TARGET, weight=w),
+    lambda x, w: F.cross_entropy(x, TARGET, weight=w, label_smoothing=0.1),
+    lambda x, w: F.nll_loss(x.log_softmax(1), TARGET, weight=w),
+])
+def test_a_weight_that_requires_grad_is_refused(loss):
+    x = Tensor(LOGITS, requires_grad=True)
+    w = Tensor(np.array([1.0, 2.0, 0.5]), requires_grad=True)
+    with pytest.raises(RuntimeError, match="derivative for 'weight' is not implemented"):
+        loss(x, w).backward()
+    assert w.grad is None
+
+
+def test_constant_weights_still_work():
+    x = Tensor(LOGITS, requires_grad=True)
+    w = Tensor(np.array([1.0, 2.0, 0.5]), requires_grad=True)
+    F.cross_entropy(x, TARGET, weight=w.detach()).backward()
+    nn.CrossEntropyLoss(weight=[1.0, 2.0, 0.5])(x, TARGET).backward()
+    with no_grad():
+        F.cross_entropy(Tensor(LOGITS), TARGET, weight=w)
+    assert x.grad is not None

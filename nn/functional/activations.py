@@ -30,33 +30,34 @@ def _axis(x, dim, axis, name):
     return 0 if x.ndim in (0, 1, 3) else 1
 
 
-def relu(x, inplace=False):
-    """max(x, 0); written into ``x`` when ``inplace`` (module docstring)."""
+def relu(input, inplace=False):
+    """max(x, 0); written into ``input`` when ``inplace`` (module docstring)."""
     if inplace:
-        return as_tensor(x).relu_()
-    return ew.Relu.apply(x)  # the op itself: one call less on every MLP's hot path
+        return as_tensor(input).relu_()
+    return ew.Relu.apply(input)  # the op itself: one call less on every MLP's hot path
 
 
-def leaky_relu(x, negative_slope=0.01, inplace=False):
-    """x where x > 0, else ``negative_slope * x``; written into ``x`` when ``inplace``."""
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x where x > 0, else ``negative_slope * x``; written into ``input`` when ``inplace``."""
     if inplace:
-        return as_tensor(x).leaky_relu_(negative_slope)
-    return as_tensor(x).leaky_relu(negative_slope)
+        return as_tensor(input).leaky_relu_(negative_slope)
+    return as_tensor(input).leaky_relu(negative_slope)
 
 
-def sigmoid(x):
+def sigmoid(input):
     """1 / (1 + exp(-x)), without overflow."""
-    return as_tensor(x).sigmoid()
+    return as_tensor(input).sigmoid()
 
 
-def tanh(x):
+def tanh(input):
     """Hyperbolic tangent."""
-    return as_tensor(x).tanh()
+    return as_tensor(input).tanh()
 
 
-def gelu(x, approximate="none"):
+def gelu(input, approximate="none"):
     """x * Phi(x): the exact (erf) form, or with ``approximate="tanh"`` PyTorch's tanh form
     0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    x = input
     if approximate == "none":
         return as_tensor(x).gelu()
     if approximate == "tanh":
@@ -66,24 +67,30 @@ def gelu(x, approximate="none"):
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def softplus(x):
-    """log(1 + exp(x)), without overflow."""
-    return as_tensor(x).softplus()
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta * x)) / beta``, without overflow, as PyTorch's ``F.softplus``: where
+    ``beta * x > threshold`` the result is ``x`` itself (the function is linear there)."""
+    x = as_tensor(input)
+    scaled = x if beta == 1 else x * beta
+    soft = scaled.softplus()
+    if beta != 1:
+        soft = soft * (1.0 / beta)
+    return ew.where(scaled.data > threshold, x, soft)
 
 
-def softmax(x, dim=None, _stacklevel=3, dtype=None, *, axis=None):
+def softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
     """exp(x) / sum(exp(x)) along ``dim`` (or ``axis``; see the module docstring when neither
     is given), computed in ``dtype`` when given (the input is cast first). ``_stacklevel`` is
     PyTorch's and ignored: the warning always points at the caller's line outside the library."""
-    x = as_tensor(x, dtype)
+    x = as_tensor(input, dtype)
     return x.softmax(_axis(x, dim, axis, "softmax"))
 
 
-def log_softmax(x, dim=None, _stacklevel=3, dtype=None, *, axis=None):
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
     """x - logsumexp(x) along ``dim`` (or ``axis``; see the module docstring when neither is
     given), computed in ``dtype`` when given (the input is cast first); ``_stacklevel`` as in
     `softmax`."""
-    x = as_tensor(x, dtype)
+    x = as_tensor(input, dtype)
     return x.log_softmax(_axis(x, dim, axis, "log_softmax"))
 
 

@@ -117,7 +117,10 @@ class Conv2d(_Geometry, Function):
         # (N*Ho*Wo, O), written in place by the bias: a copy only for several groups.
         out = np.ascontiguousarray(out.transpose(1, 0, 2)).reshape(n * ho * wo, o)
         if bias:
-            _add_channel_bias(out, bias[0].astype(out.dtype, copy=False), n)
+            dtype = np.result_type(out, bias[0])  # NumPy's promotion, as `linear`'s bias
+            if dtype != out.dtype:
+                out = out.astype(dtype)
+            _add_channel_bias(out, bias[0].astype(dtype, copy=False), n)
         return out.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
 
     def out_hw(self, x_shape, w_shape):
@@ -203,7 +206,8 @@ class Conv2dWeightGrad(_Geometry, Function):
 def _check_conv_args(x, w, b, groups):
     """Raise a clear error (naming the shapes) for inputs `conv2d` cannot convolve."""
     if x.ndim != 4:
-        raise ValueError(f"conv2d: expected a 4-d input (N, C, H, W), got shape {x.shape}")
+        raise ValueError(f"conv2d: expected a 4-d input (N, C, H, W) or a 3-d (C, H, W), got "
+                         f"shape {x.shape}")
     if w.ndim != 4:
         raise ValueError(f"conv2d: expected a 4-d weight (out_channels, in_channels/groups, kh, "
                          f"kw), got shape {w.shape}")
@@ -260,7 +264,8 @@ def _resolve_padding(x, kernel, stride, padding, dilation):
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-d convolution (cross-correlation, as PyTorch) of ``input (N, C, H, W)``.
+    """2-d convolution (cross-correlation, as PyTorch) of ``input (N, C, H, W)`` or of one
+    unbatched image ``(C, H, W)`` (the result is then ``(out_channels, Ho, Wo)``).
 
     ``weight`` is ``(out_channels, C/groups, kh, kw)``, ``bias`` ``(out_channels,)`` or None;
     ``stride``, ``padding`` (zeros) and ``dilation`` are ints or (height, width) pairs, and
@@ -274,6 +279,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     (1, 1, 4, 4)
     """
     x = as_tensor(input)
+    if x.ndim == 3:  # an unbatched (C, H, W) image, as PyTorch's conv2d (and nn.Conv2d) take
+        return conv2d(x.expand_dims(0), weight, bias, stride, padding, dilation, groups)[0]
     w = as_tensor(weight)
     b = None if bias is None else as_tensor(bias)
     _check_conv_args(x, w, b, groups)

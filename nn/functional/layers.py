@@ -94,20 +94,20 @@ def linear(input, weight, bias=None):
     return Linear.apply(input, weight, bias)
 
 
-def dropout(x, p=0.5, training=True, inplace=False, *, rng=None):
+def dropout(input, p=0.5, training=True, inplace=False, *, rng=None):
     """Inverted dropout: zero each element with probability ``p``, scale the rest by 1/(1-p).
 
     Identity when ``training`` is False or ``p`` is 0; the mask is drawn from ``rng`` (a
     Generator or an int seed) or from the global generator (``autodiff.manual_seed``).
-    With ``inplace`` the result is written into ``x`` and ``x`` returned, as in PyTorch (recorded
-    like `Tensor.mul_` when gradients flow).
+    With ``inplace`` the result is written into ``input`` and ``input`` returned, as in PyTorch
+    (recorded like `Tensor.mul_` when gradients flow).
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not isinstance(inplace, (bool, np.bool_)):
         raise TypeError(f"dropout: inplace must be a bool, got {inplace!r} (pass a generator or "
                         f"seed as rng=...)")
-    x = as_tensor(x)
+    x = as_tensor(input)
     if not training or p == 0.0:
         return x
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
@@ -120,11 +120,12 @@ def dropout(x, p=0.5, training=True, inplace=False, *, rng=None):
     return x.mul_(mask) if inplace else x * mask
 
 
-def embedding(indices, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
-    """Rows of ``weight`` (num_embeddings, dim) picked by integer ``indices``, as PyTorch's.
+    """Rows of ``weight`` (num_embeddings, dim) picked by the integer indices ``input``, as
+    PyTorch's.
 
-    The result has shape ``indices.shape + (dim,)``; gradients of repeated indices accumulate.
+    The result has shape ``input.shape + (dim,)``; gradients of repeated indices accumulate.
 
     * ``padding_idx`` (negative counts from the end): that row receives no gradient.
     * ``max_norm``: before the lookup, each looked-up row whose ``norm_type``-norm exceeds
@@ -141,7 +142,7 @@ def embedding(indices, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     array([[0.6, 0.8],
            [0.3, 0.4]])
     """
-    index = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    index = np.asarray(input.data if isinstance(input, Tensor) else input)
     weight = as_tensor(weight)
     _check_embedding_inputs(index, weight)
     if max_norm is not None:

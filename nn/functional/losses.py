@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from autodiff.function import Function
+from autodiff.grad_mode import is_grad_enabled
 from autodiff.ops.registry import register
 from autodiff.tensor import Tensor, as_tensor
 
@@ -347,6 +348,12 @@ class NLLLoss(Function):
 
 def _class_loss(op, name, input, target, weight, ignore_index, reduction, smoothing=0.0):
     _check_reduction(name, reduction)
+    if isinstance(weight, Tensor) and weight.requires_grad and is_grad_enabled():
+        # the class weights enter the loss as constants: refuse, as PyTorch does, rather than
+        # leave weight.grad silently None
+        raise RuntimeError(
+            f"{name}: the derivative for 'weight' is not implemented (as in PyTorch); pass "
+            f"weight.detach() or a weight that does not require grad")
     rows, labels, shape = _rows(name, input, target)
     scores = rows.data
     if scores.dtype.kind != "f":

@@ -72,16 +72,17 @@ def _check_channels(x, value, what):
         )
 
 
-def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
-    """Batch normalization of ``x`` (N, C) or (N, C, *spatial) per channel (axis 1), as PyTorch.
+    """Batch normalization of ``input`` x (N, C) or (N, C, *spatial) per channel (axis 1), as
+    PyTorch.
 
     In training the batch mean and biased variance normalize ``x``, and the running statistics
     (ndarrays or Tensors, updated in place when given) move towards the batch mean and the
     unbiased batch variance: ``running = (1 - momentum) * running + momentum * batch``. In eval
     the running statistics normalize ``x``. ``weight`` and ``bias`` have shape (C,).
     """
-    x = as_tensor(x)
+    x = as_tensor(input)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {x.shape}")
     mean_buffer, var_buffer = _data(running_mean), _data(running_var)
@@ -105,7 +106,10 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         raise ValueError("batch_norm: running_mean and running_var are required when not training")
     inv_std = 1.0 / np.sqrt(var_buffer.reshape(shape) + eps)
     shift = -mean_buffer.reshape(shape) * inv_std
-    y = x * inv_std.astype(x.dtype, copy=False) + shift.astype(x.dtype, copy=False)
+    # NumPy's promotion, as every Tensor op: float64 statistics are not rounded to a float32
+    # input's dtype (the result is float64), float32 statistics keep a float32 input float32
+    dtype = np.result_type(x.dtype, inv_std.dtype, shift.dtype)
+    y = x * inv_std.astype(dtype, copy=False) + shift.astype(dtype, copy=False)
     return _affine(y, weight, bias, shape)
 
 
@@ -120,13 +124,14 @@ def _update_running(x, axes, running_mean, running_var, momentum, count):
         running_var += momentum * var.reshape(running_var.shape) * (count / (count - 1))
 
 
-def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Standardize over the last ``len(normalized_shape)`` axes, then scale and shift.
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Standardize ``input`` x over its last ``len(normalized_shape)`` axes, then scale and
+    shift.
 
     ``normalized_shape`` (an int or a tuple) must equal the trailing shape of ``x``; ``weight``
     and ``bias`` have that shape.
     """
-    x = as_tensor(x)
+    x = as_tensor(input)
     normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, (int, np.integer))
                         else tuple(normalized_shape))
     k = len(normalized_shape)
