@@ -9,8 +9,9 @@ separate two interleaved half-moons (100 points, noise 0.1) with
   weights and so smoother boundaries;
 * trained by full-batch gradient descent with a learning rate decaying linearly from 1.0 to 0.1.
 
-The scalar engine (``nn.scalar.MLP`` on ``autodiff.Value``) builds a graph of one node per
-multiplication and addition: several hundred thousand nodes per step. The tensor engine
+The scalar engine (``nn.scalar.MLP`` on ``autodiff.Value``) builds a graph of Values: one node
+per neuron's weighted sum (``autodiff.value.linear``), activation and loss term, about 7,600
+nodes per step. The tensor engine
 (``nn.MLP`` on ``autodiff.Tensor``) builds a few dozen nodes, one per matrix operation, each doing
 its arithmetic in NumPy. Here the tensor model starts from a copy of the scalar model's weights
 (in float64) and follows the same schedule, so the two must learn the same function: the script
