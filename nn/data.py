@@ -28,6 +28,15 @@ def _as_generator(rng):
     raise TypeError(f"rng must be None, an int seed or a numpy.random.Generator, got {rng!r}")
 
 
+def _as_array(index, data):
+    """``data`` (argument ``index``) as an ndarray, or a ValueError naming the argument."""
+    try:
+        return np.asarray(data)
+    except ValueError as error:
+        raise ValueError(f"DataLoader: array {index} ({type(data).__name__}) cannot be made an "
+                         f"array: {error}") from None
+
+
 def _batch_size(batch_size):
     if isinstance(batch_size, bool):
         raise TypeError("batch_size must be an int >= 1, got a bool")
@@ -65,7 +74,15 @@ class DataLoader:
     def __init__(self, *arrays, batch_size=1, shuffle=False, drop_last=False, rng=None):
         if not arrays:
             raise ValueError("DataLoader needs at least one array")
-        self.arrays = tuple(np.asarray(a) for a in arrays)
+        if (len(arrays) == 1 and isinstance(arrays[0], tuple) and len(arrays[0]) > 1
+                and all(isinstance(a, (np.ndarray, Tensor)) for a in arrays[0])):
+            # PyTorch's habit of one dataset argument: the tuple would become one stacked
+            # array (a dataset of len(tuple) samples) or fail in NumPy with a ragged error
+            raise TypeError(
+                f"DataLoader takes each array as its own argument: DataLoader(X, y, "
+                f"batch_size=...), not DataLoader((X, y), ...); got one tuple of "
+                f"{len(arrays[0])} arrays (unpack it: DataLoader(*arrays, ...))")
+        self.arrays = tuple(_as_array(i, a) for i, a in enumerate(arrays))
         for i, a in enumerate(self.arrays):
             if a.ndim == 0:
                 raise ValueError(f"array {i} is a scalar; DataLoader needs arrays of samples")

@@ -19,8 +19,10 @@ may also compute itself and the next module as one node (``_fuses_with``, ``_cal
 the caller sees.
 """
 import itertools
+import os
 import warnings
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 from sys import getrefcount
 
 import numpy as np
@@ -427,6 +429,7 @@ class Module:
         Every key must match in name and shape; with ``strict=False`` missing and unexpected
         keys are returned instead of raising (shape mismatches always raise).
         """
+        _check_state_dict_type(type(self).__name__, state_dict)
         own = OrderedDict(self._named_state())
         state_dict = self._with_own_names(state_dict)
         missing = [key for key in own if key not in state_dict]
@@ -646,12 +649,30 @@ def _converted(key, value, target):
         ) from None
 
 
+def _check_state_dict_type(model_name, state_dict):
+    """Raise TypeError, saying what to pass instead, unless ``state_dict`` is a mapping: a
+    path would otherwise be read as its characters, a module as its children."""
+    if isinstance(state_dict, Mapping):
+        return
+    if isinstance(state_dict, (str, bytes, os.PathLike)):
+        hint = f"; to load a checkpoint file, read it first: load_state_dict(nn.load({str(state_dict)!r}))"
+    elif isinstance(state_dict, Module):
+        hint = "; to copy another model's weights, pass other.state_dict()"
+    else:
+        hint = ""
+    raise TypeError(f"{model_name}.load_state_dict expects a dict of name -> tensor (from "
+                    f"state_dict() or nn.load), got {type(state_dict).__name__}{hint}")
+
+
 def _key_error_message(model_name, missing, unexpected):
     parts = [f"error loading the state dict of {model_name}:"]
     if missing:
         parts.append("missing keys " + ", ".join(repr(k) for k in missing))
     if unexpected:
         parts.append("unexpected keys " + ", ".join(repr(k) for k in unexpected))
+    if {"state", "param_groups"} <= set(unexpected):
+        parts.append("(this is an optimizer's state dict: load it with "
+                     "optimizer.load_state_dict)")
     return " ".join(parts)
 
 
@@ -665,9 +686,11 @@ class Sequential(Module):
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
             for name, module in modules[0].items():
+                _check_item("Sequential", repr(name), module)
                 self.add_module(name, module)
         else:
             for index, module in enumerate(modules):
+                _check_item("Sequential", index, module)
                 self.add_module(str(index), module)
 
     def forward(self, x):
@@ -691,6 +714,7 @@ class Sequential(Module):
 
     def append(self, module):
         """Add a module at the end."""
+        _check_item("Sequential.append", len(self._module_names), module)
         self.add_module(str(len(self._module_names)), module)
         return self
 
@@ -712,6 +736,32 @@ class Sequential(Module):
         return iter(self.children())
 
 
+def _check_item(container, where, module):
+    """Raise TypeError unless ``module`` (argument ``where`` of ``container``) is a Module.
+
+    A None would be skipped by forward, silently leaving a layer out (a helper that builds a
+    layer but lacks its ``return`` gives None), so it is refused here, as are a layer class
+    (``nn.ReLU`` for ``nn.ReLU()``), a list of layers (``Sequential([...])``) and functions.
+    """
+    if isinstance(module, Module):
+        return
+    if module is None:
+        hint = ("None would be skipped, leaving a layer out; a function that builds a layer "
+                "may be missing its `return`")
+    elif isinstance(module, type) and issubclass(module, Module):
+        hint = (f"this is the class {module.__name__}, not a layer: write "
+                f"{module.__name__}(...) to make one")
+    elif isinstance(module, (list, tuple)):
+        hint = f"unpack the {type(module).__name__} of layers: {container}(*layers)"
+    elif callable(module):
+        hint = ("a function is not a layer: use the module form (nn.ReLU() for F.relu) or "
+                "wrap the function in a Module")
+    else:
+        hint = "expected a Module"
+    raise TypeError(f"{container}: item {where} is {type(module).__name__}, not a Module: "
+                    f"{hint}")
+
+
 def _replace_child(container, index, module):
     """``container[index] = module`` for Sequential and ModuleList: same name, same place."""
     if not isinstance(module, Module):
@@ -726,11 +776,15 @@ class ModuleList(Module):
 
     def __init__(self, modules=None):
         super().__init__()
+        if isinstance(modules, Module):
+            raise TypeError(f"ModuleList takes an iterable of modules, got a single "
+                            f"{type(modules).__name__}: write ModuleList([module])")
         for module in modules or ():
             self.append(module)
 
     def append(self, module):
         """Add a module at the end."""
+        _check_item("ModuleList", len(self._module_names), module)
         self.add_module(str(len(self._module_names)), module)
         return self
 

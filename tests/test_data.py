@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import autodiff
+import nn
 from autodiff import Tensor
 from nn.data import DataLoader
 
@@ -197,3 +198,21 @@ def test_bad_rng(rng):
 def test_repr():
     assert repr(DataLoader(np.zeros((5, 2)), np.zeros(5), batch_size=2, shuffle=True)) == (
         "DataLoader((5, 2), (5,), batch_size=2, shuffle=True, drop_last=False)")
+
+
+# ----- DataLoader given a tuple -----------------------------------------------------------
+@pytest.mark.parametrize("y", [np.zeros(10), np.zeros((10, 3))], ids=["ragged", "same-shape"])
+def test_tuple_of_arrays_raises(y):
+    X = np.zeros((10, 3))
+    with pytest.raises(TypeError, match=r"not DataLoader\(\(X, y\), \.\.\.\)"):
+        nn.DataLoader((X, y), batch_size=2)
+
+
+def test_ragged_argument_is_named():
+    with pytest.raises(ValueError, match=r"DataLoader: array 0 \(list\)"):
+        nn.DataLoader([[1, 2], [3]], batch_size=1)
+
+
+def test_valid_forms_still_work():
+    assert len(nn.DataLoader(np.zeros((10, 3)), np.zeros(10), batch_size=4)) == 3
+    assert len(nn.DataLoader([[1, 2], [3, 4]], batch_size=1)) == 2

@@ -872,3 +872,61 @@ def test_flatten_accepts_an_ndarray_like_the_layers_after_it():
     assert nn.Flatten()(images).shape == (3, 64)
     model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
     assert model(images).shape == (3, 10)
+
+
+# ----- a layer class called on data -------------------------------------------------------
+x = Tensor(np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32))
+y = np.array([0, 1])
+
+
+@pytest.mark.parametrize("call", [
+    lambda: nn.ReLU(x), lambda: nn.LeakyReLU(x), lambda: nn.Softmax(x),
+    lambda: nn.LogSoftmax(x), lambda: nn.GELU(x), lambda: nn.Flatten(x),
+    lambda: nn.Dropout(x), lambda: nn.CrossEntropyLoss(x, y), lambda: nn.NLLLoss(x, y),
+    lambda: nn.BCELoss(x.sigmoid(), np.zeros((2, 4))),
+    lambda: nn.BCEWithLogitsLoss(x, np.zeros((2, 4))), lambda: nn.MSELoss(x),
+])
+def test_layer_class_called_on_data_raises_at_the_call(call):
+    with pytest.raises(TypeError, match=r"is a layer class: make the layer first"):
+        call()
+
+
+def test_cross_entropy_weight_must_be_one_per_class():
+    with pytest.raises(ValueError, match="weight must be 1-d"):
+        nn.CrossEntropyLoss(x)
+
+
+def test_valid_constructors_still_work():
+    assert nn.CrossEntropyLoss(weight=Tensor([1.0, 2.0]))(Tensor(np.zeros((2, 2))), y).item() > 0
+    assert nn.ReLU(inplace=True).inplace and nn.Softmax(dim=1).dim == 1
+    assert nn.Dropout(0.2).p == 0.2 and nn.Flatten(0, -1).start_dim == 0
+
+
+# ----- layers take arrays and nested lists ------------------------------------------------
+rng = np.random.default_rng(0)
+img = rng.standard_normal((3, 8, 8)).astype(np.float32)
+seq = rng.standard_normal((5, 4)).astype(np.float32)
+
+
+@pytest.mark.parametrize("layer, data", [
+    (lambda: nn.Conv2d(3, 4, 3, rng=0), img),
+    (lambda: nn.Conv2d(3, 4, 3, rng=0), img[None]),
+    (lambda: nn.MaxPool2d(2), img),
+    (lambda: nn.AvgPool2d(2), img),
+    (lambda: nn.RNN(4, 3, rng=0), seq),
+    (lambda: nn.LSTM(4, 3, rng=0), seq[:, None]),
+    (lambda: nn.BatchNorm1d(4), seq),
+    (lambda: nn.LayerNorm(4), seq),
+])
+@pytest.mark.parametrize("form", [lambda a: a, lambda a: a.tolist()], ids=["ndarray", "list"])
+def test_layer_takes_arrays_and_lists_like_tensors(layer, data, form):
+    expected = layer()(Tensor(data))
+    got = layer()(form(data))
+    expected = expected[0] if isinstance(expected, tuple) else expected
+    got = got[0] if isinstance(got, tuple) else got
+    np.testing.assert_allclose(got.data, expected.data, rtol=1e-6, atol=1e-6)
+
+
+def test_bad_shape_still_named():
+    with pytest.raises(ValueError, match="has 8 channels but in_channels=3"):
+        nn.Conv2d(3, 4, 3)(np.zeros((8, 8, 3), np.float32))

@@ -315,3 +315,29 @@ def test_constant_weights_still_work():
     with no_grad():
         F.cross_entropy(Tensor(LOGITS), TARGET, weight=w)
     assert x.grad is not None
+
+
+# ----- BCE targets outside [0, 1] ---------------------------------------------------------
+@pytest.mark.parametrize("loss", [F.binary_cross_entropy, F.binary_cross_entropy_with_logits])
+def test_targets_above_one_raise(loss):
+    p = Tensor(np.array([0.2, 0.9, 0.5], np.float32), requires_grad=True)
+    with pytest.raises(ValueError, match=r"target must hold values in \[0, 1\].*255"):
+        loss(p, np.array([0.0, 255.0, 1.0]))
+
+
+@pytest.mark.parametrize("loss", [F.binary_cross_entropy, F.binary_cross_entropy_with_logits])
+def test_plus_minus_one_labels_raise_with_a_hint(loss):
+    p = Tensor(np.array([0.2, 0.9], np.float32))
+    with pytest.raises(ValueError, match=r"\{-1, \+1\}"):
+        loss(p, np.array([-1.0, 1.0]))
+
+
+def test_nan_probability_raises():
+    with pytest.raises(ValueError, match="probabilities in"):
+        F.binary_cross_entropy(Tensor([0.2, np.nan, 0.3]), np.array([0.0, 1.0, 1.0]))
+
+
+def test_valid_targets_still_work():
+    p = Tensor(np.array([0.2, 0.9, 0.5], np.float32))
+    assert np.isfinite(F.binary_cross_entropy(p, np.array([0.0, 1.0, 0.3])).item())
+    assert np.isfinite(F.binary_cross_entropy_with_logits(p, np.array([0, 1, 1])).item())

@@ -7,6 +7,7 @@ import pytest
 
 import nn
 from autodiff import Tensor
+from nn import optim
 from nn.layers import BatchNorm1d, Dropout, Linear, ReLU, Sigmoid
 from nn.module import Module, ModuleList, Parameter, Sequential
 
@@ -486,3 +487,78 @@ def test_zero_grad_set_to_none_false_gives_zero_gradients():
         np.testing.assert_array_equal(p.grad.numpy(), 0.0)
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
+
+
+# ----- containers refuse what is not a Module ---------------------------------------------
+def _block_without_return():
+    nn.Linear(4, 4)  # forgot `return`
+
+
+def test_sequential_refuses_none_instead_of_silently_dropping_a_layer():
+    with pytest.raises(TypeError, match=r"Sequential: item 1 is NoneType.*return"):
+        nn.Sequential(nn.Linear(4, 4), _block_without_return(), nn.ReLU())
+
+
+def test_sequential_refuses_none_in_ordered_dict_and_append():
+    with pytest.raises(TypeError, match=r"item 'b' is NoneType"):
+        nn.Sequential(OrderedDict(a=nn.Linear(2, 2), b=None))
+    with pytest.raises(TypeError, match=r"Sequential.append: item 1 is NoneType"):
+        nn.Sequential(nn.Linear(2, 2)).append(None)
+
+
+def test_module_list_refuses_none():
+    with pytest.raises(TypeError, match=r"ModuleList: item 1 is NoneType"):
+        nn.ModuleList([nn.Linear(2, 2), None])
+
+
+def test_sequential_given_a_class_says_to_instantiate_it():
+    with pytest.raises(TypeError, match=r"item 1 is type.*class ReLU.*ReLU\(\.\.\.\)"):
+        nn.Sequential(nn.Linear(4, 3), nn.ReLU, nn.Linear(3, 1))
+
+
+def test_sequential_given_a_list_says_to_unpack_it():
+    with pytest.raises(TypeError, match=r"item 0 is list.*Sequential\(\*layers\)"):
+        nn.Sequential([nn.Linear(4, 3), nn.ReLU()])
+
+
+def test_module_list_given_one_module():
+    with pytest.raises(TypeError, match=r"ModuleList\(\[module\]\)"):
+        nn.ModuleList(nn.Linear(2, 2))
+
+
+def test_valid_containers_still_work():
+    model = nn.Sequential(OrderedDict(a=nn.Linear(2, 2), b=nn.ReLU()))
+    assert [n for n, _ in model.named_children()] == ["a", "b"]
+    assert len(nn.ModuleList([nn.Linear(2, 2)]).append(nn.ReLU())) == 2
+
+
+# ----- load_state_dict given something else than a state dict -----------------------------
+def _model():
+    return nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
+
+
+def test_path_says_to_read_it_with_nn_load(tmp_path):
+    path = tmp_path / "m.npz"
+    nn.save(_model().state_dict(), path)
+    with pytest.raises(TypeError, match=r"got PosixPath.*nn\.load\(") :
+        _model().load_state_dict(path)
+    with pytest.raises(TypeError, match=r"got str.*nn\.load\("):
+        _model().load_state_dict(str(path))
+
+
+def test_module_says_to_pass_its_state_dict():
+    with pytest.raises(TypeError, match=r"got Sequential.*other\.state_dict\(\)"):
+        _model().load_state_dict(_model())
+
+
+@pytest.mark.parametrize("bad", [None, [1, 2]])
+def test_other_non_mappings(bad):
+    with pytest.raises(TypeError, match="expects a dict of name -> tensor"):
+        _model().load_state_dict(bad)
+
+
+def test_optimizer_state_dict_is_recognized():
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(KeyError, match="optimizer's state dict"):
+        model.load_state_dict(opt.state_dict())

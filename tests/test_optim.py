@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
+import nn
 from autodiff import Tensor
-from nn import serialization
+from nn import optim, serialization
 from nn.optim import SGD, Adam, AdamW, RMSprop, clip_grad_norm_
 
 # f(w) = sum(A * (w - C)**2): a quadratic with a known gradient 2 * A * (w - C)
@@ -474,3 +475,103 @@ def test_clip_grad_norm_keeps_float32_and_reports_nonfinite_norms():
     np.testing.assert_allclose(params[0].grad.data, [3.0, 4.0], rtol=1e-5)
     with pytest.raises(RuntimeError, match="total norm of order 2.0 of the gradients is nan"):
         clip_grad_norm_(_with_grads(np.array([np.nan, 1.0])), 1.0, error_if_nonfinite=True)
+
+
+# ----- clip_grad_norm_'s max_norm ---------------------------------------------------------
+def _param():
+    w = Tensor([0.0, 0.0], requires_grad=True)
+    w.grad = Tensor([3.0, 4.0])
+    return w
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("nan")])
+def test_negative_or_nan_max_norm_raises_and_leaves_grads(bad):
+    w = _param()
+    with pytest.raises(ValueError, match="max_norm must be >= 0"):
+        nn.clip_grad_norm_([w], max_norm=bad)
+    np.testing.assert_array_equal(w.grad.data, [3.0, 4.0])
+
+
+def test_non_number_max_norm_names_the_argument():
+    with pytest.raises(TypeError, match="max_norm must be a number"):
+        nn.clip_grad_norm_([_param()], max_norm=None)
+
+
+def test_valid_max_norm_still_clips():
+    w = _param()
+    assert nn.clip_grad_norm_([w], max_norm=1).item() == pytest.approx(5.0)
+    np.testing.assert_allclose(w.grad.data, [0.6, 0.8], rtol=1e-5)
+
+
+# ----- hyperparameters of groups and schedulers -------------------------------------------
+def _w():
+    return Tensor(np.ones(2, np.float32), requires_grad=True)
+
+
+@pytest.mark.parametrize("make", [lambda g: optim.SGD(g, lr=0.1),
+                                  lambda g: optim.Adam(g, lr=0.1),
+                                  lambda g: optim.RMSprop(g, lr=0.1)])
+def test_negative_group_lr_raises(make):
+    with pytest.raises(ValueError, match=r"param_groups\[1\]: invalid lr -0.1"):
+        make([{"params": [_w()]}, {"params": [_w()], "lr": -0.1}])
+
+
+def test_add_param_group_checks_too():
+    opt = optim.SGD([_w()], lr=0.1)
+    with pytest.raises(ValueError, match="invalid weight_decay"):
+        opt.add_param_group({"params": [_w()], "weight_decay": -1})
+    assert len(opt.param_groups) == 1
+
+
+def test_group_betas_checked():
+    with pytest.raises(ValueError, match="invalid betas"):
+        optim.Adam([{"params": [_w()], "betas": (1.2, 0.9)}], lr=0.1)
+
+
+def test_group_lr_not_a_number():
+    with pytest.raises(TypeError, match="lr must be a number"):
+        optim.SGD([{"params": [_w()], "lr": "0.1"}], lr=0.1)
+
+
+@pytest.mark.parametrize("make", [lambda o: optim.ExponentialLR(o, gamma=-0.5),
+                                  lambda o: optim.StepLR(o, step_size=1, gamma=-0.5),
+                                  lambda o: optim.CosineAnnealingLR(o, T_max=5, eta_min=-0.1)])
+def test_schedules_that_make_lr_negative_raise(make):
+    opt = optim.SGD([_w()], lr=0.1)
+    with pytest.raises(ValueError, match="gamma|eta_min"):
+        make(opt)
+    assert opt.param_groups[0]["lr"] == 0.1
+
+
+def test_valid_groups_still_work():
+    opt = optim.SGD([{"params": [_w()]}, {"params": [_w()], "lr": 0.01}], lr=0.1, momentum=0.9)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.01]
+    optim.ExponentialLR(opt, gamma=0.9).step()
+
+
+# ----- wrong params arguments -------------------------------------------------------------
+def test_uncalled_parameters_method():
+    with pytest.raises(TypeError, match=r"call it, e\.g\. model\.parameters\(\)"):
+        optim.SGD(nn.Linear(2, 2).parameters, lr=0.1)
+
+
+def test_model_instead_of_parameters():
+    with pytest.raises(TypeError, match=r"got the model Linear: pass model\.parameters\(\)"):
+        optim.Adam(nn.Linear(2, 2), lr=0.1)
+
+
+def test_generator_used_twice():
+    params = nn.Linear(2, 2).parameters()
+    optim.SGD(params, lr=0.1)
+    with pytest.raises(ValueError, match="used up after one pass"):
+        optim.SGD(params, lr=0.1)
+
+
+def test_named_parameters():
+    with pytest.raises(TypeError, match=r"not named_parameters\(\)"):
+        optim.SGD(nn.Linear(2, 2).named_parameters(), lr=0.1)
+
+
+def test_empty_list_message_unchanged():
+    with pytest.raises(ValueError, match="^optimizer got an empty parameter list$"):
+        optim.SGD([], lr=0.1)

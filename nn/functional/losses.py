@@ -111,7 +111,7 @@ class BinaryCrossEntropy(Function):
     """Elementwise ``-(t log p + (1 - t) log(1 - p))``, each log clamped to >= -100."""
 
     def forward(self, p, t):
-        if p.size and (p.min() < 0 or p.max() > 1):
+        if p.size and not (p.min() >= 0 and p.max() <= 1):  # `not >=`: a nan fails too
             raise ValueError(
                 f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
                 f"[{p.min()}, {p.max()}] (use binary_cross_entropy_with_logits for logits)"
@@ -133,6 +133,26 @@ class BinaryCrossEntropy(Function):
         return grad_p, grad_t
 
 
+def _check_binary_target(name, target):
+    """Raise unless every target lies in [0, 1] (labels 0/1 or probabilities): outside it the
+    loss is not a cross-entropy (it goes negative and unbounded below), a silently wrong result
+    where PyTorch checks nothing. One min and max over the targets. A target that requires grad
+    is computed, not data (and finite differences step just outside [0, 1]): not checked."""
+    t = target.data
+    if not t.size or target.requires_grad:
+        return
+    low, high = t.min(), t.max()
+    if low >= 0 and high <= 1:
+        return
+    hint = ""
+    if low == -1 and high <= 1:
+        hint = " (labels in {-1, +1}? use (y + 1) / 2, or hinge_loss)"
+    elif high > 1 and low >= 0:
+        hint = " (class indices? use cross_entropy; 0/255 masks? divide by 255)"
+    raise ValueError(f"{name}: target must hold values in [0, 1], got values in "
+                     f"[{low}, {high}]{hint}")
+
+
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """Cross-entropy of probabilities ``input`` against targets in [0, 1] (PyTorch's BCELoss).
 
@@ -140,6 +160,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     mean over elements. Logs are clamped to >= -100, so probabilities of 0 and 1 stay finite.
     """
     input, target = _prepare("binary_cross_entropy", input, target, reduction)
+    _check_binary_target("binary_cross_entropy", target)
     _check_weight("binary_cross_entropy", "weight", weight, input)
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
@@ -156,6 +177,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None
     along the last axis (one weight per class), ``weight`` rescales each element's loss.
     """
     input, target = _prepare("binary_cross_entropy_with_logits", input, target, reduction)
+    _check_binary_target("binary_cross_entropy_with_logits", target)
     _check_weight("binary_cross_entropy_with_logits", "weight", weight, input)
     _check_weight("binary_cross_entropy_with_logits", "pos_weight", pos_weight, input)
     if pos_weight is not None and not isinstance(pos_weight, Tensor):

@@ -5,6 +5,7 @@ import numbers
 
 import numpy as np
 
+from autodiff import Tensor
 from autodiff.creation import get_generator
 
 from .. import init
@@ -14,6 +15,20 @@ from ..module import Parameter, check_device, float_dtype
 def _is_int(value):
     """An int of Python or NumPy (``np.int64(3)`` too), but not a bool."""
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def reject_data(owner, **arguments):
+    """Raise TypeError if a constructor argument of layer ``owner`` is data (a Tensor or an
+    ndarray): the sign of a layer class called on its input, ``nn.ReLU(x)`` or
+    ``nn.CrossEntropyLoss(logits, y)``, instead of a layer made first and then called. Without
+    this the class is built with the data as a hyperparameter and the mistake surfaces later,
+    elsewhere (``'CrossEntropyLoss' object has no attribute 'backward'``)."""
+    for name, value in arguments.items():
+        if isinstance(value, (Tensor, np.ndarray)):
+            raise TypeError(
+                f"{owner}: got a {type(value).__name__} of shape {tuple(np.shape(value))} as "
+                f"{name}. {owner} is a layer class: make the layer first, then call it on the "
+                f"data: `fn = nn.{owner}()` once, then `fn(...)` (or use nn.functional)")
 
 
 def pair(value, what):

@@ -10,6 +10,7 @@ from autodiff.ops.elementwise import LeakyReluInPlace, ReluInPlace
 
 from .. import functional as F
 from ..module import Module
+from ._common import reject_data
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax"]
 
@@ -19,6 +20,7 @@ class ReLU(Module):
 
     def __init__(self, inplace=False):
         super().__init__()
+        reject_data("ReLU", inplace=inplace)
         self.inplace = inplace
 
     def forward(self, x):
@@ -36,6 +38,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
+        reject_data("LeakyReLU", negative_slope=negative_slope, inplace=inplace)
         self.negative_slope = negative_slope
         self.inplace = inplace
 
@@ -68,6 +71,7 @@ class GELU(Module):
 
     def __init__(self, approximate="none"):
         super().__init__()
+        reject_data("GELU", approximate=approximate)
         if approximate not in ("none", "tanh"):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
@@ -88,6 +92,7 @@ class Softmax(Module):
 
     def __init__(self, dim=None):
         super().__init__()
+        reject_data("Softmax", dim=dim)
         self.dim = dim
 
     def forward(self, x):
@@ -106,6 +111,7 @@ class LogSoftmax(Module):
 
     def __init__(self, dim=None):
         super().__init__()
+        reject_data("LogSoftmax", dim=dim)
         self.dim = dim
 
     def forward(self, x):

@@ -4,6 +4,8 @@ Inputs are ``(N, C, H, W)`` (or an unbatched ``(C, H, W)``), weights ``(out, in 
 kw)``; constructor arguments, their order and defaults are PyTorch's. The arithmetic (im2col and
 one matrix product each way) is in `nn.functional`.
 """
+from autodiff.tensor import as_tensor
+
 from .. import functional as F
 from ..functional.conv import same_padding
 from ..functional.padding import PADDING_MODES, pad2d
@@ -14,7 +16,9 @@ __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
 
 
 def _check_image(module, x, channels=None):
-    """Raise unless ``x`` is (N, C, H, W) or (C, H, W) with C == channels (when given)."""
+    """``x`` as a Tensor (an ndarray or nested lists too, as every layer takes); raise unless
+    it is (N, C, H, W) or (C, H, W) with C == channels (when given)."""
+    x = as_tensor(x)
     if x.ndim not in (3, 4):
         raise ValueError(
             f"{type(module).__name__}: expected an input of shape (N, C, H, W) or (C, H, W), "
@@ -25,6 +29,7 @@ def _check_image(module, x, channels=None):
             f"{type(module).__name__}: input of shape {tuple(x.shape)} has {x.shape[-3]} channels "
             f"but in_channels={channels} (weight has shape {module.weight.shape})"
         )
+    return x
 
 
 def _batched(fn, x):
@@ -107,7 +112,7 @@ class Conv2d(Module):
         fan_in_init(self.weight, self.bias, self.in_channels // self.groups * kh * kw, rng)
 
     def forward(self, x):
-        _check_image(self, x, self.in_channels)
+        x = _check_image(self, x, self.in_channels)
         return _batched(self._conv, x)
 
     def _conv(self, x):
@@ -170,7 +175,7 @@ class MaxPool2d(_Pool2d):
         self.return_indices = return_indices
 
     def forward(self, x):
-        _check_image(self, x)
+        x = _check_image(self, x)
         return _batched(
             lambda b: F.max_pool2d(b, self.kernel_size, self.stride, self.padding, self.dilation,
                                    self.ceil_mode, self.return_indices), x)
@@ -196,7 +201,7 @@ class AvgPool2d(_Pool2d):
         self.divisor_override = divisor_override
 
     def forward(self, x):
-        _check_image(self, x)
+        x = _check_image(self, x)
         return _batched(
             lambda b: F.avg_pool2d(b, self.kernel_size, self.stride, self.padding,
                                    self.ceil_mode, self.count_include_pad,

@@ -3,6 +3,7 @@ from autodiff.creation import get_generator
 
 from .. import functional as F
 from ..module import Module
+from ._common import reject_data
 
 __all__ = ["Dropout"]
 
@@ -17,6 +18,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False, rng=None):
         super().__init__()
+        reject_data("Dropout", p=p, inplace=inplace)
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be between 0 and 1, got {p}")
         self.p = p

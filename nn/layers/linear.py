@@ -14,7 +14,7 @@ from autodiff.tensor import as_tensor
 from .. import functional as F
 from ..functional.fused import linear_leaky_relu, linear_relu
 from ..module import Module, ModuleList
-from ._common import empty_parameter, factory_dtype, fan_in_init
+from ._common import empty_parameter, factory_dtype, fan_in_init, reject_data
 from .activation import GELU, LeakyReLU, ReLU, Sigmoid, Tanh
 
 __all__ = ["Linear", "Identity", "Flatten", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
@@ -113,6 +113,7 @@ class Flatten(Module):
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
+        reject_data("Flatten", start_dim=start_dim, end_dim=end_dim)
         self.start_dim = start_dim
         self.end_dim = end_dim
 

@@ -4,10 +4,13 @@ Each is called as ``loss_fn(input, target)`` and forwards to its function in `nn
 with ``reduction`` ("mean", "sum" or "none"). Class weights (``weight``, ``pos_weight``) are
 buffers, as in PyTorch, so they follow ``double()`` and appear in the state dict.
 """
+import numpy as np
+
 from autodiff import Tensor
 
 from .. import functional as F
 from ..module import Module
+from ._common import reject_data
 
 __all__ = ["MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
            "HingeLoss"]
@@ -15,11 +18,21 @@ __all__ = ["MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLos
 REDUCTIONS = ("mean", "sum", "none")
 
 
+def _check_class_weight(owner, weight):
+    """Raise unless ``weight`` is None or 1-d (one weight per class), as PyTorch requires."""
+    if weight is not None and np.ndim(weight.data if isinstance(weight, Tensor) else weight) != 1:
+        raise ValueError(
+            f"{owner}: weight must be 1-d, one weight per class, got shape "
+            f"{tuple(np.shape(weight.data if isinstance(weight, Tensor) else weight))} (to "
+            f"compute the loss, make it first and call it: nn.{owner}()(input, target))")
+
+
 class _Loss(Module):
     """A loss with a ``reduction``; subclasses set ``function`` and may add keyword arguments."""
 
     def __init__(self, reduction="mean"):
         super().__init__()
+        reject_data(type(self).__name__, reduction=reduction)
         if reduction not in REDUCTIONS:
             raise ValueError(
                 f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
@@ -85,6 +98,8 @@ class CrossEntropyLoss(_Loss):
     """
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        reject_data("CrossEntropyLoss", ignore_index=ignore_index)
+        _check_class_weight("CrossEntropyLoss", weight)
         super().__init__(reduction)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(
@@ -110,6 +125,8 @@ class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities and integer class targets."""
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+        reject_data("NLLLoss", ignore_index=ignore_index)
+        _check_class_weight("NLLLoss", weight)
         super().__init__(reduction)
         self._buffer("weight", weight)
         self.ignore_index = ignore_index

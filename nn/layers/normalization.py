@@ -13,6 +13,7 @@ float64): the dtype of the parameters and of the running mean and variance.
 import numpy as np
 
 from autodiff import Tensor
+from autodiff.tensor import as_tensor
 
 from .. import functional as F
 from ..module import Module, Parameter
@@ -84,6 +85,7 @@ class _BatchNorm(Module):
         return self.momentum
 
     def forward(self, x):
+        x = as_tensor(x)  # an ndarray or nested lists too, as every layer takes
         self._check_input(x)
         momentum = self._momentum()
         use_batch_stats = self.training or self.running_mean is None
@@ -147,6 +149,7 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x):
+        x = as_tensor(x)  # an ndarray or nested lists too, as every layer takes
         n = len(self.normalized_shape)
         if tuple(x.shape[x.ndim - n:]) != self.normalized_shape or x.ndim < n:
             raise ValueError(

@@ -15,6 +15,7 @@ import numbers
 import warnings
 
 from autodiff import Tensor, concatenate, stack
+from autodiff.tensor import as_tensor
 from autodiff.creation import get_generator
 
 from .. import functional as F
@@ -163,6 +164,7 @@ class _Recurrent(Module):
     def _time_major(self, x):
         """``x`` as (L, N, input_size), and whether it came unbatched."""
         name = type(self).__name__
+        x = as_tensor(x)  # an ndarray or nested lists too, as every layer takes
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
             raise ValueError(
                 f"{name}: expected input of shape (L, N, {self.input_size}) "

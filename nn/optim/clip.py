@@ -28,6 +28,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     >>> w.grad.data.round(6)
     array([0.6, 0.8], dtype=float32)
     """
+    max_norm = _checked_max_norm(max_norm)
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     params = [p for p in parameters if p.grad is not None]
@@ -54,3 +55,19 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
             scaled = p.grad.data * p.grad.dtype.type(coef)
             p.grad = Tensor._make(scaled, False)
     return Tensor._make(total, False)
+
+
+def _checked_max_norm(max_norm):
+    """``max_norm`` as a float >= 0: a negative one would multiply every gradient by a negative
+    factor, turning descent into ascent without a word (PyTorch does not check)."""
+    if isinstance(max_norm, (bool, np.bool_)):
+        raise TypeError(f"clip_grad_norm_: max_norm must be a number, got {max_norm!r}")
+    try:
+        value = float(max_norm)
+    except (TypeError, ValueError):
+        raise TypeError(f"clip_grad_norm_: max_norm must be a number, got "
+                        f"{type(max_norm).__name__} (the call is clip_grad_norm_(parameters, "
+                        f"max_norm))") from None
+    if not value >= 0:  # also nan
+        raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm!r}")
+    return value

@@ -105,7 +105,7 @@ class StepLR(LRScheduler):
         if not isinstance(step_size, int) or step_size <= 0:
             raise ValueError(f"step_size must be a positive int, got {step_size!r}")
         self.step_size = step_size
-        self.gamma = gamma
+        self.gamma = _checked_gamma(type(self).__name__, gamma)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr, epoch):
@@ -121,7 +121,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the rate by ``gamma`` every epoch: ``lr = base_lr * gamma ** epoch``."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        self.gamma = gamma
+        self.gamma = _checked_gamma(type(self).__name__, gamma)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr, epoch):
@@ -144,6 +144,8 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         if T_max <= 0:
             raise ValueError(f"T_max must be positive, got {T_max!r}")
+        if not eta_min >= 0:  # the rate ends at eta_min: a negative one climbs the loss
+            raise ValueError(f"CosineAnnealingLR: eta_min must be >= 0, got {eta_min!r}")
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -161,3 +163,15 @@ class CosineAnnealingLR(LRScheduler):
         return ((1 + math.cos(math.pi * epoch / self.T_max))
                 / (1 + math.cos(math.pi * (epoch - 1) / self.T_max))
                 * (lr - self.eta_min) + self.eta_min)
+
+
+def _checked_gamma(owner, gamma):
+    """``gamma`` if it is a number >= 0: a negative factor makes every other rate negative,
+    so the optimizer would climb the loss without a word (PyTorch does not check)."""
+    try:
+        valid = not isinstance(gamma, bool) and gamma >= 0
+    except TypeError:
+        valid = False
+    if not valid:
+        raise ValueError(f"{owner}: gamma must be a number >= 0, got {gamma!r}")
+    return gamma

@@ -44,11 +44,19 @@ class Optimizer:
             )
         if isinstance(params, (set, frozenset)):
             raise TypeError(_SET_MESSAGE)
+        _check_params_iterable(params)
         self.defaults = dict(defaults)
         self.state = {}
         self.param_groups = []
         groups = list(params)
         if not groups:
+            if iter(params) is params:  # a generator or iterator, possibly used up before
+                raise ValueError(
+                    "optimizer got an empty parameter list: the iterator given as params "
+                    "yielded nothing. model.parameters() is a generator, used up after one "
+                    "pass: call model.parameters() again for each optimizer, or keep "
+                    "params = list(model.parameters()). (If the model is new, check that its "
+                    "layers are attributes or in nn.ModuleList, not in a plain list.)")
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
@@ -74,6 +82,7 @@ class Optimizer:
         _check_no_duplicates(params, self.param_groups)
         for name, default in self.defaults.items():
             group.setdefault(name, default)
+        _check_group_hyperparameters(group, len(self.param_groups))
         self.param_groups.append(group)
 
     # ----- stepping -------------------------------------------------------------------------
@@ -197,10 +206,57 @@ _SET_MESSAGE = (
 )
 
 
+# Hyperparameters that must be numbers >= 0 wherever an optimizer has them: each optimizer's
+# constructor checks its defaults, but a group's own values (SGD([{"params": ..., "lr": -1}]))
+# would otherwise go unchecked, and a negative lr silently climbs the loss.
+_NON_NEGATIVE = ("lr", "momentum", "weight_decay", "eps", "alpha")
+
+
+def _check_group_hyperparameters(group, index):
+    """Raise, naming the group and the value, for a negative (or nan, or non-numeric) lr,
+    momentum, weight_decay, eps or alpha, or betas outside [0, 1)."""
+    for name in _NON_NEGATIVE:
+        if name not in group:
+            continue
+        value = group[name]
+        try:
+            valid = bool(value >= 0)
+        except (TypeError, ValueError):
+            raise TypeError(f"param_groups[{index}]: {name} must be a number, got "
+                            f"{value!r}") from None
+        if not valid:
+            raise ValueError(f"param_groups[{index}]: invalid {name} {value!r}: it must be >= 0")
+    betas = group.get("betas")
+    if betas is not None:
+        try:
+            valid = len(betas) == 2 and all(0.0 <= beta < 1.0 for beta in betas)
+        except TypeError:
+            valid = False
+        if not valid:
+            raise ValueError(f"param_groups[{index}]: invalid betas {betas!r}: each must be "
+                             f"in [0, 1)")
+
+
+def _check_params_iterable(params):
+    """Raise TypeError, saying what to pass, for a model or an uncalled ``model.parameters``."""
+    if callable(getattr(params, "parameters", None)):  # a Module (or anything like it)
+        raise TypeError(f"params must be an iterable of Tensors, got the model "
+                        f"{type(params).__name__}: pass model.parameters()")
+    if callable(params) and not hasattr(params, "__iter__"):
+        name = getattr(params, "__qualname__", type(params).__name__)
+        raise TypeError(f"params must be an iterable of Tensors, got the function or method "
+                        f"{name}: call it, e.g. model.parameters() (with the parentheses)")
+
+
 def _check_param(param):
     if not isinstance(param, Tensor):
+        hint = ""
+        if (isinstance(param, tuple) and len(param) == 2 and isinstance(param[0], str)
+                and isinstance(param[1], Tensor)):
+            hint = " (a (name, parameter) pair: pass model.parameters(), not named_parameters())"
         raise TypeError(
-            f"optimizer can only optimize Tensors, but one of the params is {type(param).__name__}"
+            f"optimizer can only optimize Tensors, but one of the params is "
+            f"{type(param).__name__}{hint}"
         )
     if not param.is_leaf:
         raise ValueError("can't optimize a non-leaf Tensor")
