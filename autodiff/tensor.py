@@ -59,6 +59,12 @@ def _axis(axis, dim):
     return axis
 
 
+def _axis_error(name, axis, shape):
+    """The ValueError for an ``axis`` that a tensor of ``shape`` does not have (in place of
+    NumPy's AxisError from inside the library)."""
+    return ValueError(f"{name}: axis {axis} is out of range for a tensor of shape {shape}")
+
+
 _NOT_COPIED = ("_view_of", "_views", "__weakref__", "__dict__")  # by copy and pickle
 
 
@@ -650,11 +656,19 @@ class Tensor:
 
     def argmax(self, axis=None, keepdims=False, *, dim=None):
         """Indices of the maxima (an integer tensor, not differentiable)."""
-        return Tensor(np.argmax(self.data, axis=_axis(axis, dim), keepdims=keepdims))
+        axis = _axis(axis, dim)
+        try:
+            return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
+        except np.exceptions.AxisError:
+            raise _axis_error("argmax", axis, self.shape) from None
 
     def argmin(self, axis=None, keepdims=False, *, dim=None):
         """Indices of the minima (an integer tensor, not differentiable)."""
-        return Tensor(np.argmin(self.data, axis=_axis(axis, dim), keepdims=keepdims))
+        axis = _axis(axis, dim)
+        try:
+            return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims))
+        except np.exceptions.AxisError:
+            raise _axis_error("argmin", axis, self.shape) from None
 
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """log(sum(exp(x))) over ``axis``, computed without overflow."""
@@ -665,13 +679,21 @@ class Tensor:
         """exp(x) / sum(exp(x)) along ``axis`` (or ``dim``; the last axis when neither is
         given), computed without overflow."""
         axis = _axis(axis, dim)
-        return rd.Softmax.apply(self, axis=-1 if axis is None else axis)
+        axis = -1 if axis is None else axis
+        try:
+            return rd.Softmax.apply(self, axis=axis)
+        except np.exceptions.AxisError:
+            raise _axis_error("softmax", axis, self.shape) from None
 
     def log_softmax(self, axis=None, *, dim=None):
         """x - logsumexp(x) along ``axis`` (or ``dim``; the last axis when neither is given),
         computed without overflow."""
         axis = _axis(axis, dim)
-        return rd.LogSoftmax.apply(self, axis=-1 if axis is None else axis)
+        axis = -1 if axis is None else axis
+        try:
+            return rd.LogSoftmax.apply(self, axis=axis)
+        except np.exceptions.AxisError:
+            raise _axis_error("log_softmax", axis, self.shape) from None
 
     # ----- shape ----------------------------------------------------------------------------------
     def reshape(self, *shape):
@@ -696,7 +718,12 @@ class Tensor:
     def swapaxes(self, axis1, axis2):
         """Two axes exchanged."""
         axes = list(range(self.ndim))
-        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        try:
+            axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        except (IndexError, TypeError):  # name the axis and the shape, not the list
+            for axis in (axis1, axis2):
+                mv._checked_axis(axis, self, "swapaxes")
+            raise
         return self.transpose(axes)
 
     def flatten(self, start_dim=0, end_dim=-1):

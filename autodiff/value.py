@@ -34,6 +34,8 @@ class Value:
     __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "_seq", "__weakref__")
 
     def __init__(self, data, label=""):
+        if not isinstance(data, _NUMBER):  # float and int (bool too) pass without a further look
+            data = _checked_data(data)
         self.data = float(data)
         self.grad = 0.0
         self._prev = ()
@@ -219,6 +221,36 @@ def _node(data, prev, local, op):
     out.label = ""
     out._seq = _next_seq()
     return out
+
+
+def _checked_data(data):
+    """``data`` for ``Value(data)`` if it is a real number (a NumPy one, a NumPy bool or a 0-d
+    array or Tensor of numbers too), else a TypeError naming Value and the type (``float()``
+    alone would take the string "3", and for None would raise an error that does not name
+    Value)."""
+    if isinstance(data, Real) or _is_numeric_0d(data):
+        return data
+    if isinstance(data, Value):
+        hint = ": to start from a Value's number, pass v.data"
+    elif hasattr(data, "item"):
+        hint = ": for a one-element array or Tensor, pass x.item()"
+    else:
+        hint = ""
+    raise TypeError(f"Value(data) needs a real number (int, float or a NumPy real scalar), got "
+                    f"{data!r:.60} of type {_type_name(data)}{hint}")
+
+
+def _is_numeric_0d(x):
+    """True for a 0-d array or Tensor (or a NumPy scalar, such as a NumPy bool) of booleans,
+    integers or floats."""
+    dtype = getattr(x, "dtype", None)
+    return getattr(x, "ndim", None) == 0 and getattr(dtype, "kind", "") in ("b", "i", "u", "f")
+
+
+def _type_name(x):
+    """``x``'s type, qualified unless built in (``numpy.bool``, not a bare ``bool``)."""
+    kind = type(x)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
 def _as_float(x):

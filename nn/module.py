@@ -471,8 +471,9 @@ class Module:
         """Convert every floating parameter and buffer to ``dtype`` in place; return self.
 
         A converted tensor loses its gradient; one already in ``dtype`` is left as it is.
+        ``dtype`` must be float32 or float64, as for `to` (an integer one would truncate).
         """
-        dtype = np.dtype(dtype)
+        dtype = float_dtype(dtype, f"{type(self).__name__}.astype")
         for module in self.modules():
             for name in module._parameter_names + module._buffer_names:
                 value = module.__dict__[name]

@@ -303,10 +303,24 @@ def _read_arrays(path):
             with content:
                 return {name: content[name] for name in content.files}
         except _DAMAGED_ARCHIVE_ERRORS as exc:
-            # np.load says "pickled data" for anything that is neither .npz nor .npy
             raise ValueError(
-                f"{path}: not a readable autodiff checkpoint (.npz): {exc}"
+                f"{path}: not a readable autodiff checkpoint (.npz): {_reason(exc)}"
             ) from None
+
+
+def _reason(exc):
+    """What np.load found wrong, with its advice to load pickles (an ``allow_pickle=`` that
+    `load` does not take, or ``pickle.load()``) replaced by what to do instead."""
+    message = str(exc)
+    if "allow_pickle" not in message:
+        return message
+    if "Object arrays" in message:
+        found = "it holds an object array, and object arrays can only be read by unpickling"
+    else:  # np.load says "pickled data" for anything that is neither .npz nor .npy
+        found = "it is neither an .npz nor an .npy file (a pickle, or something else)"
+    return (f"{found}. nn.load never unpickles (unpickling can run code) and has no "
+            "allow_pickle option: where the file is trusted, load it with the tool that wrote "
+            "it and re-save it with nn.save(state_dict, path), or its arrays with np.savez")
 
 
 def _parse_meta(meta):

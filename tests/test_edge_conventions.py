@@ -222,3 +222,47 @@ def test_pad_widths_must_be_integers_of_a_valid_layout():
 
 def test_broadcast_to_an_int_shape():
     np.testing.assert_array_equal(Tensor(np.float32(2.0)).broadcast_to(3).data, [2.0, 2.0, 2.0])
+
+
+# ----- errors that name the arguments: where, concatenate/stack, axes out of range ----------
+def test_where_names_the_shape_of_the_condition_too():
+    a, b = Tensor(np.ones((2, 3))), Tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"where: condition, a and b have shapes \(4,\), "
+                                         r"\(2, 3\) and \(2, 3\)"):
+        ad.where(np.ones(4, dtype=bool), a, b)
+    np.testing.assert_array_equal(ad.where(np.array([True, False, True]), a, b).data,
+                                  [[1.0, 0.0, 1.0]] * 2)
+
+
+@pytest.mark.parametrize("join", [ad.concatenate, ad.stack])
+def test_join_given_tensors_separately_says_to_pass_a_list(join):
+    a, b = Tensor(np.ones((2, 3))), Tensor(np.zeros((2, 3)))
+    name = join.__name__
+    with pytest.raises(TypeError, match=rf"{name} takes the tensors as one list: "
+                                        rf"{name}\(\[a, b\], axis=...\)"):
+        join(a, b)
+    assert join([a, b], axis=1).shape == ((2, 6) if name == "concatenate" else (2, 2, 3))
+
+
+def test_swapaxes_out_of_range_names_the_axis_and_the_shape():
+    x = Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"swapaxes: axis 5 is out of range for a tensor of "
+                                         r"shape \(2, 3\)"):
+        x.swapaxes(0, 5)
+    with pytest.raises(ValueError, match=r"swapaxes: axis -3 is out of range"):
+        x.swapaxes(-3, 1)
+    assert x.swapaxes(0, -1).shape == (3, 2)
+    with pytest.raises(ValueError, match=r"not a permutation of the 2 axes of a tensor of shape "
+                                         r"\(2, 3\)"):
+        x.transpose(0, 5)
+
+
+@pytest.mark.parametrize("method", ["softmax", "log_softmax", "argmax", "argmin"])
+@pytest.mark.parametrize("keyword", ["axis", "dim"])
+def test_axis_out_of_range_is_a_value_error_naming_the_shape(method, keyword):
+    x = Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=rf"{method}: axis 5 is out of range for a tensor of "
+                                         rf"shape \(2, 3\)") as info:
+        getattr(x, method)(**{keyword: 5})
+    assert not isinstance(info.value, np.exceptions.AxisError)
+    assert getattr(x, method)(**{keyword: -1}).shape == (2,) + ((3,) if "softmax" in method else ())

@@ -930,3 +930,33 @@ def test_layer_takes_arrays_and_lists_like_tensors(layer, data, form):
 def test_bad_shape_still_named():
     with pytest.raises(ValueError, match="has 8 channels but in_channels=3"):
         nn.Conv2d(3, 4, 3)(np.zeros((8, 8, 3), np.float32))
+
+
+# ----- sizes that are not ints are named ----------------------------------------------------
+@pytest.mark.parametrize("make, message", [
+    (lambda bad: Linear(bad, 3), "Linear: in_features must be an int"),
+    (lambda bad: Linear(4, bad), "Linear: out_features must be an int"),
+    (lambda bad: Layer(bad, 3), "Layer: nin must be an int"),
+    (lambda bad: Neuron(bad), "Neuron: nin must be an int"),
+    (lambda bad: MLP(2, [3, bad]), r"MLP: nouts\[1\] must be an int"),
+    (lambda bad: Conv2d(bad, 4, 3), "Conv2d: in_channels must be an int"),
+    (lambda bad: Conv2d(3, bad, 3), "Conv2d: out_channels must be an int"),
+    (lambda bad: Embedding(bad, 4), "Embedding: num_embeddings must be an int"),
+    (lambda bad: Embedding(3, bad), "Embedding: embedding_dim must be an int"),
+    (lambda bad: nn.RNN(bad, 4), "RNN: input_size must be an int"),
+    (lambda bad: nn.LSTM(bad, 4), "LSTM: input_size must be an int"),
+    (lambda bad: BatchNorm1d(bad), "BatchNorm1d: num_features must be an int"),
+    (lambda bad: BatchNorm2d(bad, affine=False, track_running_stats=False),
+     "BatchNorm2d: num_features must be an int"),
+])
+def test_a_size_that_is_no_int_names_the_argument(make, message):
+    with pytest.raises(TypeError, match=rf"{message}, got 4.0"):
+        make(4.0)
+    with pytest.raises(TypeError, match=rf"{message}, got a Tensor of shape \(2, 3\)"):
+        make(Tensor(np.ones((2, 3))))
+    make(np.int64(4))
+
+
+def test_a_negative_size_names_the_argument():
+    with pytest.raises(ValueError, match="Linear: in_features must be >= 0, got -1"):
+        Linear(-1, 3)

@@ -562,3 +562,16 @@ def test_optimizer_state_dict_is_recognized():
     opt = optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(KeyError, match="optimizer's state dict"):
         model.load_state_dict(opt.state_dict())
+
+
+# ----- astype refuses what to() refuses -----------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.int32, "int64", bool, np.float16])
+def test_astype_refuses_a_dtype_that_to_refuses(dtype):
+    model = Linear(3, 2, rng=0)
+    before = model.weight.data.copy()
+    with pytest.raises(TypeError, match="astype: dtype must be float32 or float64"):
+        model.astype(dtype)
+    with pytest.raises(TypeError, match="to: dtype must be float32 or float64"):
+        model.to(dtype)
+    np.testing.assert_array_equal(model.weight.data, before)
+    assert model.astype(np.float64).weight.dtype == np.float64

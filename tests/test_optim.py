@@ -575,3 +575,24 @@ def test_named_parameters():
 def test_empty_list_message_unchanged():
     with pytest.raises(ValueError, match="^optimizer got an empty parameter list$"):
         optim.SGD([], lr=0.1)
+
+
+# ----- hyperparameters that are not numbers -------------------------------------------------
+@pytest.mark.parametrize("make", [SGD, Adam, AdamW, RMSprop])
+@pytest.mark.parametrize("bad", [None, "0.1"])
+def test_lr_that_is_no_number_is_named(make, bad):
+    w = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(TypeError, match=rf"{make.__name__}: lr must be a number, got {bad!r}"):
+        make([w], lr=bad)
+
+
+def test_other_hyperparameters_that_are_no_number_are_named():
+    w = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(TypeError, match="SGD: momentum must be a number, got None"):
+        SGD([w], lr=0.1, momentum=None)
+    with pytest.raises(TypeError, match="RMSprop: alpha must be a number, got None"):
+        RMSprop([w], alpha=None)
+    with pytest.raises(TypeError, match=r"Adam: betas\[1\] must be a number, got None"):
+        Adam([w], betas=(0.9, None))
+    with pytest.raises(ValueError, match="betas must be a pair"):
+        Adam([w], betas=None)

@@ -376,3 +376,21 @@ def test_metadata_of_the_wrong_dtype(tmp_path):
         np.savez(f, **{META_KEY: np.ones(3)})
     with pytest.raises(ValueError, match=r"m.npz: corrupt .*float64 of shape \(3,\)"):
         load(tmp_path / "m.npz")
+
+
+# ---------------------------------------------------------------------------- pickles: what to do
+def test_a_pickle_file_is_refused_with_what_to_do_instead(tmp_path):
+    import pickle
+
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps({"w": [1.0, 2.0]}))
+    with pytest.raises(ValueError, match=r"model.pkl.*never unpickles.*nn.save") as info:
+        load(tmp_path / "model.pkl")
+    assert "allow_pickle=" not in str(info.value) and "pickle.load" not in str(info.value)
+
+
+def test_an_object_array_is_refused_with_what_to_do_instead(tmp_path):
+    np.save(tmp_path / "obj.npy", np.array([{"w": 1}], dtype=object), allow_pickle=True)
+    message = r"obj.npy.*object array.*never unpickles.*np.savez"
+    with pytest.raises(ValueError, match=message) as info:
+        load(tmp_path / "obj.npy")
+    assert "allow_pickle=" not in str(info.value)

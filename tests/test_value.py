@@ -329,3 +329,25 @@ def test_pow_gradient_unchanged_for_ordinary_values():
         (x ** n).backward()
         expected = n * base ** (n - 1) if base != 0.0 else (1.0 if n == 1 else 0.0)
         assert math.isclose(x.grad, expected, rel_tol=1e-12), (base, n, x.grad)
+
+
+# ----- Value(data) takes real numbers only ------------------------------------------------
+@pytest.mark.parametrize("data, expected", [(3, 3.0), (2.5, 2.5), (True, 1.0),
+                                            (np.float32(0.5), 0.5), (np.int64(4), 4.0),
+                                            (np.bool_(True), 1.0), (np.array(2.0), 2.0)])
+def test_value_takes_real_numbers(data, expected):
+    v = Value(data)
+    assert type(v.data) is float and v.data == expected
+
+
+@pytest.mark.parametrize("data, kind", [("3", "str"), (None, "NoneType"), (1j, "complex"),
+                                        ([1.0], "list"), (np.array([2.0]), "numpy.ndarray"),
+                                        (np.array("3"), "numpy.ndarray")])
+def test_value_refuses_what_is_not_a_real_number(data, kind):
+    with pytest.raises(TypeError, match=rf"Value\(data\) needs a real number .* of type {kind}"):
+        Value(data)
+
+
+def test_value_of_a_value_says_to_pass_its_data():
+    with pytest.raises(TypeError, match=r"of type autodiff.value.Value: .* pass v.data"):
+        Value(Value(2.0))

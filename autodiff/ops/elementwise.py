@@ -490,7 +490,13 @@ class Where(Function):
     reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
 
     def forward(self, a, b):
-        return np.where(self.condition, a, b)
+        try:
+            return np.where(self.condition, a, b)
+        except ValueError:  # name the condition's shape too, not only a's and b's
+            raise ValueError(
+                f"where: condition, a and b have shapes {self.condition.shape}, {a.shape} and "
+                f"{b.shape}, which cannot be broadcast together"
+            ) from None
 
     def backward(self, grad):
         return masked(grad, self.condition), masked(grad, ~self.condition)

@@ -8,6 +8,7 @@ places it fills.
 """
 import numpy as np
 
+from .. import tensor as _tensor  # circular by design: tensor.py imports this module
 from ..function import Function
 from .elementwise import masked
 from .registry import register
@@ -38,7 +39,8 @@ class Transpose(Function):
 
     def forward(self, x):
         if sorted(self.axes) != list(range(x.ndim)):
-            raise ValueError(f"transpose: {self.axes} is not a permutation of the {x.ndim} axes")
+            raise ValueError(f"transpose: {self.axes} is not a permutation of the {x.ndim} axes "
+                             f"of a tensor of shape {x.shape}")
         return x.transpose(self.axes)
 
     def backward(self, grad):
@@ -261,6 +263,7 @@ class Stack(Function):
 
 def concatenate(tensors, axis=0):
     """Join tensors along an existing axis."""
+    _check_sequence("concatenate", tensors)
     tensors = list(tensors)
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
@@ -273,10 +276,19 @@ def concatenate(tensors, axis=0):
 
 def stack(tensors, axis=0):
     """Join tensors of one shape along a new axis."""
+    _check_sequence("stack", tensors)
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack needs at least one tensor")
     return Stack.apply(*tensors, axis=axis)
+
+
+def _check_sequence(name, tensors):
+    """Raise TypeError for a single tensor given where ``name`` takes a list of them: the sign of
+    ``concatenate(a, b)``, whose ``b`` NumPy would take for the axis."""
+    if isinstance(tensors, _tensor.Tensor):
+        raise TypeError(f"{name} takes the tensors as one list: {name}([a, b], axis=...), "
+                        f"got a single Tensor (of shape {tensors.shape}) as its first argument")
 
 
 def flatten(x, start_dim=0, end_dim=-1):

@@ -17,6 +17,19 @@ def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
+def check_sizes(owner, **sizes):
+    """Raise, naming layer ``owner`` and the argument, unless each of ``sizes`` (feature or
+    channel counts) is an int >= 0: a float or a Tensor would otherwise reach NumPy, whose
+    "cannot be interpreted as an integer" names neither."""
+    for name, value in sizes.items():
+        if not _is_int(value):
+            got = (f"a {type(value).__name__} of shape {tuple(np.shape(value))}"
+                   if isinstance(value, (Tensor, np.ndarray)) else f"{value!r}")
+            raise TypeError(f"{owner}: {name} must be an int, got {got}")
+        if value < 0:
+            raise ValueError(f"{owner}: {name} must be >= 0, got {value}")
+
+
 def reject_data(owner, **arguments):
     """Raise TypeError if a constructor argument of layer ``owner`` is data (a Tensor or an
     ndarray): the sign of a layer class called on its input, ``nn.ReLU(x)`` or

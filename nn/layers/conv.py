@@ -10,7 +10,7 @@ from .. import functional as F
 from ..functional.conv import same_padding
 from ..functional.padding import PADDING_MODES, pad2d
 from ..module import Module
-from ._common import empty_parameter, factory_dtype, fan_in_init, pair
+from ._common import check_sizes, empty_parameter, factory_dtype, fan_in_init, pair
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
 
@@ -89,6 +89,7 @@ class Conv2d(Module):
                  groups=1, bias=True, padding_mode="zeros", device=None, dtype=None, rng=None):
         super().__init__()
         dtype = factory_dtype(device, dtype, type(self).__name__)
+        check_sizes(type(self).__name__, in_channels=in_channels, out_channels=out_channels)
         _check_groups(in_channels, out_channels, groups)
         if padding_mode not in PADDING_MODES:
             raise ValueError(f"Conv2d: padding_mode must be one of {PADDING_MODES}, "

@@ -5,7 +5,7 @@ from .. import functional as F
 from ..functional.layers import padding_row
 from .. import init
 from ..module import Module, Parameter
-from ._common import empty_parameter, factory_dtype
+from ._common import check_sizes, empty_parameter, factory_dtype
 
 __all__ = ["Embedding"]
 
@@ -33,6 +33,8 @@ class Embedding(Module):
                  _freeze=False, device=None, dtype=None, *, rng=None):
         super().__init__()
         dtype = factory_dtype(device, dtype, type(self).__name__)
+        check_sizes(type(self).__name__, num_embeddings=num_embeddings,
+                    embedding_dim=embedding_dim)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         if padding_idx is not None:

@@ -14,7 +14,7 @@ from autodiff.tensor import as_tensor
 from .. import functional as F
 from ..functional.fused import linear_leaky_relu, linear_relu
 from ..module import Module, ModuleList
-from ._common import empty_parameter, factory_dtype, fan_in_init, reject_data
+from ._common import check_sizes, empty_parameter, factory_dtype, fan_in_init, reject_data
 from .activation import GELU, LeakyReLU, ReLU, Sigmoid, Tanh
 
 __all__ = ["Linear", "Identity", "Flatten", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
@@ -44,6 +44,7 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None, rng=None):
         super().__init__()
         dtype = factory_dtype(device, dtype, type(self).__name__)
+        check_sizes(type(self).__name__, in_features=in_features, out_features=out_features)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = empty_parameter(out_features, in_features, dtype=dtype)
@@ -146,6 +147,7 @@ class Layer(Linear):
 
     def __init__(self, nin, nout, activation="relu", bias=True, device=None, dtype=None,
                  rng=None):
+        check_sizes(type(self).__name__, nin=nin, nout=nout)  # named as the caller named them
         super().__init__(nin, nout, bias=bias, device=device, dtype=dtype, rng=rng)
         self.activation = make_activation(activation)
 
@@ -194,6 +196,7 @@ class MLP(Module):
         sizes = [nin] + list(nouts)
         if len(sizes) < 2:
             raise ValueError("MLP: nouts must list at least one layer size")
+        check_sizes("MLP", nin=nin, **{f"nouts[{i}]": n for i, n in enumerate(sizes[1:])})
         dtype = factory_dtype(device, dtype, "MLP")
         last = len(sizes) - 2
         rng = get_generator(rng)  # one stream for all layers (an int seed would repeat itself)

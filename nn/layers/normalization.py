@@ -17,7 +17,7 @@ from autodiff.tensor import as_tensor
 
 from .. import functional as F
 from ..module import Module, Parameter
-from ._common import _is_int, factory_dtype
+from ._common import _is_int, check_sizes, factory_dtype
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
@@ -32,6 +32,7 @@ class _BatchNorm(Module):
         # rng is accepted for a uniform constructor; the default initialization is deterministic.
         super().__init__()
         dtype = factory_dtype(device, dtype, type(self).__name__)
+        check_sizes(type(self).__name__, num_features=num_features)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum

@@ -21,7 +21,7 @@ from autodiff.creation import get_generator
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ._common import empty_parameter, factory_dtype
+from ._common import _is_int, check_sizes, empty_parameter, factory_dtype
 
 __all__ = ["RNN", "LSTM"]
 
@@ -33,11 +33,12 @@ def _suffix(layer, direction):
     return (f"_l{layer}" if layer else "") + ("_reverse" if direction else "")
 
 
-def _check_arguments(name, hidden_size, num_layers, dropout, proj_size):
+def _check_arguments(name, input_size, hidden_size, num_layers, dropout, proj_size):
     """Raise as PyTorch does for bad sizes or dropout, naming the argument and its value."""
+    check_sizes(name, input_size=input_size)
     for arg, value in (("hidden_size", hidden_size), ("num_layers", num_layers),
                        ("proj_size", proj_size)):
-        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        if not _is_int(value):
             raise TypeError(f"{name}: {arg} must be an int, got {value!r}")
     if hidden_size <= 0:
         raise ValueError(f"{name}: hidden_size must be greater than zero, got {hidden_size}")
@@ -71,7 +72,8 @@ class _Recurrent(Module):
                  bidirectional, proj_size=0, device=None, dtype=None, rng=None):
         super().__init__()
         dtype = factory_dtype(device, dtype, type(self).__name__)
-        _check_arguments(type(self).__name__, hidden_size, num_layers, dropout, proj_size)
+        _check_arguments(type(self).__name__, input_size, hidden_size, num_layers, dropout,
+                         proj_size)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.num_layers = num_layers

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_numbers
 
 __all__ = ["Adam", "AdamW"]
 
@@ -30,7 +30,7 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False):
-        _check_hyperparameters(lr, betas, eps, weight_decay)
+        _check_hyperparameters(type(self).__name__, lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize)
         super().__init__(params, defaults)
@@ -92,13 +92,15 @@ class AdamW(Adam):
                          amsgrad=amsgrad, maximize=maximize)
 
 
-def _check_hyperparameters(lr, betas, eps, weight_decay):
+def _check_hyperparameters(owner, lr, betas, eps, weight_decay):
+    _check_numbers(owner, lr=lr, eps=eps, weight_decay=weight_decay)
     if lr < 0.0:
         raise ValueError(f"Invalid learning rate: {lr}")
     if eps < 0.0:
         raise ValueError(f"Invalid epsilon value: {eps}")
-    if len(betas) != 2:
+    if not hasattr(betas, "__len__") or len(betas) != 2:
         raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    _check_numbers(owner, **{f"betas[{i}]": beta for i, beta in enumerate(betas)})
     for i, beta in enumerate(betas):
         if not 0.0 <= beta < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")

@@ -212,6 +212,16 @@ _SET_MESSAGE = (
 _NON_NEGATIVE = ("lr", "momentum", "weight_decay", "eps", "alpha")
 
 
+def _check_numbers(owner, **hyperparameters):
+    """Raise TypeError, naming optimizer ``owner`` and the argument, for a hyperparameter that is
+    not a number (None, a string), before a range check fails on it with "'<' not supported"."""
+    for name, value in hyperparameters.items():
+        try:
+            bool(value >= 0)
+        except (TypeError, ValueError):
+            raise TypeError(f"{owner}: {name} must be a number, got {value!r}") from None
+
+
 def _check_group_hyperparameters(group, index):
     """Raise, naming the group and the value, for a negative (or nan, or non-numeric) lr,
     momentum, weight_decay, eps or alpha, or betas outside [0, 1)."""

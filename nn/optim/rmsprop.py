@@ -16,7 +16,7 @@ PyTorch's update rule, for each parameter ``p`` with gradient ``g`` (negated fir
 import numpy as np
 
 from .axpy import axpy
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_numbers
 
 __all__ = ["RMSprop"]
 
@@ -26,6 +26,8 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, *, maximize=False):
+        _check_numbers(type(self).__name__, lr=lr, alpha=alpha, eps=eps,
+                       weight_decay=weight_decay, momentum=momentum)
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if eps < 0.0:

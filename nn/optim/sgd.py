@@ -15,7 +15,7 @@ lr * g`` (the two differ when ``lr`` changes during training).
 import numpy as np
 
 from .axpy import axpy
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_numbers
 
 __all__ = ["SGD"]
 
@@ -34,6 +34,8 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False):
+        _check_numbers(type(self).__name__, lr=lr, momentum=momentum, dampening=dampening,
+                       weight_decay=weight_decay)
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
