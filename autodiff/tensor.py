@@ -678,22 +678,22 @@ class Tensor:
     def softmax(self, axis=None, *, dim=None):
         """exp(x) / sum(exp(x)) along ``axis`` (or ``dim``; the last axis when neither is
         given), computed without overflow."""
-        axis = _axis(axis, dim)
-        axis = -1 if axis is None else axis
-        try:
-            return rd.Softmax.apply(self, axis=axis)
-        except np.exceptions.AxisError:
-            raise _axis_error("softmax", axis, self.shape) from None
+        return self._along_axis(rd.Softmax, "softmax", axis, dim)
 
     def log_softmax(self, axis=None, *, dim=None):
         """x - logsumexp(x) along ``axis`` (or ``dim``; the last axis when neither is given),
         computed without overflow."""
+        return self._along_axis(rd.LogSoftmax, "log_softmax", axis, dim)
+
+    def _along_axis(self, op, name, axis, dim):
+        """``op`` applied along one axis (the last when neither ``axis`` nor ``dim`` is given);
+        an axis out of range is named with this tensor's shape."""
         axis = _axis(axis, dim)
         axis = -1 if axis is None else axis
         try:
-            return rd.LogSoftmax.apply(self, axis=axis)
+            return op.apply(self, axis=axis)
         except np.exceptions.AxisError:
-            raise _axis_error("log_softmax", axis, self.shape) from None
+            raise _axis_error(name, axis, self.shape) from None
 
     # ----- shape ----------------------------------------------------------------------------------
     def reshape(self, *shape):

@@ -475,10 +475,11 @@ class Maximum(Function):
     """Elementwise maximum; where a == b each input gets half of the gradient."""
 
     reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
+    _pick, _wins = staticmethod(np.maximum), staticmethod(np.greater)
 
     def forward(self, a, b):
-        self.weight = (a > b) + 0.5 * (a == b)
-        return np.maximum(a, b)
+        self.weight = self._wins(a, b) + 0.5 * (a == b)  # a's share of the gradient
+        return self._pick(a, b)
 
     def backward(self, grad):
         return times_constant(grad, self.weight), times_constant(grad, 1 - self.weight)
@@ -508,18 +509,11 @@ def maximum(a, b):
     return Maximum.apply(a, b)
 
 
-class Minimum(Function):
+class Minimum(Maximum):
     """Elementwise minimum; where a == b each input gets half of the gradient. Its own op, not
     -maximum(-a, -b): negation wraps around for unsigned and the most negative signed ints."""
 
-    reads_values = False  # backward uses what forward saved (a mask, a scale) or nothing
-
-    def forward(self, a, b):
-        self.weight = (a < b) + 0.5 * (a == b)
-        return np.minimum(a, b)
-
-    def backward(self, grad):
-        return times_constant(grad, self.weight), times_constant(grad, 1 - self.weight)
+    _pick, _wins = staticmethod(np.minimum), staticmethod(np.less)
 
 
 def minimum(a, b):

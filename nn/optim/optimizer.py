@@ -229,12 +229,8 @@ def _check_group_hyperparameters(group, index):
         if name not in group:
             continue
         value = group[name]
-        try:
-            valid = bool(value >= 0)
-        except (TypeError, ValueError):
-            raise TypeError(f"param_groups[{index}]: {name} must be a number, got "
-                            f"{value!r}") from None
-        if not valid:
+        _check_numbers(f"param_groups[{index}]", **{name: value})
+        if not value >= 0:
             raise ValueError(f"param_groups[{index}]: invalid {name} {value!r}: it must be >= 0")
     betas = group.get("betas")
     if betas is not None:
