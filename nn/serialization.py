@@ -12,7 +12,8 @@ tuples, int keys as int keys.
 Loading never executes code: arrays are read with ``allow_pickle=False`` and the structure is
 plain JSON. Saving is atomic: the archive is written to a temporary file next to ``path``,
 flushed to disk, then renamed onto ``path``, so a crash leaves either the old file or the new
-one, and never a temporary file.
+one at ``path``. An error during `save` removes the temporary file; only a process killed in
+the middle of writing leaves it behind (a hidden ``.<name>.<hex>.tmp`` beside ``path``).
 
 >>> import tempfile, os, numpy as np
 >>> state = {"epoch": 3, "weights": {"w": np.eye(2, dtype=np.float32)}, "betas": (0.9, 0.999)}
@@ -27,6 +28,7 @@ import errno
 import json
 import os
 import secrets
+import stat
 import zipfile
 import zlib
 from pathlib import Path
@@ -198,15 +200,19 @@ def save(obj, path):
     ``path`` (str or ``pathlib.Path``) is used exactly as given: no ``.npz`` suffix is added. The
     archive goes to a temporary file in the same directory, is flushed and fsynced, then
     ``os.replace``-d onto ``path``; on any error the temporary file is removed and an existing
-    file at ``path`` is left untouched. Raises ``TypeError`` for values that cannot be stored
-    without pickle (naming where in ``obj`` they are), before any file is created.
+    file at ``path`` is left untouched. Overwriting keeps what a plain write would: the existing
+    file's permissions, and a symbolic link (the file it points to is replaced). Raises
+    ``TypeError`` for values that cannot be stored without pickle (naming where in ``obj`` they
+    are), before any file is created.
+
+    ``path`` may also be a binary file object (``io.BytesIO``, an open file), as in
+    ``torch.save``: the archive is written into it at its position, with no renaming.
     """
-    path = Path(os.fspath(path))
-    encoder = _Encoder()
-    root = encoder.encode(obj, "obj")
-    meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "root": root}
-    arrays = dict(encoder.arrays)
-    arrays[META_KEY] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    arrays = _archive_entries(obj)
+    if _is_file_object(path, "write"):
+        np.savez(path, **arrays)
+        return
+    path = Path(os.path.realpath(os.fspath(path)))  # through symbolic links, as open() writes
 
     directory = path.parent
     if not directory.is_dir():
@@ -221,11 +227,37 @@ def save(obj, path):
             np.savez(f, **arrays)  # a file object, so np.savez does not append ".npz"
             f.flush()
             os.fsync(f.fileno())
+        _copy_mode_of_existing(path, tmp)
         os.replace(tmp, path)
     except BaseException:  # also on KeyboardInterrupt: never leave the temporary behind
         _remove_if_present(tmp)
         raise
     _fsync_directory(directory)
+
+
+def _archive_entries(obj):
+    """The ``.npz`` entries of ``obj``: its arrays and the JSON metadata of its structure."""
+    encoder = _Encoder()
+    root = encoder.encode(obj, "obj")
+    meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "root": root}
+    arrays = dict(encoder.arrays)
+    arrays[META_KEY] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    return arrays
+
+
+def _is_file_object(path, method):
+    """Whether ``path`` is an open file object (it has ``method``) rather than a file name."""
+    return not isinstance(path, (str, bytes, os.PathLike)) and hasattr(path, method)
+
+
+def _copy_mode_of_existing(path, tmp):
+    """Give ``tmp`` the permission bits of the file at ``path``, if there is one (a checkpoint
+    kept private with mode 0600 stays private once overwritten)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    os.chmod(tmp, stat.S_IMODE(mode))
 
 
 def _remove_if_present(path):
@@ -255,12 +287,18 @@ def load(path):
     Tensors come back as ``Tensor`` with their dtype and ``requires_grad=False``. Raises
     ``FileNotFoundError`` if ``path`` does not exist and ``ValueError`` naming ``path`` if the
     file is truncated, corrupt, not an ``.npz`` archive, or an ``.npz`` not written by
-    :func:`save`. Never unpickles, so loading an untrusted file cannot run code.
+    :func:`save`. Never unpickles, so loading an untrusted file cannot run code. ``path`` may
+    also be a binary file object open for reading (``io.BytesIO``), as in ``torch.load``.
     """
-    path = Path(os.fspath(path))
-    if not path.exists():
-        raise FileNotFoundError(errno.ENOENT, "no such checkpoint file", str(path))
-    arrays = _read_arrays(path)
+    if _is_file_object(path, "read"):
+        name = getattr(path, "name", f"<{type(path).__name__}>")
+        arrays, path = _read_arrays_from(path, name), name
+    else:
+        path = Path(os.fspath(path))
+        if not path.exists():
+            raise FileNotFoundError(errno.ENOENT, "no such checkpoint file", str(path))
+        with open(path, "rb") as f:  # outside the reading: permission errors stay as they are
+            arrays = _read_arrays_from(f, path)
     if META_KEY not in arrays:
         entries = ", ".join(sorted(arrays)) or "none"
         raise ValueError(
@@ -293,19 +331,19 @@ _DAMAGED_ARCHIVE_ERRORS = (ValueError, EOFError, OSError, RuntimeError, NotImple
                            zipfile.BadZipFile, zlib.error)
 
 
-def _read_arrays(path):
-    """Every entry of the ``.npz`` at ``path``, read eagerly, without pickle."""
-    with open(path, "rb") as f:  # outside the try: permission errors stay what they are
-        try:
-            content = np.load(f, allow_pickle=False)
-            if not isinstance(content, np.lib.npyio.NpzFile):
-                raise ValueError("a single .npy array, not an .npz archive")
-            with content:
-                return {name: content[name] for name in content.files}
-        except _DAMAGED_ARCHIVE_ERRORS as exc:
-            raise ValueError(
-                f"{path}: not a readable autodiff checkpoint (.npz): {_reason(exc)}"
-            ) from None
+def _read_arrays_from(f, path):
+    """Every entry of the ``.npz`` in the open binary file ``f`` (named ``path`` in errors),
+    read eagerly, without pickle."""
+    try:
+        content = np.load(f, allow_pickle=False)
+        if not isinstance(content, np.lib.npyio.NpzFile):
+            raise ValueError("a single .npy array, not an .npz archive")
+        with content:
+            return {name: content[name] for name in content.files}
+    except _DAMAGED_ARCHIVE_ERRORS as exc:
+        raise ValueError(
+            f"{path}: not a readable autodiff checkpoint (.npz): {_reason(exc)}"
+        ) from None
 
 
 def _reason(exc):

@@ -596,3 +596,75 @@ def test_other_hyperparameters_that_are_no_number_are_named():
         Adam([w], betas=(0.9, None))
     with pytest.raises(ValueError, match="betas must be a pair"):
         Adam([w], betas=None)
+
+
+# ----- 0-d parameters (a learnable temperature or scale) --------------------------------------
+
+@pytest.mark.parametrize("make", ALL_OPTIMIZERS + [lambda p: RMSprop(p), lambda p: Adam(p)],
+                         ids=OPTIMIZER_IDS + ["rmsprop", "adam"])
+def test_a_0d_parameter_trains_as_a_one_element_vector_does(make):
+    """NumPy turns arithmetic on 0-d arrays into scalars; the updates must not care."""
+    trajectories = []
+    for shape in [(), (1,)]:
+        w = Tensor(np.full(shape, 1.5), requires_grad=True)
+        optimizer = make([w])
+        values = []
+        for _ in range(4):
+            optimizer.zero_grad()
+            ((w - 0.25) ** 2 * 3.0).sum().backward()
+            optimizer.step()
+            assert w.data.shape == shape
+            values.append(float(w.data.reshape(())))
+        trajectories.append(values)
+    assert trajectories[0] == trajectories[1]
+    assert trajectories[0][-1] != 1.5
+
+
+def test_clip_grad_norm_minus_inf_is_the_smallest_absolute_entry():
+    w, v = Tensor(np.zeros(3), requires_grad=True), Tensor(np.zeros(2), requires_grad=True)
+    w.grad, v.grad = Tensor(np.array([-4.0, 0.5, 2.0])), Tensor(np.array([3.0, -0.3]))
+    total = clip_grad_norm_([w, v], max_norm=1.0, norm_type=-float("inf"))
+    assert total.item() == pytest.approx(0.3)
+    np.testing.assert_array_equal(w.grad.data, [-4.0, 0.5, 2.0])  # 0.3 <= 1: left alone
+    assert clip_grad_norm_([w, v], max_norm=0.1, norm_type="-inf").item() == pytest.approx(0.3)
+    np.testing.assert_allclose(v.grad.data, np.array([3.0, -0.3]) * 0.1 / (0.3 + 1e-6))
+
+
+@pytest.mark.parametrize("lr, error", [(-1.0, ValueError), ("0.1", TypeError)])
+def test_loaded_hyperparameters_are_checked_and_a_bad_one_loads_nothing(lr, error):
+    w = Tensor(W0.copy(), requires_grad=True)
+    optimizer = SGD([w], lr=0.1, momentum=0.9)
+    saved = optimizer.state_dict()
+    saved["param_groups"][0]["lr"] = lr
+    with pytest.raises(error, match="param_groups\\[0\\].*lr"):
+        optimizer.load_state_dict(saved)
+    assert optimizer.param_groups[0]["lr"] == 0.1
+
+
+def test_a_parameter_index_listed_twice_is_named():
+    a, b = Tensor(W0.copy(), requires_grad=True), Tensor(W0.copy(), requires_grad=True)
+    optimizer = SGD([a, b], lr=0.1)
+    saved = optimizer.state_dict()
+    saved["param_groups"][0]["params"] = [0, 0]
+    with pytest.raises(ValueError, match="more than once"):
+        optimizer.load_state_dict(saved)
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: SGD(p, lr=0.1, momentum=0.9, foreach=False, differentiable=False, fused=None),
+    lambda p: RMSprop(p, foreach=True, capturable=False, differentiable=False),
+    lambda p: Adam(p, lr=0.1, foreach=None, capturable=False, differentiable=False, fused=False),
+    lambda p: AdamW(p, lr=0.1, foreach=False, capturable=False, fused=None),
+], ids=["sgd", "rmsprop", "adam", "adamw"])
+def test_pytorchs_kernel_options_are_accepted_and_change_nothing(make):
+    """foreach, fused and capturable pick PyTorch's kernels: ported code passes them."""
+    plain = {"sgd": lambda p: SGD(p, lr=0.1, momentum=0.9), "rmsprop": RMSprop,
+             "adam": lambda p: Adam(p, lr=0.1), "adamw": lambda p: AdamW(p, lr=0.1)}
+    name = type(make([Tensor(W0.copy(), requires_grad=True)])).__name__.lower()
+    np.testing.assert_array_equal(run(make), run(plain[name]))
+
+
+@pytest.mark.parametrize("make", [SGD, RMSprop, Adam, AdamW])
+def test_differentiable_steps_are_refused_by_name(make):
+    with pytest.raises(NotImplementedError, match="differentiable=True"):
+        make([Tensor(W0.copy(), requires_grad=True)], lr=0.1, differentiable=True)

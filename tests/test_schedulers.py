@@ -171,3 +171,10 @@ def test_a_rate_set_by_hand_is_kept():
     optimizer.param_groups[0]["lr"] = 0.01  # e.g. a manual drop after a plateau
     scheduler.step()
     assert optimizer.param_groups[0]["lr"] == pytest.approx(0.01)
+
+
+def test_step_lr_takes_numpy_integer_step_sizes_and_refuses_bools():
+    history = lr_history(lambda opt: StepLR(opt, step_size=np.int64(3), gamma=0.1))
+    np.testing.assert_allclose(history, closed_form(lambda base, e: base * 0.1 ** (e // 3)))
+    with pytest.raises(ValueError, match="step_size must be a positive int, got True"):
+        StepLR(SGD([Tensor(np.zeros(1), requires_grad=True)], lr=0.1), step_size=True)

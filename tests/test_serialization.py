@@ -148,6 +148,39 @@ def test_overwrite_replaces_content(tmp_path):
     assert listing(tmp_path) == ["c.npz"]
 
 
+def test_file_objects_round_trip_as_in_torch_save():
+    buffer = io.BytesIO()
+    save(model_state(), buffer)
+    buffer.seek(0)
+    loaded = load(buffer)
+    assert not buffer.closed
+    for key, value in model_state().items():
+        np.testing.assert_array_equal(loaded[key].data, value.data)
+    with pytest.raises(ValueError, match="BytesIO.*not a readable autodiff checkpoint"):
+        load(io.BytesIO(b"not an archive"))
+
+
+def test_overwrite_keeps_the_existing_files_permissions(tmp_path):
+    path = tmp_path / "private.npz"
+    save({"w": np.ones(2)}, path)
+    os.chmod(path, 0o600)
+    save({"w": np.zeros(2)}, path)
+    assert (os.stat(path).st_mode & 0o777) == 0o600
+    np.testing.assert_array_equal(load(path)["w"], np.zeros(2))
+
+
+def test_saving_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path):
+    target = tmp_path / "runs" / "best.npz"
+    target.parent.mkdir()
+    save({"epoch": 1}, target)
+    link = tmp_path / "latest.npz"
+    link.symlink_to(target)
+    save({"epoch": 2}, link)
+    assert link.is_symlink()
+    assert load(target) == {"epoch": 2}
+    assert sorted(p.name for p in target.parent.iterdir()) == ["best.npz"]
+
+
 # ---------------------------------------------------------------------------- what cannot be saved
 
 @pytest.mark.parametrize("obj, where", [

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_numbers
+from .optimizer import Optimizer, _check_implementation_options, _check_numbers
 
 __all__ = ["Adam", "AdamW"]
 
@@ -29,7 +29,9 @@ class Adam(Optimizer):
     _decoupled_weight_decay = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
+        _check_implementation_options(type(self).__name__, differentiable)
         _check_hyperparameters(type(self).__name__, lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize)
@@ -50,7 +52,8 @@ class Adam(Optimizer):
                 else:
                     g = g + weight_decay * p.data
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-            scratch = np.multiply(g, 1 - beta1)  # the one temporary, reused below
+            # the one temporary, reused below (out=: a 0-d g would give a NumPy scalar)
+            scratch = np.multiply(g, 1 - beta1, out=np.empty_like(exp_avg))
             exp_avg *= beta1
             exp_avg += scratch
             np.multiply(g, g, out=scratch)
@@ -87,9 +90,10 @@ class AdamW(Adam):
     _decoupled_weight_decay = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, maximize=maximize)
+                         amsgrad=amsgrad, maximize=maximize, differentiable=differentiable)
 
 
 def _check_hyperparameters(owner, lr, betas, eps, weight_decay):

@@ -12,7 +12,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     """Scale the gradients of ``parameters`` so that their total norm is at most ``max_norm``.
 
     The total norm is the ``norm_type``-norm of all gradients taken together as one vector
-    (``float("inf")`` or ``"inf"`` for the largest absolute entry). When it exceeds
+    (``float("inf")`` or ``"inf"`` for the largest absolute entry, ``-inf`` for the smallest).
+    When it exceeds
     ``max_norm`` every gradient is multiplied by ``max_norm / (total_norm + 1e-6)``, as in
     PyTorch. Gradients are *rebound* to new Tensors, never modified in place (their arrays may
     be shared). Parameters without a gradient are skipped.
@@ -38,8 +39,9 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     grads = [p.grad.data for p in params]
     dtype = np.result_type(*grads)
     if math.isinf(norm_type):
-        norms = [np.max(np.abs(g)) if g.size else dtype.type(0) for g in grads]
-        total = np.max(np.asarray(norms, dtype=dtype))
+        extreme = np.max if norm_type > 0 else np.min
+        norms = [extreme(np.abs(g)) for g in grads if g.size]
+        total = extreme(np.asarray(norms, dtype=dtype)) if norms else dtype.type(0)
     else:
         norms = [np.linalg.norm(g.ravel(), ord=norm_type) for g in grads]
         total = np.linalg.norm(np.asarray(norms, dtype=dtype), ord=norm_type)

@@ -17,6 +17,7 @@ the same optimizer, the user, or an optimizer state loaded before the scheduler 
 form), so schedulers chain and a resumed rate is kept, as in PyTorch.
 """
 import math
+import numbers
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
 
@@ -102,9 +103,10 @@ class StepLR(LRScheduler):
     ``lr = base_lr * gamma ** (epoch // step_size)``."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        if not isinstance(step_size, int) or step_size <= 0:
+        if (not isinstance(step_size, numbers.Integral) or isinstance(step_size, bool)
+                or step_size <= 0):
             raise ValueError(f"step_size must be a positive int, got {step_size!r}")
-        self.step_size = step_size
+        self.step_size = int(step_size)
         self.gamma = _checked_gamma(type(self).__name__, gamma)
         super().__init__(optimizer, last_epoch)
 

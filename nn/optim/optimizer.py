@@ -142,7 +142,8 @@ class Optimizer:
 
         Groups and parameters are matched by position; the counts of groups, of parameters
         per group and the shapes of the state arrays must agree, else ``ValueError`` names what
-        differs. Hyperparameters (e.g. a scheduled ``lr``) are taken from the state dict.
+        differs. Hyperparameters (e.g. a scheduled ``lr``) are taken from the state dict, and
+        checked as `add_param_group` checks them.
         Arrays are copied and cast to their parameter's dtype.
         """
         saved_groups, saved_state = _unpack(state_dict)
@@ -164,11 +165,14 @@ class Optimizer:
                 )
             group_index, param = params[index]
             new_state[param] = _restore_state(values, param, index, group_index)
-        self.param_groups = [
+        groups = [
             {**group, **copy.deepcopy({k: v for k, v in saved.items() if k != "params"}),
              "params": group["params"]}
             for saved, group in zip(saved_groups, self.param_groups)
         ]
+        for i, group in enumerate(groups):  # as add_param_group checks them, before any change
+            _check_group_hyperparameters(group, i)
+        self.param_groups = groups
         self.state = new_state
 
     def _match_group(self, i, saved, group):
@@ -186,7 +190,11 @@ class Optimizer:
                 f"loaded param_groups[{i}] lacks the hyperparameters {missing} of "
                 f"{type(self).__name__} (was it saved from another optimizer?)"
             )
-        return {_as_index(k): (i, p) for k, p in zip(saved["params"], group["params"])}
+        matched = {_as_index(k): (i, p) for k, p in zip(saved["params"], group["params"])}
+        if len(matched) != len(group["params"]):
+            raise ValueError(f"loaded param_groups[{i}] lists a parameter index more than once: "
+                             f"{list(saved['params'])}")
+        return matched
 
     def _all_params(self):
         return itertools.chain.from_iterable(g["params"] for g in self.param_groups)
@@ -220,6 +228,16 @@ def _check_numbers(owner, **hyperparameters):
             bool(value >= 0)
         except (TypeError, ValueError):
             raise TypeError(f"{owner}: {name} must be a number, got {value!r}") from None
+
+
+def _check_implementation_options(owner, differentiable):
+    """PyTorch's ``foreach``, ``fused`` and ``capturable`` choose how its kernels run, not what
+    they compute, so the constructors accept and ignore them (code written for PyTorch runs
+    unchanged); ``differentiable=True`` would record the update itself, which is not done."""
+    if differentiable:
+        raise NotImplementedError(
+            f"{owner}: differentiable=True (recording the update so that gradients flow "
+            f"through it) is not supported; the step updates .data outside the graph")
 
 
 def _check_group_hyperparameters(group, index):

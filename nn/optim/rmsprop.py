@@ -16,7 +16,7 @@ PyTorch's update rule, for each parameter ``p`` with gradient ``g`` (negated fir
 import numpy as np
 
 from .axpy import axpy
-from .optimizer import Optimizer, _check_numbers
+from .optimizer import Optimizer, _check_implementation_options, _check_numbers
 
 __all__ = ["RMSprop"]
 
@@ -25,7 +25,9 @@ class RMSprop(Optimizer):
     """RMSprop (Hinton's lecture 6e), as ``torch.optim.RMSprop``."""
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False):
+                 centered=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False):
+        _check_implementation_options(type(self).__name__, differentiable)
         _check_numbers(type(self).__name__, lr=lr, alpha=alpha, eps=eps,
                        weight_decay=weight_decay, momentum=momentum)
         if lr < 0.0:
@@ -59,9 +61,10 @@ class RMSprop(Optimizer):
                 grad_avg = state["grad_avg"]
                 grad_avg *= alpha
                 grad_avg += (1 - alpha) * g
-                avg = np.sqrt(square_avg - grad_avg * grad_avg)
-            else:
-                avg = np.sqrt(square_avg)
+                avg = np.subtract(square_avg, grad_avg * grad_avg, out=np.empty_like(square_avg))
+                np.sqrt(avg, out=avg)
+            else:  # out=: for a 0-d parameter NumPy would return a scalar, not an array
+                avg = np.sqrt(square_avg, out=np.empty_like(square_avg))
             avg += eps
             ratio = np.divide(g, avg, out=avg)  # g / avg, in avg's (temporary) memory
             if momentum > 0:

@@ -15,7 +15,7 @@ lr * g`` (the two differ when ``lr`` changes during training).
 import numpy as np
 
 from .axpy import axpy
-from .optimizer import Optimizer, _check_numbers
+from .optimizer import Optimizer, _check_implementation_options, _check_numbers
 
 __all__ = ["SGD"]
 
@@ -33,7 +33,9 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, *, maximize=False):
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
+        _check_implementation_options(type(self).__name__, differentiable)
         _check_numbers(type(self).__name__, lr=lr, momentum=momentum, dampening=dampening,
                        weight_decay=weight_decay)
         if lr < 0.0:
