@@ -5,7 +5,9 @@ is the output of a recorded op, ``_ctx``: the `Function` node that made it. Ever
 method here is one line that hands the work to an op in ``autodiff.ops``.
 
 Dtypes follow NumPy: ndarrays keep their dtype; Python scalars and lists become float32 unless
-``dtype`` says otherwise; a float32 tensor combined with a Python number stays float32.
+``dtype`` says otherwise; a float32 tensor combined with a Python number stays float32. NumPy
+scalars (``np.float64(2)``, the ``np.int64`` that ``np.prod`` returns) count as Python numbers,
+as in PyTorch, so that float32 arithmetic stays float32.
 """
 import weakref
 
@@ -18,6 +20,7 @@ from .ops import movement as mv
 from .ops import reductions as rd
 
 _DEFAULT_FLOAT = np.dtype(np.float32)
+_NUMPY_SCALARS = (np.bool_, np.integer, np.floating)  # operands that count as Python numbers
 _SUPPORTED_KINDS = "biuf"  # bool, signed and unsigned integers, floating point
 
 
@@ -315,9 +318,12 @@ class Tensor:
 
     # ----- arithmetic -------------------------------------------------------------------------
     def _operand(self, other):
-        """Another operand as a Tensor; Python numbers take this tensor's dtype (NumPy's rule)."""
+        """Another operand as a Tensor; Python numbers and NumPy scalars take this tensor's
+        dtype (NumPy's rule for Python numbers)."""
         if isinstance(other, Tensor):
             return other
+        if isinstance(other, _NUMPY_SCALARS):
+            other = other.item()
         if isinstance(other, (int, float, bool)):
             kind = self.data.dtype.kind
             dtype = self.data.dtype if kind == "f" else np.result_type(self.data.dtype, other)
@@ -349,6 +355,8 @@ class Tensor:
         return ew.Div.apply(self._operand(other), self)
 
     def __pow__(self, exponent):
+        if isinstance(exponent, _NUMPY_SCALARS):
+            exponent = exponent.item()
         if isinstance(exponent, (int, float)):
             return ew.PowScalar.apply(self, exponent=exponent)
         return ew.Pow.apply(self, self._operand(exponent))
@@ -610,8 +618,8 @@ class Tensor:
         return rd.var(self, _axis(axis, dim), ddof, keepdims or bool(keepdim))
 
     def std(self, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None):
-        """Standard deviation over ``axis``."""
-        return self.var(_axis(axis, dim), ddof, keepdims or bool(keepdim)).sqrt()
+        """Standard deviation over ``axis``; its gradient is 0 where it is 0, as PyTorch's."""
+        return rd.std(self, _axis(axis, dim), ddof, keepdims or bool(keepdim))
 
     def prod(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Product over ``axis``; the gradient is exact where elements are zero."""

@@ -266,3 +266,88 @@ def test_axis_out_of_range_is_a_value_error_naming_the_shape(method, keyword):
         getattr(x, method)(**{keyword: 5})
     assert not isinstance(info.value, np.exceptions.AxisError)
     assert getattr(x, method)(**{keyword: -1}).shape == (2,) + ((3,) if "softmax" in method else ())
+
+
+# ----- numerics review (session 10) ----------------------------------------------------------
+
+def test_std_gradient_is_zero_where_the_data_is_constant():
+    """PyTorch's std_backward masks result == 0; sqrt's 1 / (2 * 0) times a 0 deviation is nan."""
+    x = Tensor([2.0, 2.0, 2.0], requires_grad=True)
+    x.std().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0])
+    a = Tensor(np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]]), requires_grad=True)
+    z = (a - a.mean(0)) / (a.std(0) + 1e-5)  # standardising a batch with a constant column
+    (z * Tensor(np.array([[1.0, 1.0], [0.0, 2.0], [0.0, 3.0]]))).sum().backward()
+    assert np.isfinite(a.grad.data).all()
+    np.testing.assert_allclose(a.grad.data[:, 1], [-1e5, 0.0, 1e5], rtol=1e-6, atol=1e-6)  # (w - 2) / 1e-5
+    assert ad.gradgradcheck(lambda t: t.std(), [Tensor(np.array([1.0, 2.0, 4.0]))])
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.uint16, np.int32, np.uint64])
+def test_softmax_family_sigmoid_and_norm_of_small_or_unsigned_integers_do_not_wrap(dtype):
+    values = np.array([0, 1, 2, 100])
+    x = Tensor(values.astype(dtype))
+    reference = values.astype(np.float64)
+    shifted = reference - reference.max()
+    softmax = np.exp(shifted) / np.exp(shifted).sum()
+    tolerance = dict(rtol=2e-3, atol=2e-3)  # int8 and uint8 give float16, as NumPy's ufuncs
+    np.testing.assert_allclose(x.sigmoid().data, 1 / (1 + np.exp(-reference)), **tolerance)
+    np.testing.assert_allclose(x.softmax().data, softmax, **tolerance)
+    np.testing.assert_allclose(x.log_softmax().data, np.log(softmax + 1e-300), **tolerance)
+    np.testing.assert_allclose(x.logsumexp().data, 100.0, **tolerance)
+    np.testing.assert_allclose(x.norm().data, np.linalg.norm(reference), **tolerance)
+
+
+def test_integer_norm_does_not_overflow():
+    np.testing.assert_allclose(Tensor(np.array([300] * 3, np.int16)).norm().data,
+                               np.sqrt(3) * 300, rtol=1e-6)
+    np.testing.assert_allclose(Tensor(np.array([4e9] * 3, np.int64)).norm().data,
+                               np.sqrt(3) * 4e9)
+
+
+@pytest.mark.parametrize("expression", [
+    lambda x: x * np.float64(2), lambda x: np.float64(2) * x, lambda x: x * np.int64(2),
+    lambda x: np.int64(2) * x, lambda x: x ** np.float64(2), lambda x: np.float64(2) ** x,
+    lambda x: x / np.prod(x.shape), lambda x: x - np.float64(1), lambda x: x + np.bool_(True),
+])
+def test_numpy_scalars_count_as_python_numbers(expression):
+    """As in PyTorch: float32 arithmetic stays float32 with the scalars NumPy hands out."""
+    x = Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    out = expression(x)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(out.data, expression(np.array([1.0, 2.0])), rtol=1e-6)
+
+
+def test_a_0d_array_operand_still_follows_numpy():
+    assert (Tensor(np.array([1.0], np.float32)) * np.array(2.0)).dtype == np.float64
+
+
+def test_batch_norm_eval_keeps_the_digits_of_data_far_from_zero():
+    import nn.functional as F
+    rng = np.random.default_rng(0)
+    x = (1e4 + 0.1 * rng.standard_normal((64, 3))).astype(np.float32)
+    mean, var = x.mean(0), x.var(0)
+    y = F.batch_norm(Tensor(x), mean, var, training=False)
+    reference = (x.astype(np.float64) - mean) / np.sqrt(var.astype(np.float64) + 1e-5)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y.data, reference, atol=1e-5)  # x * s - m * s: errors of 6e-3
+
+
+@pytest.mark.parametrize("loss", [
+    lambda x, t: __import__("nn").functional.binary_cross_entropy(x.sigmoid(), t),
+    lambda x, t: __import__("nn").functional.binary_cross_entropy_with_logits(x, t),
+    lambda x, t: __import__("nn").functional.mse_loss(x, t),
+    lambda x, t: __import__("nn").functional.l1_loss(x, t),
+    lambda x, t: __import__("nn").functional.binary_cross_entropy_with_logits(
+        x, t, pos_weight=[1.0, 2.0, 3.0]),
+])
+@pytest.mark.parametrize("target_dtype", [np.int64, np.bool_])
+def test_float32_losses_stay_float32_for_integer_or_boolean_target_tensors(loss, target_dtype):
+    x = Tensor(np.array([[0.5, -1.0, 2.0]], np.float32), requires_grad=True)
+    target = np.array([[1, 0, 1]])
+    out = loss(x, Tensor(target.astype(target_dtype)))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, loss(Tensor(x.data.astype(np.float64)),
+                                              target.astype(np.float64)).data, rtol=1e-6)

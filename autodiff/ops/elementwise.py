@@ -283,7 +283,8 @@ class Sigmoid(Function):
     """Logistic sigmoid, computed without overflow; the gradient is y * (1 - y)."""
 
     def forward(self, x):
-        return _stable_sigmoid(x).astype(float_dtype(x.dtype), copy=False)
+        # integers as floats first: -|x| of unsigned integers wraps around
+        return _stable_sigmoid(x.astype(float_dtype(x.dtype), copy=False))
 
     def backward(self, grad):
         y = self.result()

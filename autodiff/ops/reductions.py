@@ -9,7 +9,7 @@ import numpy as np
 from .. import tensor as _tensor  # circular by design: tensor.py imports this module
 from ..function import Function
 from ..grad_mode import STATE
-from .elementwise import times_constant, where
+from .elementwise import float_dtype, times_constant, where
 from .movement import concatenate
 from .registry import register
 
@@ -156,11 +156,15 @@ class Norm(Function):
     slope."""
 
     def forward(self, x):
+        dtype = float_dtype(x.dtype)
+        if x.dtype.kind != "f":  # |x| ** p of integers wraps around: take it in float64
+            x = x.astype(np.float64)
         if self.p == 2:
             out = np.sqrt(np.sum(x * x, axis=self.axis, keepdims=True))
         else:
             out = np.sum(np.abs(x) ** self.p, axis=self.axis, keepdims=True) ** (1 / self.p)
         self.zero = out == 0
+        out = out.astype(dtype, copy=False)
         return out if self.keepdims else np.squeeze(out, axis=self.axis)
 
     def backward(self, grad):
@@ -186,10 +190,16 @@ def _max_keepdims(x, axis):
     return np.where(np.isfinite(m), m, 0)
 
 
+def _as_float(x):
+    """Integer input of the softmax family as floats first: ``x - max`` would wrap around."""
+    return x if x.dtype.kind == "f" else x.astype(float_dtype(x.dtype))
+
+
 class LogSumExp(Function):
     """log(sum(exp(x))) over ``axis``, shifted by the max; the gradient is a softmax."""
 
     def forward(self, x):
+        x = _as_float(x)
         m = _max_keepdims(x, self.axis)
         with np.errstate(divide="ignore"):
             out = np.log(np.sum(np.exp(x - m), axis=self.axis, keepdims=True)) + m
@@ -205,6 +215,7 @@ class Softmax(Function):
     """exp(x) / sum(exp(x)) along ``axis``, shifted by the max."""
 
     def forward(self, x):
+        x = _as_float(x)
         e = np.exp(x - _max_keepdims(x, self.axis))
         return e / np.sum(e, axis=self.axis, keepdims=True)
 
@@ -217,6 +228,7 @@ class LogSoftmax(Function):
     """x - logsumexp(x) along ``axis``; the gradient is g - softmax(x) * sum(g)."""
 
     def forward(self, x):
+        x = _as_float(x)
         shifted = x - _max_keepdims(x, self.axis)
         return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
 
@@ -240,6 +252,27 @@ def var(x, axis=None, ddof=0, keepdims=False):
     # NumPy and PyTorch divide by max(0, N - ddof): inf when N <= ddof (nan where the sum is 0)
     scale = 1.0 / (count - ddof) if count > ddof else float("inf")
     return (deviation * deviation).sum(axes, keepdims=keepdims) * scale
+
+
+class StdFromVar(Function):
+    """The square root of a variance, as `Tensor.std` takes it. Where the variance is 0 (constant
+    data) the gradient is 0, as PyTorch's std: a plain sqrt's 1 / (2 * 0) would make the
+    chain rule's inf * 0 a nan, and a NaN gradient for a constant column of a batch."""
+
+    def forward(self, v):
+        out = np.sqrt(v)
+        self.zero = out == 0
+        return out
+
+    def backward(self, grad):
+        safe = where(self.zero, 1, self.result())
+        return (where(self.zero, 0, grad / (safe * 2)),)
+
+
+def std(x, axis=None, ddof=0, keepdims=False):
+    """Standard deviation over ``axis``: the square root of `var`, with gradient 0 where it is
+    0."""
+    return StdFromVar.apply(var(x, axis, ddof, keepdims))
 
 
 def cumulative_sum(x, axis):

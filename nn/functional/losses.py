@@ -37,8 +37,12 @@ def _reduce(loss, reduction):
 
 
 def _target(target, input):
-    """``target`` as a Tensor; arrays and lists take the input's floating dtype."""
+    """``target`` as a Tensor; arrays and lists, and integer or boolean Tensors (constants, as
+    a float32 loss should not turn float64 for an int target), take the input's floating
+    dtype."""
     if isinstance(target, Tensor):
+        if target.dtype.kind in "biu" and input.dtype.kind == "f":
+            return Tensor(target.data, dtype=input.dtype)
         return target
     return Tensor(np.asarray(target), dtype=input.dtype)
 
@@ -180,8 +184,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None
     _check_binary_target("binary_cross_entropy_with_logits", target)
     _check_weight("binary_cross_entropy_with_logits", "weight", weight, input)
     _check_weight("binary_cross_entropy_with_logits", "pos_weight", pos_weight, input)
-    if pos_weight is not None and not isinstance(pos_weight, Tensor):
-        pos_weight = np.asarray(pos_weight)  # a list works as PyTorch's tensor would
+    if pos_weight is not None and not isinstance(pos_weight, (Tensor, np.ndarray)):
+        # a list works as PyTorch's tensor would, in the input's dtype as a weight list does
+        pos_weight = np.asarray(pos_weight, dtype=input.dtype)
     log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
     loss = (1 - target) * input + log_weight * (-input).softplus()
     if weight is not None:

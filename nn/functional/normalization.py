@@ -105,11 +105,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if mean_buffer is None or var_buffer is None:
         raise ValueError("batch_norm: running_mean and running_var are required when not training")
     inv_std = 1.0 / np.sqrt(var_buffer.reshape(shape) + eps)
-    shift = -mean_buffer.reshape(shape) * inv_std
+    mean = mean_buffer.reshape(shape)
     # NumPy's promotion, as every Tensor op: float64 statistics are not rounded to a float32
     # input's dtype (the result is float64), float32 statistics keep a float32 input float32
-    dtype = np.result_type(x.dtype, inv_std.dtype, shift.dtype)
-    y = x * inv_std.astype(dtype, copy=False) + shift.astype(dtype, copy=False)
+    dtype = np.result_type(x.dtype, inv_std.dtype, mean.dtype)
+    # (x - mean) * inv_std, not x * inv_std - mean * inv_std: where the mean is large against
+    # the spread, the two large terms of the second form cancel and lose the digits
+    y = (x - mean.astype(dtype, copy=False)) * inv_std.astype(dtype, copy=False)
     return _affine(y, weight, bias, shape)
 
 
