@@ -3,8 +3,9 @@
 
 ``grad(f)(x)`` is the gradient of a scalar function at ``x``. It works on inputs that do not
 require grad, never touches any ``.grad`` attribute, and nests: when an input is itself part of
-a recorded graph (an outer transform is differentiating through this one) the gradient is
-computed with ``create_graph=True`` and so is differentiable again. Every transform here is
+a recorded graph (an outer transform is differentiating through this one), or the function uses
+a tensor that requires grad besides its inputs (a weight it closes over, as in a gradient
+penalty), the gradient is computed with ``create_graph=True`` and so is differentiable again. Every transform here is
 built from that one reverse-mode step (a vector-Jacobian product), so they all nest:
 ``grad(grad(grad(f)))``, ``jacobian(grad(f))``, ``grad`` of a ``jvp`` ...
 """
@@ -73,6 +74,29 @@ def _prepare(args, nums):
     return args, connected
 
 
+def _uses_outer_tensors(out, inputs):
+    """Whether ``out``'s graph reaches a tensor that requires grad other than ``inputs``: a
+    weight the function closes over (``grad(lambda x: (w * x).sum())``). Then the result must
+    stay connected to it, as in ``torch.func.grad``, or a gradient penalty built from it would
+    add nothing to ``w.grad``. A walk over the graph, stopping at the first such tensor."""
+    if not is_grad_enabled():  # called under no_grad: no graph is wanted
+        return False
+    own = {id(x) for x in inputs}
+    stack, seen = [out], set()
+    while stack:
+        tensor = stack.pop()
+        node = tensor._ctx
+        if node is None:
+            if tensor.requires_grad and id(tensor) not in own:
+                return True
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(node.inputs)
+    return False
+
+
 def _tensor_output(out, name):
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}: the function must return a Tensor, it returned {type(out).__name__}")
@@ -116,6 +140,7 @@ def value_and_grad(f, argnums=0):
         args, connected = _prepare(args, nums)
         with _evaluating():
             out = _scalar_output(f(*args, **kwargs), "grad")
+        connected = connected or _uses_outer_tensors(out, [args[i] for i in nums])
         seed = Tensor._make(np.ones_like(out.data), False)
         grads = vjp_inputs(out, [args[i] for i in nums], seed, create_graph=connected)
         value = out if connected else out.detach()
@@ -155,6 +180,7 @@ def jacobian(f, argnums=0):
         with _evaluating():
             out = _tensor_output(f(*args, **kwargs), "jacobian")
         inputs = [args[i] for i in nums]
+        connected = connected or _uses_outer_tensors(out, inputs)
         rows = [[] for _ in inputs]
         for k in range(out.size):
             seed = np.zeros(out.size, dtype=out.dtype)
@@ -263,6 +289,7 @@ def jvp(f, primals, tangents):
     connected = connected or any(t.requires_grad and is_grad_enabled() for t in tangents)
     with _evaluating():
         out = _tensor_output(f(*args), "jvp")
+        connected = connected or _uses_outer_tensors(out, args)
         u = Tensor(np.zeros_like(out.data), requires_grad=True)
         pulled_back = vjp_inputs(out, args, u, create_graph=True)
         projection = _dot(pulled_back, tangents)

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+import autodiff as ad
 from autodiff import Tensor
 from autodiff.functional import grad, hessian, hvp, jacobian, jvp, value_and_grad
 
@@ -178,3 +179,36 @@ def test_grad_through_a_closure_over_the_outer_input():
     a, b = Tensor(np.array(1.5)), Tensor(np.array(-0.5))
     outer = grad(lambda b: grad(lambda a: a * a * b)(a))(b)
     np.testing.assert_allclose(outer.item(), 3.0)
+
+
+# ----- functions that close over tensors requiring grad (as torch.func does) -----------------
+
+def test_a_gradient_penalty_reaches_the_weight_the_function_closes_over():
+    w = Tensor(np.array(2.0), requires_grad=True)
+    x = Tensor(np.array(3.0))
+    penalty = grad(lambda x: (w * x ** 2).sum())(x) ** 2  # (2 w x) ** 2
+    ((w * x).sum() + penalty).backward()
+    assert w.grad.item() == pytest.approx(3.0 + 8 * 2.0 * 9.0)  # x + 8 w x**2
+
+
+def test_every_transform_stays_connected_to_closed_over_weights():
+    w = Tensor(np.array(2.0), requires_grad=True)
+    x = Tensor([1.0, 2.0])
+    value, g = value_and_grad(lambda x: (w * x ** 2).sum())(x)
+    value.backward()
+    assert w.grad.item() == pytest.approx(5.0)  # sum x**2
+    for transform, expected in [
+        (lambda: jacobian(lambda x: w * x ** 2)(x), 6.0),  # sum of 2 x
+        (lambda: jvp(lambda x: w * x ** 2, (x,), (Tensor([1.0, 1.0]),))[1], 6.0),
+        (lambda: hvp(lambda x: (w * x ** 3).sum(), x, Tensor([1.0, 1.0])), 18.0),  # sum 6 x
+    ]:
+        w.grad = None
+        transform().sum().backward()
+        assert w.grad.item() == pytest.approx(expected)
+
+
+def test_without_outer_tensors_or_under_no_grad_results_stay_detached():
+    w = Tensor(np.array(2.0), requires_grad=True)
+    assert not grad(lambda x: (x ** 2).sum())(Tensor([1.0, 2.0])).requires_grad
+    with ad.no_grad():
+        assert not grad(lambda x: (w * x ** 2).sum())(Tensor([1.0, 2.0])).requires_grad
