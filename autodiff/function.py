@@ -3,10 +3,17 @@
 An op is a subclass of `Function` with two methods:
 
 * ``forward(self, *arrays) -> ndarray`` computes the result on plain NumPy arrays and may keep on
-  ``self`` whatever backward needs (the output, a mask, ...);
+  ``self`` whatever backward needs (a mask, an index, ...);
 * ``backward(self, grad) -> tuple`` receives the gradient of the output as a Tensor and returns one
   gradient per input (a Tensor, an ndarray, or None where no gradient flows), written in Tensor
-  ops so that it is itself differentiable. ``self.inputs`` holds the input Tensors.
+  ops so that it is itself differentiable. ``self.inputs`` holds the input Tensors and
+  ``self.result()`` gives the output. Arrays kept on ``self`` are constants to higher
+  derivatives: a backward that multiplies by a saved output array, or computes on ``.data``, is
+  right to first order but gives wrong second derivatives (as a PyTorch backward that leaves the
+  graph does); read the output with ``self.result()`` instead.
+
+A floating-point output is differentiable; an integer or boolean one never requires grad (as in
+PyTorch, which marks such outputs non-differentiable).
 
 ``MyOp.apply(*tensors, **params)`` runs the op: keyword parameters become attributes of the node
 (``Sum.apply(x, axis=1)`` gives ``self.axis``). A node is recorded only when grad mode is on and
@@ -119,6 +126,7 @@ class Function:
             needs = tuple(map(_requires_grad, inputs))
         if cls._custom_init:
             node = cls(**params)
+            node.params = params  # for result(), which re-applies the op under create_graph
         else:  # the common case, without a call
             node = object.__new__(cls)
             if params:
@@ -132,11 +140,11 @@ class Function:
         except ValueError as error:
             _raise_with_shapes(cls.__name__, error, inputs)
         if type(data) is not np.ndarray:
-            data = np.asarray(data)
+            data = _as_output_array(cls.__name__, data)
         out = object.__new__(Tensor)  # Tensor._make, inlined: this is the hottest path
         out.data, out.grad, out.name = data, None, None
         state = STATE
-        if state.grad_enabled and True in needs:
+        if state.grad_enabled and True in needs and data.dtype.kind in "fc":
             out.requires_grad, out._ctx = True, node
             node.out = data
             node.inputs = inputs
@@ -230,6 +238,19 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name} node>"
+
+
+def _as_output_array(name, data):
+    """What a forward returned that is not an ndarray (a NumPy or Python number, an ndarray
+    subclass) as an ndarray; anything else raises, naming the op."""
+    if isinstance(data, (tuple, list)):
+        raise TypeError(f"{name}.forward returned a {type(data).__name__}: a Function has one "
+                        f"output, an ndarray (use one Function per output)")
+    array = np.asarray(data)
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"{name}.forward must return an ndarray of numbers, it returned "
+                        f"{type(data).__name__} {data!r:.60}")
+    return array
 
 
 def _run_hooks(node, out, inputs, data, state):

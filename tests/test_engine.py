@@ -477,3 +477,46 @@ def test_decorated_generator_keeps_send_and_return_value():
         assert stop.value == "done"
     else:
         raise AssertionError("the generator should have finished")
+
+
+# ----- custom Functions: what apply accepts (higher-order review, session 10) ----------------
+
+def test_a_function_with_its_own_init_keeps_its_parameters_for_higher_derivatives():
+    from autodiff.functional import hessian
+
+    class Scaled(Function):
+        def __init__(self, k):
+            self.k = k
+
+        def forward(self, x):
+            return x * x * self.k
+
+        def backward(self, grad):
+            return (grad * self.result() * 2 / self.inputs[0],)
+
+    h = hessian(lambda x: Scaled.apply(x, k=3.0).sum())(Tensor([1.0, 2.0]))
+    np.testing.assert_allclose(h.data, np.diag([6.0, 6.0]))
+
+
+@pytest.mark.parametrize("returned, message", [
+    (None, "must return an ndarray of numbers, it returned NoneType"),
+    ("abc", "must return an ndarray of numbers, it returned str"),
+    ((1.0, 2.0), "returned a tuple: a Function has one output"),
+])
+def test_forward_that_returns_no_array_is_named(returned, message):
+    class Odd(Function):
+        def forward(self, x):
+            return returned
+
+    with pytest.raises(TypeError, match=message):
+        Odd.apply(Tensor([1.0], requires_grad=True))
+
+
+def test_integer_outputs_of_a_function_do_not_require_grad():
+    class Floor(Function):
+        def forward(self, x):
+            return np.floor(x).astype(np.int64)
+
+    out = Floor.apply(Tensor([1.5], requires_grad=True))
+    assert not out.requires_grad and out.is_leaf
+    assert Floor.apply(Tensor([2.5])).data.tolist() == [2]

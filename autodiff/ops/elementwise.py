@@ -164,8 +164,10 @@ class Pow(Function):
         grad_a = grad_b = None
         with np.errstate(divide="ignore", invalid="ignore"):  # the masked places below
             if self.needs_input_grad[0]:
-                # PyTorch's pow_backward_self: 0 where the exponent is 0 (not 0 * 0 ** -1)
-                grad_a = masked(grad * b * a ** (b - 1), b.data != 0)
+                # PyTorch's pow_backward_self: 0 where the exponent is 0 (not 0 * 0 ** -1), but
+                # masked only where a is 0 too: elsewhere b * a ** (b - 1) is a finite 0 whose
+                # derivative in b (a ** (b - 1)) the mixed second derivative needs
+                grad_a = masked(grad * b * a ** (b - 1), (b.data != 0) | (a.data != 0))
             if self.needs_input_grad[1]:
                 # PyTorch's pow_backward_exponent: 0 where a == 0 and b >= 0 (a ** b is
                 # constant 0 or 1 there, not 0 * log(0))
@@ -524,8 +526,10 @@ def minimum(a, b):
 
 
 def where(condition, a, b):
-    """Elementwise choice: ``a`` where ``condition`` is true, else ``b`` (NumPy's where)."""
-    condition = np.asarray(getattr(condition, "data", condition), dtype=bool)
+    """Elementwise choice: ``a`` where ``condition`` is true, else ``b`` (NumPy's where).
+
+    The condition is copied: backward reads it, and the caller may change its array after."""
+    condition = np.array(getattr(condition, "data", condition), dtype=bool)
     a, b = _tensors(a, b)
     return Where.apply(a, b, condition=condition)
 

@@ -115,14 +115,17 @@ class Pad(Function):
 
 
 def normalize_index(index):
-    """Tensors and lists inside an index become ndarrays; the result is a tuple or single item."""
+    """Tensors and lists inside an index become ndarrays; the result is a tuple or single item.
+
+    Index arrays are copied: the op keeps its index for backward, and an array changed by the
+    caller after the op (``buf[:] = ...``, ``idx += 1``) must not move the gradient."""
     from ..tensor import Tensor
 
     def one(item):
         if isinstance(item, Tensor):
-            return item.data
-        if isinstance(item, list):
-            return np.asarray(item)
+            return item.data.copy()
+        if isinstance(item, (list, np.ndarray)):
+            return np.array(item)
         return item
 
     if isinstance(index, tuple):
