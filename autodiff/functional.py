@@ -5,8 +5,9 @@
 require grad, never touches any ``.grad`` attribute, and nests: when an input is itself part of
 a recorded graph (an outer transform is differentiating through this one), or the function uses
 a tensor that requires grad besides its inputs (a weight it closes over, as in a gradient
-penalty), the gradient is computed with ``create_graph=True`` and so is differentiable again. Every transform here is
-built from that one reverse-mode step (a vector-Jacobian product), so they all nest:
+penalty), the gradient is computed with ``create_graph=True`` and so is differentiable again.
+Every transform here is built from that one reverse-mode step (a vector-Jacobian product), so
+they all nest:
 ``grad(grad(grad(f)))``, ``jacobian(grad(f))``, ``grad`` of a ``jvp`` ...
 """
 import contextlib

@@ -297,6 +297,8 @@ class Module:
 
     def train(self, mode=True):
         """Set training mode (dropout active, batch statistics) on this module and below."""
+        if not isinstance(mode, (bool, np.bool_)):  # train("False") would mean training
+            raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
         return self
@@ -317,7 +319,17 @@ class Module:
 
     # ----- traversal --------------------------------------------------------------------------
     def named_children(self):
-        """(name, submodule) for each direct submodule, in registration order."""
+        """(name, submodule) for each direct submodule, in registration order; a module
+        registered under two names comes once, under the first (as in PyTorch)."""
+        seen = set()
+        for name, module in self._registered_children():
+            if id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
+
+    def _registered_children(self):
+        """(name, submodule) under every registered name, a shared module under each of its
+        names: what containers index and iterate, the state dict and the repr list."""
         for name in self._module_names:
             module = self.__dict__[name]
             if module is not None:
@@ -400,7 +412,7 @@ class Module:
             name, module, ancestors = stack.pop()
             yield name, module
             ancestors = ancestors + (id(module),)
-            children = [(child_name, child) for child_name, child in module.named_children()
+            children = [(child_name, child) for child_name, child in module._registered_children()
                         if id(child) not in ancestors]
             for child_name, child in reversed(children):
                 stack.append((f"{name}.{child_name}" if name else child_name, child, ancestors))
@@ -523,7 +535,7 @@ class Module:
         return ""
 
     def __repr__(self):
-        children = list(self.named_children())
+        children = list(self._registered_children())
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
         lines = [f"{type(self).__name__}("]
@@ -724,7 +736,7 @@ class Sequential(Module):
             # as PyTorch: the slice keeps the modules' names ("2.weight" stays "2.weight")
             return Sequential(OrderedDict((name, self.__dict__[name])
                                           for name in self._module_names[index]))
-        return list(self.children())[index]
+        return [module for _, module in self._registered_children()][index]
 
     def __setitem__(self, index, module):
         """Replace the module at ``index`` (an int), keeping its name and place."""
@@ -734,7 +746,7 @@ class Sequential(Module):
         return len(self._module_names)
 
     def __iter__(self):
-        return iter(self.children())
+        return (module for _, module in self._registered_children())
 
 
 def _check_item(container, where, module):
@@ -796,7 +808,7 @@ class ModuleList(Module):
         return self
 
     def __getitem__(self, index):
-        modules = list(self.children())
+        modules = [module for _, module in self._registered_children()]
         if isinstance(index, slice):
             return ModuleList(modules[index])
         return modules[index]
@@ -808,4 +820,4 @@ class ModuleList(Module):
         return len(self._module_names)
 
     def __iter__(self):
-        return iter(self.children())
+        return (module for _, module in self._registered_children())

@@ -668,3 +668,40 @@ def test_functional_conv2d_unbatched_first_and_second_order():
     inputs = [rng.standard_normal((2, 4, 4)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)]
     assert gradcheck(f, inputs)
     assert gradgradcheck(f, inputs)
+
+
+# ----- max pooling: padding never wins a window, NaN does (layers review, session 10) -------
+
+def test_padding_never_holds_the_maximum_of_an_all_minus_inf_window():
+    x = Tensor(np.full((1, 1, 2, 2), -np.inf), requires_grad=True)
+    out, indices = max_pool2d(x, 2, 2, padding=1, return_indices=True)
+    out.sum().backward()
+    assert indices.data.ravel().tolist() == [0, 1, 2, 3]
+    np.testing.assert_array_equal(x.grad.data.ravel(), [1, 1, 1, 1])
+
+
+def test_a_row_masked_to_minus_inf_keeps_its_gradient_inside_the_input():
+    rows = np.array([[-np.inf, -np.inf, -np.inf], [1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    x = Tensor(rows[None, None], requires_grad=True)
+    out, indices = max_pool2d(x, 2, 1, padding=1, return_indices=True)
+    out.sum().backward()
+    assert indices.data[0, 0, 0].tolist() == [0, 0, 1, 2]
+    np.testing.assert_array_equal(x.grad.data[0, 0, 0], [2, 1, 1])
+    assert x.grad.data.sum() == out.size  # every window's gradient lands on the input
+
+
+def test_integer_minimum_inside_the_input_beats_the_padding():
+    low = np.iinfo(np.int32).min
+    x = Tensor(np.full((1, 1, 2, 2), low, dtype=np.int32))
+    _, indices = max_pool2d(x, 2, 2, padding=1, return_indices=True)
+    assert indices.data.ravel().tolist() == [0, 1, 2, 3]
+
+
+def test_a_window_with_a_nan_sends_its_gradient_to_the_nan():
+    x = Tensor(np.array([[1.0, np.nan, 3.0, np.nan], [0.0, 5.0, -1.0, 2.0]])[None, None],
+               requires_grad=True)
+    out, indices = max_pool2d(x, 2, return_indices=True)
+    out.sum().backward()
+    assert np.isnan(out.data).all()
+    assert indices.data.ravel().tolist() == [1, 3]
+    np.testing.assert_array_equal(x.grad.data[0, 0], [[0, 1, 0, 1], [0, 0, 0, 0]])

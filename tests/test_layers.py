@@ -9,6 +9,7 @@ import pytest
 import autodiff
 import nn
 from autodiff import Tensor, gradcheck
+import nn.functional as F
 from nn.functional import dropout
 from nn.layers import (MLP, AvgPool2d, BatchNorm1d, BatchNorm2d, BCELoss, BCEWithLogitsLoss,
                        Conv2d, CrossEntropyLoss, Dropout, Embedding, Flatten, GELU, HingeLoss,
@@ -960,3 +961,19 @@ def test_a_size_that_is_no_int_names_the_argument(make, message):
 def test_a_negative_size_names_the_argument():
     with pytest.raises(ValueError, match="Linear: in_features must be >= 0, got -1"):
         Linear(-1, 3)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: nn.Conv2d(4, 4, kernel_size=0), "kernel_size must be positive"),
+    (lambda: nn.Conv2d(4, 4, kernel_size=(3, -1)), "kernel_size must be positive"),
+    (lambda: nn.Conv2d(4, 4, 3, stride=0), "stride must be positive"),
+    (lambda: nn.MaxPool2d(0), "kernel_size must be positive"),
+    (lambda: nn.AvgPool2d(2, stride=-1), "stride must be positive"),
+    (lambda: nn.MaxPool2d(2, dilation=0), "dilation must be positive"),
+    (lambda: F.conv2d(Tensor(np.ones((1, 1, 5, 5))), Tensor(np.ones((1, 1, 0, 2)))),
+     "kernel size should be greater than zero"),
+])
+def test_kernel_sizes_strides_and_dilations_below_one_are_refused(make, message):
+    """Conv2d(kernel_size=0) used to give an all-zero output larger than its input."""
+    with pytest.raises(ValueError, match=message):
+        make()

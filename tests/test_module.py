@@ -157,10 +157,9 @@ def test_repr_shows_the_tree_like_pytorch():
 
 def test_repr_of_batchnorm_and_dropout_matches_pytorch():
     assert repr(BatchNorm1d(6)) == (
-        "BatchNorm1d(6, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)")
+        "BatchNorm1d(6, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)")
     assert repr(BatchNorm1d(6, affine=False)) == (
-        "BatchNorm1d(6, eps=1e-05, momentum=0.1, affine=False, bias=False, "
-        "track_running_stats=True)")
+        "BatchNorm1d(6, eps=1e-05, momentum=0.1, affine=False, track_running_stats=True)")
     assert "affine=True, bias=False" in repr(BatchNorm1d(6, bias=False))
     assert repr(Dropout(0.25)) == "Dropout(p=0.25, inplace=False)"
 
@@ -575,3 +574,42 @@ def test_astype_refuses_a_dtype_that_to_refuses(dtype):
         model.to(dtype)
     np.testing.assert_array_equal(model.weight.data, before)
     assert model.astype(np.float64).weight.dtype == np.float64
+
+
+# ----- PyTorch's rules for modules registered twice, and train(mode) (session 10) -----------
+
+def test_children_name_a_module_registered_twice_once_and_containers_keep_both():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    assert [name for name, _ in model.named_children()] == ["0", "1"]
+    assert len(list(model.children())) == 2
+    assert len(model) == 3 and len(list(model)) == 3 and model[2] is shared
+    assert sorted(model.state_dict()) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+    assert repr(model).count("Linear(") == 2
+    listed = nn.ModuleList([shared, shared])
+    assert len(list(listed)) == 2 and listed[1] is shared
+
+
+@pytest.mark.parametrize("mode", ["False", None, 0])
+def test_train_refuses_a_mode_that_is_not_a_bool(mode):
+    model = nn.Sequential(nn.Dropout(0.5))
+    with pytest.raises(ValueError, match="training mode is expected to be boolean"):
+        model.train(mode)
+    assert model.training and model[0].training
+
+
+def test_normalization_layers_reset_their_parameters_and_statistics():
+    norm = nn.BatchNorm1d(3)
+    norm.weight.data[:] = 5.0
+    norm.bias.data[:] = 2.0
+    norm(Tensor(np.random.default_rng(0).standard_normal((8, 3)) + 4.0))
+    norm.reset_parameters()
+    np.testing.assert_array_equal(norm.weight.data, np.ones(3))
+    np.testing.assert_array_equal(norm.bias.data, np.zeros(3))
+    np.testing.assert_array_equal(norm.running_mean.data, np.zeros(3))
+    assert norm.num_batches_tracked.item() == 0
+    layer = nn.LayerNorm(4, bias=False)
+    layer.weight.data[:] = 3.0
+    layer.reset_parameters()
+    np.testing.assert_array_equal(layer.weight.data, np.ones(4))
+    assert repr(layer) == "LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=False)"

@@ -211,6 +211,9 @@ def _check_conv_args(x, w, b, groups):
     if w.ndim != 4:
         raise ValueError(f"conv2d: expected a 4-d weight (out_channels, in_channels/groups, kh, "
                          f"kw), got shape {w.shape}")
+    if min(w.shape[2:]) < 1:
+        raise ValueError(f"conv2d: kernel size should be greater than zero, got a weight of "
+                         f"shape {w.shape}")
     if not isinstance(groups, (int, np.integer)) or groups < 1:
         raise ValueError(f"conv2d: groups must be a positive int, got groups={groups!r}")
     if x.shape[1] != w.shape[1] * groups:

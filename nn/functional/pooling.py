@@ -216,19 +216,35 @@ class MaxPool2d(Function):
 
 def _first_max_masks(window, padded, pooled):
     """Per kernel offset, a boolean array shaped like the output: True where that offset holds
-    the window's first maximum (row-major). Exactly one is True per window."""
+    the window's first maximum (row-major). Exactly one is True per window.
+
+    Padding never holds it, though its fill (-inf, or an integer type's minimum) may equal an
+    input element, and a window with a NaN picks its first NaN (the maximum, since np.maximum
+    propagates NaN), as PyTorch picks a NaN: every window has an element inside the input."""
     offsets = window.offsets()
+    inside = nan = None
+    if window.padding != (0, 0) or window.extra != (0, 0):  # `pad` filled cells around x
+        inside = np.zeros(padded.shape, dtype=bool)
+        window.crop(inside)[...] = True
+    if pooled.dtype.kind == "f" and np.isnan(pooled).any():
+        nan = np.isnan(pooled)
+    careful = inside is not None or nan is not None
     masks, taken = [], None
-    for i, j in offsets[:-1]:
-        hit = np.equal(window.view(padded, i, j), pooled)
+    for i, j in (offsets if careful else offsets[:-1]):
+        view = window.view(padded, i, j)
+        hit = np.equal(view, pooled)
+        if nan is not None:
+            hit |= np.isnan(view) & nan
+        if inside is not None:
+            hit &= window.view(inside, i, j)
         if taken is None:
             taken = hit.copy()
         else:
             np.greater(hit, taken, out=hit)  # hit and not taken
             taken |= hit
         masks.append(hit)
-    # The last offset holds the maximum wherever no earlier one did (also for NaN windows).
-    masks.append(np.ones_like(pooled, dtype=bool) if taken is None else ~taken)
+    if not careful:  # no padding, no NaN: the last offset holds the maximum where no other did
+        masks.append(np.ones_like(pooled, dtype=bool) if taken is None else ~taken)
     return masks
 
 

@@ -58,6 +58,14 @@ def pair(value, what):
     return (int(items[0]), int(items[1]))
 
 
+def positive_pair(value, what):
+    """`pair`, raising ValueError naming ``what`` unless both ints are at least 1."""
+    result = pair(value, what)
+    if min(result) < 1:
+        raise ValueError(f"{what} must be positive, got {what}={value!r}")
+    return result
+
+
 def factory_dtype(device, dtype, layer_name):
     """The dtype to make a layer's parameters and floating buffers in, from PyTorch's factory
     arguments: ``dtype`` None means float32, else it must be float32 or float64 (TypeError);

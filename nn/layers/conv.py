@@ -10,7 +10,8 @@ from .. import functional as F
 from ..functional.conv import same_padding
 from ..functional.padding import PADDING_MODES, pad2d
 from ..module import Module
-from ._common import check_sizes, empty_parameter, factory_dtype, fan_in_init, pair
+from ._common import (check_sizes, empty_parameter, factory_dtype, fan_in_init, pair,
+                      positive_pair)
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
 
@@ -95,9 +96,9 @@ class Conv2d(Module):
             raise ValueError(f"Conv2d: padding_mode must be one of {PADDING_MODES}, "
                              f"got padding_mode={padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride = pair(stride, "stride")
-        self.dilation = pair(dilation, "dilation")
+        self.kernel_size = positive_pair(kernel_size, "kernel_size")
+        self.stride = positive_pair(stride, "stride")
+        self.dilation = positive_pair(dilation, "dilation")
         self.padding, self._pad_lr = _conv_padding(padding, self.kernel_size, self.stride,
                                                    self.dilation)
         self.padding_mode = padding_mode
@@ -145,8 +146,8 @@ class _Pool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False):
         super().__init__()
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride = self.kernel_size if stride is None else pair(stride, "stride")
+        self.kernel_size = positive_pair(kernel_size, "kernel_size")
+        self.stride = self.kernel_size if stride is None else positive_pair(stride, "stride")
         self.padding = pair(padding, "padding")
         self.ceil_mode = ceil_mode
         if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
@@ -172,7 +173,7 @@ class MaxPool2d(_Pool2d):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
         super().__init__(kernel_size, stride, padding, ceil_mode)
-        self.dilation = pair(dilation, "dilation")
+        self.dilation = positive_pair(dilation, "dilation")
         self.return_indices = return_indices
 
     def forward(self, x):

@@ -16,6 +16,7 @@ from autodiff import Tensor
 from autodiff.tensor import as_tensor
 
 from .. import functional as F
+from .. import init
 from ..module import Module, Parameter
 from ._common import _is_int, check_sizes, factory_dtype
 
@@ -60,6 +61,11 @@ class _BatchNorm(Module):
             self.running_var.data[...] = 1
             self.num_batches_tracked.data[...] = 0
 
+    def reset_parameters(self):
+        """Back to a new layer's state: the running statistics reset, weight 1 and bias 0."""
+        self.reset_running_stats()
+        _reset_affine(self)
+
     def _check_input(self, x):
         name = type(self).__name__
         if x.ndim not in self.ranks:
@@ -94,9 +100,10 @@ class _BatchNorm(Module):
                             use_batch_stats, momentum, self.eps)
 
     def extra_repr(self):
+        # PyTorch's repr, which names bias only when it is off
+        bias = ", bias=False" if self.affine and self.bias is None else ""
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.bias is not None}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}{bias}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -160,5 +167,18 @@ class LayerNorm(Module):
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
+        bias = ", bias=False" if self.elementwise_affine and self.bias is None else ""
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}{bias}")
+
+    def reset_parameters(self):
+        """Back to a new layer's state: weight 1 and bias 0."""
+        _reset_affine(self)
+
+
+def _reset_affine(layer):
+    """A normalization layer's weight to ones and bias to zeros, in place (where it has them)."""
+    if layer.weight is not None:
+        init.ones_(layer.weight)
+    if layer.bias is not None:
+        init.zeros_(layer.bias)
