@@ -29,23 +29,55 @@ class Value:
     ``backward()`` root with respect to it. As in micrograd, ``_prev`` holds the
     parent Values, ``_op`` the label of the op that made this node and ``label``
     an optional name (used when drawing the graph).
+
+    Ops can also be written micrograd's way: ``out = Value(t, (self,), "tanh")``
+    (or ``_children=``, ``_op=``) then ``out._backward = f``, a function that adds
+    each parent's share into its ``grad`` from ``out.grad``; ``backward()`` calls
+    it. Such a closure refers to ``out``, so those nodes do form reference cycles.
     """
 
-    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "_seq", "__weakref__")
+    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "_seq", "_custom_backward",
+                 "__weakref__")
 
-    def __init__(self, data, label=""):
+    def __init__(self, data, label="", _op="", *, _children=()):
         if not isinstance(data, _NUMBER):  # float and int (bool too) pass without a further look
             data = _checked_data(data)
+        if not isinstance(label, str):  # micrograd's Value(data, _children, _op)
+            label, _children = "", label
         self.data = float(data)
         self.grad = 0.0
-        self._prev = ()
-        self._local = ()
-        self._op = ""
+        self._op = _op
         self.label = label
-        self._seq = 0
+        self._custom_backward = None
+        if _children:
+            self._prev = _checked_children(_children)
+            self._local = None  # until _backward is set, the node passes nothing back
+            self._seq = _next_seq()  # created after its parents, as _node's outputs
+        else:
+            self._prev = ()
+            self._local = ()
+            self._seq = 0
 
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"
+
+    @property
+    def _backward(self):
+        """micrograd's hook: a function that adds this node's share into its parents' grads
+        from ``self.grad``. Built-in ops keep local derivatives instead; for them this returns
+        a function doing the same, so stepping through a graph by hand works as in micrograd."""
+        custom = getattr(self, "_custom_backward", None)
+        return self._local_backward if custom is None else custom
+
+    @_backward.setter
+    def _backward(self, function):
+        self._custom_backward = function
+
+    def _local_backward(self):
+        if self._local is None:
+            return
+        for parent, local in zip(self._prev, self._local):
+            parent.grad += local * self.grad
 
     # ---- binary ops -----------------------------------------------------
     def __add__(self, other):
@@ -175,9 +207,14 @@ class Value:
         order = _topological_order(self)
         self.grad = 1.0
         for node in reversed(order):
+            local = node._local
+            if local is None:  # an op written micrograd's way: its closure does the work
+                if node._custom_backward is not None:
+                    node._custom_backward()
+                continue
             g = node.grad
-            for parent, local in zip(node._prev, node._local):
-                parent.grad += local * g
+            for parent, derivative in zip(node._prev, local):
+                parent.grad += derivative * g
 
 
 def linear(weights, inputs, bias):
@@ -220,7 +257,20 @@ def _node(data, prev, local, op):
     out._op = op
     out.label = ""
     out._seq = _next_seq()
-    return out
+    return out  # _custom_backward stays unset (read with getattr): one store less per node
+
+
+def _checked_children(children):
+    """micrograd's ``_children`` as a tuple of distinct Values (it keeps a set)."""
+    try:
+        parents = tuple(dict.fromkeys(children))
+    except TypeError:
+        raise TypeError(f"Value(data, _children): _children must be Values, got "
+                        f"{children!r:.60}") from None
+    if not all(isinstance(parent, Value) for parent in parents):
+        raise TypeError(f"Value(data, _children): _children must be Values, got "
+                        f"{children!r:.60}")
+    return parents
 
 
 def _checked_data(data):

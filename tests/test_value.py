@@ -351,3 +351,49 @@ def test_value_refuses_what_is_not_a_real_number(data, kind):
 def test_value_of_a_value_says_to_pass_its_data():
     with pytest.raises(TypeError, match=r"of type autodiff.value.Value: .* pass v.data"):
         Value(Value(2.0))
+
+
+# ----- ops written micrograd's way: Value(data, _children, _op) and out._backward -----------
+
+def _tanh_as_in_micrograd(self):
+    x = self.data
+    t = (math.exp(2 * x) - 1) / (math.exp(2 * x) + 1)
+    out = Value(t, (self,), "tanh")
+
+    def _backward():
+        self.grad += (1 - t ** 2) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def test_an_op_written_with_a_backward_closure_takes_part_in_backward():
+    """The neuron of micrograd's lecture, with tanh written by hand."""
+    x1, x2, w1, w2 = Value(2.0), Value(0.0), Value(-3.0), Value(1.0)
+    b = Value(6.8813735870195432)
+    out = _tanh_as_in_micrograd(x1 * w1 + x2 * w2 + b)
+    out.backward()
+    assert out.data == pytest.approx(0.7071067811865476)
+    assert (x1.grad, w1.grad, x2.grad, w2.grad) == pytest.approx((-1.5, 1.0, 0.5, 0.0))
+    assert out._op == "tanh" and out._prev == (out._prev[0],)
+
+
+def test_stepping_through_backward_by_hand_works_for_every_node():
+    a, b = Value(3.0), Value(-2.0)
+    c = a * b
+    d = _tanh_as_in_micrograd(c)
+    d.grad = 1.0
+    d._backward()
+    c._backward()
+    assert c.grad == pytest.approx(1 - math.tanh(-6.0) ** 2)
+    assert (a.grad, b.grad) == pytest.approx((-2.0 * c.grad, 3.0 * c.grad))
+
+
+def test_children_given_by_keyword_and_checked():
+    a = Value(1.0)
+    out = Value(2.0, _children=(a, a), _op="double", label="y")
+    assert out._prev == (a,) and out.label == "y"
+    out.backward()  # no _backward set: nothing flows, as micrograd's default
+    assert a.grad == 0.0
+    with pytest.raises(TypeError, match="_children must be Values"):
+        Value(1.0, (1.0, 2.0), "bad")
