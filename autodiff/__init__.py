@@ -11,11 +11,11 @@ from .function import Function
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, NonDifferentiablePointError, gradcheck, gradgradcheck
-from .ops.elementwise import (ceil, clone, expm1, floor, log1p, maximum, minimum, round, sign,
-                              square, where)
+from .ops.elementwise import (ceil, clone, exp, expm1, floor, log, log1p, maximum, minimum, round,
+                              sigmoid, sign, sqrt, square, tanh, where)
 from .ops.linalg import einsum, matmul
-from .ops.movement import concatenate, stack
-from .ops.reductions import cumsum, norm, prod
+from .ops.movement import cat, concatenate, stack
+from .ops.reductions import cumsum, norm, prod, sum
 from .tensor import Tensor, as_tensor
 from .value import Value
 
@@ -28,4 +28,5 @@ __all__ = [
     "randn", "rand", "manual_seed", "default_generator",
     "maximum", "minimum", "where", "concatenate", "stack", "matmul", "einsum",
     "clone", "square", "log1p", "expm1", "sign", "floor", "ceil", "prod", "cumsum", "norm",
-]  # autodiff.round too, left out here: a star import would hide the builtin round
+    "cat", "exp", "log", "sqrt", "tanh", "sigmoid",
+]  # autodiff.round and autodiff.sum too, left out here: a star import would hide the builtins

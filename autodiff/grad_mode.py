@@ -126,6 +126,7 @@ class _GradMode:
 class no_grad(_GradMode):
     """Disable graph recording inside the block (or the decorated function).
 
+    >>> from autodiff import Tensor
     >>> x = Tensor([1.0], requires_grad=True)
     >>> with no_grad():
     ...     y = x * 2

@@ -74,6 +74,13 @@ _NOT_COPIED = ("_view_of", "_views", "__weakref__", "__dict__")  # by copy and p
 class Tensor:
     """An n-d array with reverse-mode automatic differentiation.
 
+    ``Tensor(data, requires_grad=False, dtype=None, name=None)``: ``data`` is a number, a
+    (nested) list, an ndarray or a Tensor. Dtypes: Python numbers and lists become float32
+    unless ``dtype`` says otherwise; an ndarray keeps its dtype (``np.array([1, 2])`` stays
+    int64, which cannot require grad); float32 combined with a Python number or a NumPy scalar
+    stays float32, with a float64 array becomes float64 (NumPy's rules). ``requires_grad``
+    makes it a leaf whose ``.grad`` backward fills; ``name`` labels it in graph drawings.
+
     >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
     >>> (x * x).sum().backward()
     >>> x.grad
@@ -363,6 +370,14 @@ class Tensor:
 
     def __rpow__(self, base):
         return ew.Pow.apply(self._operand(base), self)
+
+    def pow(self, exponent):
+        """``self ** exponent`` (PyTorch's spelling)."""
+        return self ** exponent
+
+    def matmul(self, other):
+        """``self @ other`` (PyTorch's spelling)."""
+        return self @ other
 
     def __matmul__(self, other):
         return la.matmul(self, self._operand(other))
@@ -747,6 +762,26 @@ class Tensor:
         return mv.expand_dims(self, axis)
 
     unsqueeze = expand_dims
+
+    def expand(self, *sizes):
+        """PyTorch's ``expand``: `broadcast_to` ``sizes`` (ints or one tuple), where -1 keeps
+        the size of that axis.
+
+        >>> Tensor([[1.0], [2.0]]).expand(-1, 3).shape
+        (2, 3)
+        """
+        sizes = _dims(sizes)
+        offset = len(sizes) - self.ndim
+        shape = tuple(self.shape[i - offset] if size == -1 and i >= offset else size
+                      for i, size in enumerate(sizes))
+        return self.broadcast_to(shape)
+
+    def t(self):
+        """The transpose of a tensor of at most 2 dimensions (PyTorch's ``t()``)."""
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with <= 2 dimensions, got shape {self.shape}: "
+                             f"use transpose(...) or .T")
+        return self.transpose()
 
     def broadcast_to(self, shape):
         """The tensor broadcast to ``shape`` (NumPy's rules; an int is a 1-d shape)."""

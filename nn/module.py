@@ -253,6 +253,9 @@ class Module:
 
         Printing what each layer of a model computes:
 
+        >>> import numpy as np
+        >>> from autodiff import Tensor
+        >>> from nn import Linear, ReLU
         >>> model = Sequential(Linear(4, 8), ReLU(), Linear(8, 1))
         >>> def show(module, args, output):
         ...     print(type(module).__name__, output.shape)
@@ -509,6 +512,8 @@ class Module:
         (see `astype`); the dtype must be float32 or float64. ``non_blocking`` is ignored.
         Returns self.
 
+        >>> import numpy as np
+        >>> from nn import Linear
         >>> Linear(2, 3).to("cpu", np.float64).weight.dtype
         dtype('float64')
         """

@@ -232,3 +232,34 @@ def test_numel_and_dim_and_size_stays_an_attribute():
     assert t.dim() == 3 == t.ndim
     assert t.size == 24 and isinstance(t.size, int)
     assert Tensor(1.0).numel() == 1 and Tensor(1.0).dim() == 0
+
+
+# ----- more of PyTorch's spellings (new-user review, session 10) -----------------------------
+
+def test_pytorch_function_spellings_match_the_methods():
+    x = ad.Tensor(np.array([[0.5, 1.0], [2.0, 3.0]]), requires_grad=True)
+    for function, method in [(ad.exp, x.exp), (ad.log, x.log), (ad.sqrt, x.sqrt),
+                             (ad.tanh, x.tanh), (ad.sigmoid, x.sigmoid)]:
+        np.testing.assert_array_equal(function(x).data, method().data)
+    np.testing.assert_array_equal(ad.sum(x, dim=1).data, [1.5, 5.0])
+    assert ad.sum(x).item() == 6.5
+    np.testing.assert_array_equal(ad.cat([x, x], dim=1).data, np.concatenate([x.data] * 2, 1))
+    assert ad.concatenate([x, x], dim=1).shape == (2, 4)
+    assert ad.stack([x, x], dim=2).shape == (2, 2, 2)
+    ad.sum(ad.exp(x)).backward()
+    np.testing.assert_allclose(x.grad.data, np.exp(x.data))
+
+
+def test_pow_matmul_t_and_expand_methods():
+    a = ad.Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    np.testing.assert_array_equal(a.pow(3).data, a.data ** 3)
+    np.testing.assert_array_equal(a.matmul(a).data, a.data @ a.data)
+    np.testing.assert_array_equal(a.t().data, a.data.T)
+    assert ad.Tensor([1.0, 2.0]).t().shape == (2,)
+    with pytest.raises(ValueError, match="t\\(\\) expects a tensor with <= 2 dimensions"):
+        ad.Tensor(np.zeros((2, 2, 2))).t()
+    column = a[:, :1]
+    assert column.expand(-1, 3).data.tolist() == [[1, 1, 1], [3, 3, 3]]
+    assert column.expand(4, 2, 3).shape == (4, 2, 3)
+    column.expand(2, 3).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [[3, 0], [3, 0]])

@@ -539,6 +539,31 @@ def clone(x):
     return _tensor.as_tensor(x).clone()
 
 
+def exp(x):
+    """e ** x, elementwise (``torch.exp``); see `Tensor.exp`."""
+    return _tensor.as_tensor(x).exp()
+
+
+def log(x):
+    """Natural logarithm, elementwise (``torch.log``)."""
+    return _tensor.as_tensor(x).log()
+
+
+def sqrt(x):
+    """Square root, elementwise (``torch.sqrt``)."""
+    return _tensor.as_tensor(x).sqrt()
+
+
+def tanh(x):
+    """Hyperbolic tangent, elementwise (``torch.tanh``)."""
+    return _tensor.as_tensor(x).tanh()
+
+
+def sigmoid(x):
+    """1 / (1 + e ** -x), elementwise and stable (``torch.sigmoid``)."""
+    return _tensor.as_tensor(x).sigmoid()
+
+
 def square(x):
     """x * x, elementwise."""
     return _tensor.as_tensor(x).square()

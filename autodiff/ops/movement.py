@@ -264,8 +264,9 @@ class Stack(Function):
         return tuple(grad[(slice(None),) * axis + (i,)] for i in range(len(self.inputs)))
 
 
-def concatenate(tensors, axis=0):
-    """Join tensors along an existing axis."""
+def concatenate(tensors, axis=0, *, dim=None):
+    """Join tensors along an existing axis (``dim`` is PyTorch's name for it)."""
+    axis = axis if dim is None else dim
     _check_sequence("concatenate", tensors)
     tensors = list(tensors)
     if not tensors:
@@ -277,13 +278,19 @@ def concatenate(tensors, axis=0):
     return Concatenate.apply(*tensors, axis=axis)
 
 
-def stack(tensors, axis=0):
-    """Join tensors of one shape along a new axis."""
+def stack(tensors, axis=0, *, dim=None):
+    """Join tensors of one shape along a new axis (``dim`` is PyTorch's name for it)."""
+    axis = axis if dim is None else dim
     _check_sequence("stack", tensors)
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack needs at least one tensor")
     return Stack.apply(*tensors, axis=axis)
+
+
+def cat(tensors, dim=0):
+    """PyTorch's name for `concatenate`: join tensors along the existing axis ``dim``."""
+    return concatenate(tensors, dim)
 
 
 def _check_sequence(name, tensors):

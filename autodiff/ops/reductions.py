@@ -312,6 +312,11 @@ def _norm_order(ord):
     raise ValueError(f"norm: ord must be None, 'fro', inf, -inf or a number > 0, got {ord!r}")
 
 
+def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001 (torch.sum)
+    """Sum over ``axis`` (``torch.sum``); see `Tensor.sum`."""
+    return _tensor.as_tensor(x).sum(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
 def prod(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """Product over ``axis``; see `Tensor.prod`."""
     return _tensor.as_tensor(x).prod(axis, keepdims, dim=dim, keepdim=keepdim)

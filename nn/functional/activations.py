@@ -31,7 +31,8 @@ def _axis(x, dim, axis, name):
 
 
 def relu(input, inplace=False):
-    """max(x, 0); written into ``input`` when ``inplace`` (module docstring)."""
+    """max(x, 0). With ``inplace`` the result is written into ``input`` and ``input`` returned,
+    as in PyTorch (recorded like every in-place op; refused for a leaf that requires grad)."""
     if inplace:
         return as_tensor(input).relu_()
     return ew.Relu.apply(input)  # the op itself: one call less on every MLP's hot path
@@ -79,17 +80,19 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
-    """exp(x) / sum(exp(x)) along ``dim`` (or ``axis``; see the module docstring when neither
-    is given), computed in ``dtype`` when given (the input is cast first). ``_stacklevel`` is
-    PyTorch's and ignored: the warning always points at the caller's line outside the library."""
+    """exp(x) / sum(exp(x)) along ``dim`` (or ``axis``), computed in ``dtype`` when given (the
+    input is cast first). Given neither ``dim`` nor ``axis`` it picks the axis as PyTorch does,
+    with PyTorch's deprecation warning: axis 0 for 0-, 1- and 3-d input, else axis 1.
+    ``_stacklevel`` is PyTorch's and ignored: the warning always points at the caller's line
+    outside the library."""
     x = as_tensor(input, dtype)
     return x.softmax(_axis(x, dim, axis, "softmax"))
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
-    """x - logsumexp(x) along ``dim`` (or ``axis``; see the module docstring when neither is
-    given), computed in ``dtype`` when given (the input is cast first); ``_stacklevel`` as in
-    `softmax`."""
+    """x - logsumexp(x) along ``dim`` (or ``axis``), computed in ``dtype`` when given (the input
+    is cast first); without either, the axis and the warning are `softmax`'s, as is
+    ``_stacklevel``."""
     x = as_tensor(input, dtype)
     return x.log_softmax(_axis(x, dim, axis, "log_softmax"))
 

@@ -277,6 +277,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     channels into that many independent convolutions. Returns ``(N, out_channels, Ho, Wo)``
     with ``Ho = (H + 2*padding - dilation*(kh - 1) - 1) // stride + 1``.
 
+    >>> import numpy as np
+    >>> from autodiff import Tensor
     >>> x = Tensor(np.ones((1, 1, 3, 3)))
     >>> conv2d(x, Tensor(np.ones((1, 1, 2, 2))), padding=1).shape
     (1, 1, 4, 4)

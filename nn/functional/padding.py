@@ -54,6 +54,8 @@ def pad2d(input, padding, mode="zeros"):
     repeated; padding < size), 'replicate' (repeat the edge) or 'circular' (wrap around;
     padding <= size).
 
+    >>> import numpy as np
+    >>> from autodiff import Tensor
     >>> x = Tensor(np.arange(3.0).reshape(1, 1, 1, 3))
     >>> pad2d(x, ((0, 0), (2, 1)), "reflect").numpy()[0, 0, 0]
     array([2., 1., 0., 1., 2., 1.])

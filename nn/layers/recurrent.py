@@ -237,6 +237,8 @@ class RNN(_Recurrent):
     PyTorch writes layer 0 as ``weight_ih_l0`` and ``weight_ih_l0_reverse``: insert ``_l0`` to
     export; ``load_state_dict`` accepts those names as they are.
 
+    >>> import numpy as np
+    >>> from autodiff import Tensor
     >>> rnn = RNN(3, 8, 2, bidirectional=True, rng=0)
     >>> out, h_n = rnn(Tensor(np.zeros((5, 4, 3), np.float32)))
     >>> out.shape, h_n.shape
@@ -289,6 +291,8 @@ class LSTM(_Recurrent):
     ``_l1_reverse``. PyTorch writes layer 0 as ``weight_ih_l0`` and ``weight_ih_l0_reverse``:
     insert ``_l0`` to export; ``load_state_dict`` accepts those names as they are.
 
+    >>> import numpy as np
+    >>> from autodiff import Tensor
     >>> lstm = LSTM(3, 8, 2, proj_size=4, rng=0)
     >>> out, (h_n, c_n) = lstm(Tensor(np.zeros((5, 2, 3), np.float32)))
     >>> out.shape, h_n.shape, c_n.shape
