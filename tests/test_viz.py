@@ -305,3 +305,15 @@ def test_draw_graph_names_a_bad_rankdir_or_max_nodes():
     with pytest.raises(TypeError, match="max_nodes must be an int or None, got 2.5"):
         draw_graph(y, max_nodes=2.5)
     assert "rankdir=TB" in draw_graph(y, rankdir="TB", max_nodes=np.int64(2)).source
+
+
+def test_format_sets_the_render_format_as_micrograds_draw_dot(tmp_path):
+    a = Value(2.0, label="a")
+    out = (a * a).tanh()
+    out.backward()
+    dot = draw_graph(out, format="svg", rankdir="TB")
+    assert dot.format == "svg"
+    path = dot.render(tmp_path / "gout")
+    assert path.endswith(".svg") and open(path).read().lstrip().startswith(("<?xml", "<svg"))
+    with pytest.raises(ValueError, match="unknown format"):
+        draw_graph(out, format="nope")

@@ -26,7 +26,7 @@ __all__ = ["draw_graph", "record_modules"]
 
 
 def draw_graph(root, params=None, model=None, collapse=False, max_nodes=None, show_data=True,
-               show_grad=True, rankdir="LR"):
+               show_grad=True, rankdir="LR", *, format=None):
     """Draw the graph that ends at ``root`` (a `Tensor` or a `Value`) as a `graphviz.Digraph`.
 
     * Tensor graphs: one node per op (its output's shape, values and gradient), per parameter
@@ -44,7 +44,9 @@ def draw_graph(root, params=None, model=None, collapse=False, max_nodes=None, sh
     run inside `record_modules()`). ``max_nodes`` keeps the nodes nearest the output and one node
     that counts what was left out. ``show_data``/``show_grad`` turn the value and gradient lines
     (and, for ``show_grad``, the gradient computation and edge shading) off. ``rankdir`` is
-    Graphviz's ("LR" left to right, "TB" top to bottom).
+    Graphviz's ("LR" left to right, "TB" top to bottom). ``format`` (``"svg"``, ``"png"``,
+    ...; Graphviz's default is PDF) is the digraph's output format for ``.render()``, as the
+    argument of micrograd's ``draw_dot``.
 
     Colors: red for NaN/inf (dark red where it first appears), orange for a parameter whose
     gradient is all zero, edges darker and thicker for larger gradients; the legend under the
@@ -63,7 +65,10 @@ def draw_graph(root, params=None, model=None, collapse=False, max_nodes=None, sh
             picture = _collapse(picture, _module_names(model))
     else:
         raise TypeError(f"draw_graph needs a Tensor or a Value, got {type(root).__name__}")
-    return to_digraph(truncate(picture, max_nodes), rankdir)
+    dot = to_digraph(truncate(picture, max_nodes), rankdir)
+    if format is not None:
+        dot.format = format  # graphviz names an unknown format itself, here
+    return dot
 
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")  # Graphviz's directions
