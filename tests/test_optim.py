@@ -546,7 +546,10 @@ def test_schedules_that_make_lr_negative_raise(make):
 def test_valid_groups_still_work():
     opt = optim.SGD([{"params": [_w()]}, {"params": [_w()], "lr": 0.01}], lr=0.1, momentum=0.9)
     assert [g["lr"] for g in opt.param_groups] == [0.1, 0.01]
-    optim.ExponentialLR(opt, gamma=0.9).step()
+    scheduler = optim.ExponentialLR(opt, gamma=0.9)
+    opt.step()
+    scheduler.step()
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([0.09, 0.009])
 
 
 # ----- wrong params arguments -------------------------------------------------------------

@@ -8,6 +8,11 @@ from autodiff import Tensor
 from nn import serialization
 from nn.optim import SGD, Adam, CosineAnnealingLR, ExponentialLR, StepLR
 
+# These tests check the schedules' arithmetic, stepping schedulers without training; the
+# warning about calling scheduler.step() before optimizer.step() has its own test below.
+pytestmark = pytest.mark.filterwarnings(
+    r"ignore:lr_scheduler\.step\(\) was called before optimizer\.step\(\)")
+
 BASE_LRS = [0.1, 0.03]
 EPOCHS = 25
 
@@ -178,3 +183,17 @@ def test_step_lr_takes_numpy_integer_step_sizes_and_refuses_bools():
     np.testing.assert_allclose(history, closed_form(lambda base, e: base * 0.1 ** (e // 3)))
     with pytest.raises(ValueError, match="step_size must be a positive int, got True"):
         StepLR(SGD([Tensor(np.zeros(1), requires_grad=True)], lr=0.1), step_size=True)
+
+
+@pytest.mark.filterwarnings("error")
+def test_stepping_the_scheduler_before_the_optimizer_warns_once_as_in_pytorch():
+    optimizer = make_optimizer()
+    scheduler = StepLR(optimizer, step_size=1, gamma=0.5)
+    with pytest.warns(UserWarning, match=r"called before optimizer\.step\(\).*first value"):
+        scheduler.step()
+    scheduler.step()  # once per optimizer: no second warning (an error here)
+    optimizer.step()
+    in_order = make_optimizer()
+    scheduler = StepLR(in_order, step_size=1, gamma=0.5)
+    in_order.step()
+    scheduler.step()  # the right order: no warning

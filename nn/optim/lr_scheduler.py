@@ -18,6 +18,7 @@ form), so schedulers chain and a resumed rate is kept, as in PyTorch.
 """
 import math
 import numbers
+import warnings
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
 
@@ -62,7 +63,18 @@ class LRScheduler:
         return lr * self.lr_at(base_lr, epoch) / self.lr_at(base_lr, epoch - 1)
 
     def step(self, epoch=None):
-        """Advance one epoch (or jump to ``epoch``) and write the new rates into the groups."""
+        """Advance one epoch (or jump to ``epoch``) and write the new rates into the groups.
+
+        Call it after the epoch's ``optimizer.step()`` calls: called before the first one, it
+        warns as PyTorch does (the schedule's first rate would be skipped)."""
+        optimizer = self.optimizer
+        if getattr(optimizer, "_step_count", None) == 0 and not optimizer.__dict__.get(
+                "_warned_of_order"):
+            optimizer._warned_of_order = True  # once per optimizer
+            warnings.warn(
+                "lr_scheduler.step() was called before optimizer.step(): call optimizer.step() "
+                "first in each epoch, else the first value of the learning-rate schedule is "
+                "skipped", UserWarning, stacklevel=2)
         self._step(epoch=epoch, chain=epoch is None)
 
     def _step(self, epoch=None, chain=True):

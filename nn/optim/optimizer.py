@@ -46,6 +46,7 @@ class Optimizer:
             raise TypeError(_SET_MESSAGE)
         _check_params_iterable(params)
         self.defaults = dict(defaults)
+        self._step_count = 0  # read by the schedulers, which warn when they step first
         self.state = {}
         self.param_groups = []
         groups = list(params)
@@ -110,6 +111,7 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             self._update_group(group)
+        self._step_count += 1
         # parameters changed in place: graphs recorded before must not backpropagate now
         inplace.stamp_written(p for group in self.param_groups for p in group["params"]
                               if p.grad is not None)
