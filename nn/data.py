@@ -31,10 +31,15 @@ def _as_generator(rng):
 def _as_array(index, data):
     """``data`` (argument ``index``) as an ndarray, or a ValueError naming the argument."""
     try:
-        return np.asarray(data)
+        array = np.asarray(data)
     except ValueError as error:
         raise ValueError(f"DataLoader: array {index} ({type(data).__name__}) cannot be made an "
                          f"array: {error}") from None
+    if array.dtype.kind not in "biuf":  # else the first batch fails, inside Tensor()
+        raise TypeError(f"DataLoader: array {index} has dtype {array.dtype}; batches become "
+                        f"Tensors, which hold numbers (booleans, integers or floats): convert "
+                        f"it first, e.g. labels with np.unique(y, return_inverse=True)[1]")
+    return array
 
 
 def _batch_size(batch_size):

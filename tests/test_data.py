@@ -216,3 +216,10 @@ def test_ragged_argument_is_named():
 def test_valid_forms_still_work():
     assert len(nn.DataLoader(np.zeros((10, 3)), np.zeros(10), batch_size=4)) == 3
     assert len(nn.DataLoader([[1, 2], [3, 4]], batch_size=1)) == 2
+
+
+@pytest.mark.parametrize("labels", [np.array(["cat", "dog", "cat"]),
+                                    np.array([1, "two", 3.0], dtype=object)])
+def test_arrays_that_are_not_numbers_are_refused_when_the_loader_is_made(labels):
+    with pytest.raises(TypeError, match="array 1 has dtype .*convert it first"):
+        DataLoader(np.zeros((3, 2)), labels, batch_size=2)
