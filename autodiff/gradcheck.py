@@ -133,7 +133,18 @@ def _classify(f, inputs, index, flat_index, v, analytic, eps, atol, rtol):
     gap, fine_gap = abs(right - left), abs(fine_right - fine_left)
     if gap > atol + rtol * max(abs(left), abs(right)) and fine_gap > 0.5 * gap:
         return ("kink", fine_left, fine_right)
+    if _grows(left, fine_left, atol) and _grows(right, fine_right, atol):
+        # the checked function jumps here (at second order: a gradient that jumps, at a tie in
+        # max or abs at 0), and the point sits in the middle of the jump, so the two slopes
+        # agree: both grow as 1 / step. Any value is as good as another there.
+        return ("kink", -np.inf, np.inf)
     return "wrong"
+
+
+def _grows(slope, finer_slope, atol):
+    """Whether a difference quotient grew about fourfold when the step shrank fourfold: the
+    sign of a jump, whose quotients go as 1 / step, not of a slope."""
+    return abs(slope) > atol and abs(finer_slope) > 2 * abs(slope)
 
 
 def compare(analytic, numeric, index, atol, rtol, what="gradient"):
@@ -189,9 +200,11 @@ def _judge_kink(kink, shape, index, kinks, atol, rtol, what):
     lo, hi = min(left, right), max(left, right)
     tolerance = atol + rtol * max(abs(lo), abs(hi))
     fields = dict(input_index=index, element=element, analytic=a, numeric=(left + right) / 2)
+    slopes = (f"the {what} jumps there (its difference quotients grow as the step shrinks)"
+              if np.isinf(left) and np.isinf(right) else
+              f"the one-sided slopes of the {what} are {left!r} (left) and {right!r} (right)")
     where = (f"input {index} at element {element} sits on (or within eps of) a point where the "
-             f"function is not differentiable: the one-sided slopes of the {what} are "
-             f"{left!r} (left) and {right!r} (right)")
+             f"function is not differentiable: {slopes}")
     if kinks == "raise":
         raise NonDifferentiablePointError(
             f"{where}; analytic {a!r}. This is not a wrong gradient: draw samples away from "

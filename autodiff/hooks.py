@@ -14,12 +14,22 @@ registered after it sees the gradient of the changed value (PyTorch's rule).
 The engine looks for hooks only while some are registered (`REGISTERED`), so programs without
 hooks pay nothing.
 """
+import sys
 import weakref
 from itertools import count
 
 import numpy as np
 
 _next_key = count().__next__
+
+
+def _refcount_of_a_local():
+    """What ``sys.getrefcount`` reports for an object one local variable alone refers to."""
+    local = object()
+    return sys.getrefcount(local)
+
+
+_REFS_OF_A_LOCAL = _refcount_of_a_local()
 
 
 class _Registered:
@@ -119,6 +129,10 @@ def run(table, grad, shape):
         current = result if result.dtype == current.dtype else result.astype(current.dtype)
         replaced = True
     if not replaced:
+        # a hook that kept the Tensor it was given (to log it) must not share the array that
+        # becomes .grad: zeroing .grad in place would zero the log (PyTorch copies then too)
+        if on_array and sys.getrefcount(current) > _REFS_OF_A_LOCAL:
+            return grad.copy()
         return grad
     # a replacement may be a tensor the hook keeps: the engine gets a copy of its own
     return current.data.copy() if on_array else current.clone()

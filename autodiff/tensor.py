@@ -68,7 +68,9 @@ def _axis_error(name, axis, shape):
     return ValueError(f"{name}: axis {axis} is out of range for a tensor of shape {shape}")
 
 
-_NOT_COPIED = ("_view_of", "_views", "__weakref__", "__dict__")  # by copy and pickle
+# Not carried over by copy and pickle: view links, and gradient hooks (PyTorch copies none; a
+# copied hook table would not be registered, and a lambda in it would not pickle)
+_NOT_COPIED = ("_view_of", "_views", "_hooks", "__weakref__", "__dict__")
 
 
 class Tensor:

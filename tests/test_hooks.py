@@ -158,3 +158,37 @@ def test_collecting_gradients_for_inputs_runs_only_the_branches_behind_them():
     assert seen == []
     run_backward((total,), (Tensor(1.0),), inputs=[b], retain_graph=True)
     assert seen == ["b's branch"]
+
+
+# ----- hooks review (session 10) --------------------------------------------------------------
+
+def test_a_gradient_a_hook_keeps_does_not_share_memory_with_grad():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    logged = []
+    x.register_hook(logged.append)
+    (x * 3).sum().backward()
+    x.grad.zero_()  # as a hand-written gradient-descent loop does
+    np.testing.assert_array_equal(logged[0].data, [3.0, 3.0])
+    y0 = Tensor([1.0, 2.0], requires_grad=True)
+    y = y0 * 2
+    y.retain_grad()
+    seen = []
+    y.register_hook(seen.append)
+    (y * 3).sum().backward()
+    y.grad.mul_(0)
+    np.testing.assert_array_equal(seen[0].data, [3.0, 3.0])
+
+
+def test_copies_and_pickles_of_a_tensor_leave_its_hooks_behind():
+    import copy
+    import pickle
+
+    calls = []
+    x = Tensor([1.0], requires_grad=True)
+    x.register_hook(lambda g: calls.append("hook"))
+    for twin in (copy.deepcopy(x), copy.copy(x), pickle.loads(pickle.dumps(x))):
+        (twin * 2).sum().backward()
+        np.testing.assert_array_equal(twin.grad.data, [2.0])
+    assert calls == []
+    (x * 2).sum().backward()
+    assert calls == ["hook"]

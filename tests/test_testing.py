@@ -288,3 +288,47 @@ def test_a_spec_can_bring_its_own_strategy():
 def test_an_unknown_kind_is_named():
     with pytest.raises(LookupError, match="op 'conv9d' has kind 'nine'"):
         op_cases(OpSpec("conv9d", None, kind="nine"))
+
+
+# ----- kinks at second order, float32 graphs (hooks/viz review, session 10) ------------------
+
+@pytest.mark.parametrize("f, x", [
+    (lambda x: x.max(), np.array([2.0, 2.0, -1.0])),
+    (lambda x: x.abs().sum(), np.array([0.0, 1.0])),
+])
+def test_a_tie_or_abs_at_zero_passes_at_second_order_and_is_named_a_kink(f, x):
+    """The gradient jumps there and the subgradient sits in the middle of the jump, so the two
+    one-sided quotients agree (and grow as 1 / step): a kink, not a wrong op."""
+    assert_grad_matches(f, Tensor(x))
+    with pytest.raises(NonDifferentiablePointError, match="second derivative jumps there"):
+        assert_grad_matches(f, Tensor(x), kinks="raise")
+
+
+def test_a_wrong_op_inside_a_float32_graph_is_still_named():
+    class WrongSquare(Function):
+        def forward(self, a):
+            return a * a
+
+        def backward(self, grad):
+            (a,) = self.inputs
+            return (grad * a * 3.0,)  # should be 2a
+
+    def f(x):
+        return WrongSquare.apply(x.astype(np.float32)).sum()
+
+    with pytest.raises(GradcheckError, match="first wrong op: WrongSquare"):
+        assert_grad_matches(f, Tensor(np.array([0.3, -0.7])), order=1, atol=1e-3, rtol=1e-2)
+
+
+def test_an_op_that_cannot_be_checked_in_float64_is_not_said_to_pass():
+    class WrongHalf(Function):
+        def forward(self, a):
+            return (a * 2).astype(np.float16)  # float16 whatever the input
+
+        def backward(self, grad):
+            return (grad * 3.0,)  # should be 2
+
+    with pytest.raises(GradcheckError, match="but WrongHalf could not be checked") as error:
+        assert_grad_matches(lambda x: WrongHalf.apply(x).sum(), Tensor(np.array([0.3, -0.7])),
+                            order=1)
+    assert "passes its own check" not in str(error.value)

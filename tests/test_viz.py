@@ -317,3 +317,55 @@ def test_format_sets_the_render_format_as_micrograds_draw_dot(tmp_path):
     assert path.endswith(".svg") and open(path).read().lstrip().startswith(("<?xml", "<svg"))
     with pytest.raises(ValueError, match="unknown format"):
         draw_graph(out, format="nope")
+
+
+# ----- the drawing's own backward pass (viz review, session 10) -------------------------------
+
+def test_a_graph_written_after_recording_is_refused_by_the_drawing_as_by_backward():
+    w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    y = (w * 1).exp()
+    out = y.sum()
+    with autodiff.no_grad():
+        y.mul_(100)  # written after Exp saved its output
+    source = draw_graph(out).source
+    assert "gradients not computed: RuntimeError" in source
+    assert "271.8" not in source.split("gradients not computed")[0].split("<B>w</B>")[-1]
+    assert not re.search(r"<B>w</B>[^\n]*grad", source)  # no half-computed gradient on w
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        out.backward()
+
+
+def test_the_legend_says_that_tensor_hooks_are_not_run():
+    w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    h = w * 3
+    h.register_hook(lambda g: -g)
+    assert "tensor hooks (register_hook) are not run by draw_graph" in draw_graph(
+        (h * h).sum()).source
+    assert "not run by draw_graph" not in draw_graph((w * w).sum()).source
+
+
+def test_drawing_inside_detect_anomaly_computes_gradients_without_warnings():
+    import warnings
+
+    x = Tensor(np.array([0.0, 4.0]), requires_grad=True)
+    with autodiff.detect_anomaly(), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        source = draw_graph(x.sqrt().sum()).source
+    assert "gradients not computed" not in source
+    assert "inf" in source
+
+
+def test_an_op_written_micrograds_way_has_an_unknown_not_a_zero_edge():
+    x, w = Value(0.5, label="x"), Value(-2.0, label="w")
+    n = x * w
+    t = math.tanh(n.data)
+    out = Value(t, (n,), "tanh")
+
+    def _backward():
+        n.grad += (1 - t ** 2) * out.grad
+
+    out._backward = _backward
+    out.backward()
+    assert n.grad != 0.0
+    source = draw_graph(out).source
+    assert "zero gradient" not in source

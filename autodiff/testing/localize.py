@@ -51,15 +51,23 @@ def assert_grad_matches(f, *inputs, order=2, eps=1e-6, atol=1e-5, rtol=1e-3, kin
 def _localized(error, f, inputs, check, options):
     """A GradcheckError that adds, to ``error``, the first node whose backward is wrong."""
     graph = _recorded_graph(f, inputs)
-    culprit = None
+    culprit, unchecked = None, []
     for node in graph:
         failure = _check_node(node, check, options)
-        if failure is not None:
+        if failure is _UNCHECKABLE:
+            unchecked.append(node)
+        elif failure is not None:
             culprit = (node, failure)
             break
     what = "gradient" if check is gradcheck else "second derivative"
     lines = [f"{what} of the function disagrees with finite differences: {error}"]
-    if culprit is None:
+    if culprit is None and unchecked:
+        lines.append(
+            f"no op of the graph ({_names(graph)}) fails its own check, but "
+            f"{_names(unchecked, ', ')} could not be checked: even at float64 inputs their "
+            f"outputs have less than float64 precision (a cast to float32?), too little for "
+            f"finite differences. Check the function in float64 throughout.")
+    elif culprit is None:
         lines.append(
             f"every op of the graph ({_names(graph)}) passes its own check at its inputs, so the "
             f"error comes from outside the graph: does the function use .data, .numpy() or "
@@ -95,9 +103,13 @@ def _recorded_graph(f, inputs):
     return list(reversed(topological_order([out._ctx], prepare=inplace.restore_inputs)))
 
 
+_UNCHECKABLE = object()  # what _check_node returns for a node finite differences cannot judge
+
+
 def _check_node(node, check, options):
-    """None when the node's backward passes ``check`` at its recorded inputs, else the error."""
-    if not _checkable(node):
+    """None when the node's backward passes ``check`` at its recorded inputs, `_UNCHECKABLE`
+    when float64 finite differences cannot judge it, else the error."""
+    if node.inputs is None or not any(node.needs_input_grad):
         return None
     positions = [i for i, needed in enumerate(node.needs_input_grad) if needed]
     constants = list(node.inputs)
@@ -109,6 +121,8 @@ def _check_node(node, check, options):
         return type(node).apply(*args, **node.params)
 
     variables = [np.array(node.inputs[i].data, dtype=np.float64) for i in positions]
+    if not _float64_output(node, apply_node, variables):
+        return _UNCHECKABLE
     try:
         check(apply_node, variables, **options)
     except NonDifferentiablePointError:
@@ -118,16 +132,23 @@ def _check_node(node, check, options):
     return None
 
 
-def _checkable(node):
-    """Float64 finite differences can judge this node: its output keeps float64 precision."""
-    return (node.inputs is not None and any(node.needs_input_grad)
-            and np.asarray(node.out).dtype.kind == "f"
-            and np.asarray(node.out).dtype.itemsize >= 8)
+def _float64_output(node, apply_node, variables):
+    """Whether float64 finite differences can judge the node: its output has float64 precision,
+    as recorded or once re-applied to float64 copies of its inputs (a float32 op in a float32
+    graph can be checked; a cast to float32 cannot)."""
+    dtype = np.asarray(node.out).dtype
+    if dtype.kind == "f" and dtype.itemsize >= 8:
+        return True
+    try:
+        probe = apply_node(*(Tensor(v) for v in variables))
+    except Exception:  # an op that refuses float64: leave it unchecked
+        return False
+    return probe.dtype.kind == "f" and probe.dtype.itemsize >= 8
 
 
 def _shapes(node):
     return ", ".join(f"{t.shape} {t.dtype}" for t in node.inputs)
 
 
-def _names(graph):
-    return " -> ".join(node.name for node in graph) or "empty"
+def _names(graph, separator=" -> "):
+    return separator.join(node.name for node in graph) or "empty"

@@ -15,9 +15,9 @@ from collections import deque
 
 import numpy as np
 
-from .. import engine, inplace
+from .. import engine, hooks, inplace
 from ..function import Function
-from ..grad_mode import no_grad
+from ..grad_mode import STATE, no_grad
 from ..tensor import Tensor
 from .picture import Kind, Node, Picture
 from .summary import Flow, describe, has_bad, number, shape_text, zero_rows
@@ -184,9 +184,12 @@ def _gradients(root, walk, picture, show_grad):
             _backward(root, grads)
         except Exception as error:  # a broken backward must not stop the drawing that debugs it
             picture.notes.append(f"gradients not computed: {type(error).__name__}: {error}")
-            return grads
+            return _Grads()  # none of a pass that stopped half way (no leaf drawn as zero)
         seeded = "d(output)/d(node)" if root.size == 1 else "d(sum of output)/d(node)"
         picture.notes.append(f"gradients: {seeded}, computed by draw_graph (.grad untouched)")
+        if _has_tensor_hooks(walk):
+            picture.notes.append("tensor hooks (register_hook) are not run by draw_graph: "
+                                 "gradients a hook changes are drawn as they were before it")
         return grads
     for node in walk.ops:
         tensor = node.out_ref() if node.out_ref is not None else None
@@ -206,31 +209,56 @@ def _grad_info(array):
     return describe(array), Flow.of(array)
 
 
+def _has_tensor_hooks(walk):
+    """Whether a tensor of the graph has hooks, which the drawing's own backward does not run
+    (a logging hook would log twice)."""
+    if not hooks.REGISTERED.count:
+        return False
+    return (any(node.out_hooks for node in walk.ops)
+            or any(hooks.leaf_hooks(tensor) for tensor in walk.leaf_tensors.values()))
+
+
 def _backward(root, grads):
-    """A backward pass from ``root`` (seeded with ones) that records instead of accumulating."""
+    """A backward pass from ``root`` (seeded with ones) that records instead of accumulating.
+
+    Like the engine's, it refuses a graph whose saved values were written after recording (the
+    error becomes the legend's note). Unlike it, it makes no anomaly checks and lets NumPy warn
+    of nothing: showing where nan and inf appear is what the drawing is for."""
     pending = {root._ctx: Tensor._make(np.ones_like(root.data), False)}
-    with no_grad():
-        for node in engine.topological_order([root._ctx], prepare=inplace.restore_inputs):
-            grad = pending.pop(node, None)
-            if grad is None:
+    kept, latest = [], inplace.MODIFICATIONS.latest
+    anomaly, STATE.anomaly = STATE.anomaly, False
+    try:
+        with no_grad(), np.errstate(all="ignore"):
+            _backward_nodes(root, grads, pending, kept, latest)
+    finally:
+        STATE.anomaly = anomaly
+
+
+def _backward_nodes(root, grads, pending, kept, latest):
+    """`_backward`'s walk: every node of the graph, newest first."""
+    for node in engine.topological_order([root._ctx], prepare=inplace.restore_inputs):
+        grad = pending.pop(node, None)
+        if grad is None:
+            continue
+        if node.sequence > latest:
+            inplace.check_unmodified(node, kept)
+        grads.outs[node] = _grad_info(grad.data)
+        if node.parts:
+            grads.parts[node] = [_grad_info(g) for g in node.part_grads(grad)]
+        input_grads = node.backward(grad)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        for index, tensor in enumerate(node.inputs):
+            if input_grads[index] is None or not node.needs_input_grad[index]:
                 continue
-            grads.outs[node] = _grad_info(grad.data)
-            if node.parts:
-                grads.parts[node] = [_grad_info(g) for g in node.part_grads(grad)]
-            input_grads = node.backward(grad)
-            if not isinstance(input_grads, tuple):
-                input_grads = (input_grads,)
-            for index, tensor in enumerate(node.inputs):
-                if input_grads[index] is None or not node.needs_input_grad[index]:
-                    continue
-                g = engine.conform(input_grads[index], tensor, node)
-                grads.edges[(node, index)] = Flow.of(g.data)
-                if tensor._ctx is not None:
-                    previous = pending.get(tensor._ctx)
-                    pending[tensor._ctx] = g if previous is None else previous + g
-                else:
-                    previous = grads.leaves.get(id(tensor))
-                    grads.leaves[id(tensor)] = g.data if previous is None else previous + g.data
+            g = engine.conform(input_grads[index], tensor, node)
+            grads.edges[(node, index)] = Flow.of(g.data)
+            if tensor._ctx is not None:
+                previous = pending.get(tensor._ctx)
+                pending[tensor._ctx] = g if previous is None else previous + g
+            else:
+                previous = grads.leaves.get(id(tensor))
+                grads.leaves[id(tensor)] = g.data if previous is None else previous + g.data
 
 
 def _label(picture, walk, grads, show_data, show_grad):

@@ -26,20 +26,27 @@ def value_picture(root, names, show_data=True, show_grad=True):
             continue
         op_key = keys[id(value)] + 1  # the op circle is added right after its value
         contributions = {}
-        for parent, local in zip(value._prev, _locals(value)):
+        locals_ = _locals(value)
+        for parent, local in zip(value._prev, locals_ or (None,) * len(value._prev)):
             if id(parent) not in keys:
                 keys[id(parent)] = _add_value(picture, parent, names, show_data, show_grad,
                                               backpropagated)
                 queue.append(parent)
-            contributions[id(parent)] = contributions.get(id(parent), 0.0) + local * value.grad
+            if local is not None:
+                contributions[id(parent)] = (contributions.get(id(parent), 0.0)
+                                             + local * value.grad)
+            else:  # an op with its own _backward closure: what flowed is not known
+                contributions.setdefault(id(parent), None)
         for parent_id, flow in contributions.items():  # a*a lists a twice: one edge
-            picture.connect(keys[parent_id], op_key, Flow.of(flow) if backpropagated else None)
+            known = backpropagated and flow is not None
+            picture.connect(keys[parent_id], op_key, Flow.of(flow) if known else None)
     return picture
 
 
 def _locals(value):
-    """The local derivatives, or zeros for a Value type that does not keep them."""
-    return getattr(value, "_local", None) or (0.0,) * len(value._prev)
+    """The local derivatives, or None for an op written with its own ``_backward`` closure (or
+    a Value-like type that does not keep them)."""
+    return getattr(value, "_local", None)
 
 
 def _add_value(picture, value, names, show_data, show_grad, backpropagated):
