@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ["perceptron", "two_moons", "digit_network_3b1b", "gradient_descent",
-           "vanishing_gradients"]
+           "vanishing_gradients", "activations"]
 TIMEOUT = 120  # seconds per script, a guard against a hang, not a speed requirement
 RESULT_LINE = re.compile(r"^([A-Za-z][\w ./+-]*?): (-?[0-9][0-9.e+-]*)$", re.MULTILINE)
 
@@ -114,3 +114,15 @@ def test_deep_sigmoid_gradients_vanish_and_residual_ones_do_not(runs):
     assert value(values, "ReLU + batch norm + residual test accuracy") >= 0.85
     assert value(values, "sigmoid test accuracy") < 0.3  # its first layers cannot learn
     assert {p.name for p in out.iterdir()} == {"vanishing_gradients.png"}
+
+
+def test_activations_slopes_match_their_formulas_and_relu_units_die(runs):
+    values, stdout, out = runs["activations"].result()
+    for name in ("sigmoid", "tanh", "ReLU", "leaky ReLU", "GELU", "softmax jacobian"):
+        assert value(values, f"{name} formula error") < 1e-6
+    # a unit whose sum is negative for every input: no gradient with ReLU, a small one leaky
+    assert value(values, "ReLU dead unit gradient") == 0.0
+    assert value(values, "ReLU dead unit bias") == -5.0
+    assert value(values, "leaky ReLU dead unit gradient") > 0.01
+    assert value(values, "leaky ReLU dead unit bias") > -5.0
+    assert {p.name for p in out.iterdir()} == {"activations.png"}
