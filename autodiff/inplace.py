@@ -97,11 +97,20 @@ def _new_stamp():
 
 
 def stamp_written(tensors):
-    """Record that ``tensors`` (parameters an optimizer or ``load_state_dict`` just wrote into
-    by themselves) changed in place: nodes recorded before will refuse to backpropagate."""
+    """Record that the memory of ``tensors`` (parameters an optimizer or ``load_state_dict``
+    just wrote into in place) changed: nodes recorded before that read it, through the
+    parameter or any tensor sharing its memory (``p.detach()``), refuse to backpropagate, as
+    after a write under no_grad; nodes that do not read it (a sum, a bias's addition) still
+    run."""
     stamp = _new_stamp()
-    for tensor in tensors:
-        tensor._modified_at = stamp
+    written = _WRITTEN
+    for tensor in tensors:  # _stamp_memory, inlined for the common case: after every step
+        array = tensor.data
+        entry = written.get(id(array)) if array.base is None else None
+        if entry is not None and entry[0]() is array:
+            entry[1] = stamp
+        else:
+            _stamp_memory(array, stamp)
 
 
 def _owner(array):
@@ -228,8 +237,29 @@ def _rebase(tensor, compute, keep_layout=True):
     if result._ctx is not None:
         result._ctx.rebased_from = old  # kept alive for older consumers: see check_unmodified
     tensor._modified_at = stamp = _new_stamp()
-    versions = [v for v in getattr(tensor, "_versions", ()) if v[1]() is not None]
-    tensor._versions = versions + [(stamp, weakref.ref(old))]
+    versions = getattr(tensor, "_versions", None)
+    if versions is None:
+        tensor._versions = versions = []
+    versions.append((stamp, weakref.ref(old)))
+    if len(versions) >= 16 and len(versions) & (len(versions) - 1) == 0:  # amortized
+        _merge_released_versions(versions)
+
+
+def _gone():
+    """The dereference of a stand-in that was released."""
+    return None
+
+
+def _merge_released_versions(versions):
+    """Merge the oldest run of released stand-ins into one entry, with the stamp of the newest
+    of them. Every node recorded before one of those changes must still raise (the value it saw
+    is gone), and `_as_recorded` finds that entry first for exactly those nodes; dropping the
+    entries instead would hand such a node the value after a later change, silently."""
+    dead = 0
+    while dead < len(versions) and versions[dead][1]() is None:
+        dead += 1
+    if dead > 1:
+        versions[:dead] = [(versions[dead - 1][0], _gone)]
 
 
 def _in_layout_of(new, old):

@@ -727,7 +727,17 @@ class Tensor:
         out = mv.Reshape.apply(self, shape=_dims(shape))
         return inplace.as_view(self, out, "reshape", out.shape)
 
-    view = reshape
+    def view(self, *shape):
+        """PyTorch's ``view``: `reshape` that never copies. Where the memory layout needs a copy
+        (after a transpose, say) it raises, as PyTorch does, rather than hand back a copy that
+        in-place changes would not reach the original through."""
+        out = self.reshape(*shape)
+        if self.data.size and not np.may_share_memory(out.data, self.data):
+            raise ValueError(
+                f"view size is not compatible with the tensor's memory layout (shape "
+                f"{self.shape}, strides {self.data.strides}): at least one dimension spans "
+                f"across two contiguous subspaces. Use .reshape(...) instead.")
+        return out
 
     def transpose(self, *axes):
         """Axes permuted as NumPy's transpose (reversed when none are given)."""

@@ -734,3 +734,68 @@ def test_a_factor_written_after_a_product_matters_only_for_the_other_factors_gra
         x += 1.0
     with pytest.raises(RuntimeError, match="input 0 of Mul"):
         y.backward()
+
+
+# ----- in-place review (session 10) -----------------------------------------------------------
+
+def test_a_released_stand_in_still_raises_after_a_later_change():
+    """A stand-in freed by an earlier backward must not be replaced by a later one's."""
+    w = Tensor(np.array([10.0, 20.0]), requires_grad=True)
+    h = Tensor(np.array([1.0, 2.0]))
+    y = h * w  # w's gradient needs h == [1, 2]
+    h.add_(w)
+    h.sum().backward()  # releases the change's node, and with it the stand-in [1, 2]
+    h.mul_(3.0)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.sum().backward()
+
+
+def test_the_record_of_changes_stays_small_when_old_values_are_released():
+    h = Tensor(np.zeros(3))
+    v = Tensor(np.ones(3), requires_grad=True)
+    for _ in range(300):
+        h.add_(v)
+        h.sum().backward()
+        h._ctx, h.requires_grad = None, False  # history dropped, as a new epoch would
+    assert len(h._versions) < 20
+
+
+def test_an_optimizer_step_is_seen_through_a_detached_alias():
+    W = nn.Parameter(Tensor(np.array([[1.0, 2.0], [3.0, 4.0]])))
+    x = Tensor(np.array([[1.0, 1.0]]), requires_grad=True)
+    loss = (x @ W.detach()).sum()
+    W.grad = Tensor(np.ones((2, 2)))
+    nn.optim.SGD([W], lr=1.0).step()
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()
+
+
+def test_after_an_optimizer_step_ops_that_do_not_read_the_parameter_still_backpropagate():
+    """As after a step written by hand under no_grad (README: sums, additions, the unread
+    factor of a product)."""
+    b = Tensor(np.zeros(3), requires_grad=True)
+    xb = Tensor(np.ones((2, 3)))
+    loss = (xb + b).sum()
+    loss.backward(retain_graph=True)
+    nn.optim.SGD([b], lr=0.1).step()
+    b.grad = None
+    loss.backward()
+    np.testing.assert_array_equal(b.grad.data, [2.0, 2.0, 2.0])
+    w = Tensor(np.ones(3), requires_grad=True)
+    product = (Tensor(np.arange(3.0)) * w).sum()
+    w.grad = Tensor(np.ones(3))
+    nn.optim.SGD([w], lr=0.1).step()
+    w.grad = None
+    product.backward()  # w's own value is not needed for w's gradient
+    np.testing.assert_array_equal(w.grad.data, [0.0, 1.0, 2.0])
+
+
+def test_view_never_copies_and_refuses_a_layout_that_would_need_a_copy():
+    h = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True) * 1.0
+    flat = h.view(-1)
+    with ad.no_grad():
+        flat[0] = 100.0
+    assert h.data[0, 0] == 100.0  # a view: the write reaches h
+    with pytest.raises(ValueError, match="Use .reshape"):
+        h.T.view(-1)
+    assert h.T.reshape(-1).shape == (6,)  # reshape copies where it must
