@@ -392,3 +392,12 @@ def test_pow_mixed_second_derivative_at_a_zero_exponent():
     zero, exponent = Tensor([0.0], requires_grad=True), Tensor([0.0], requires_grad=True)
     (zero ** exponent).sum().backward()  # PyTorch's first-order values at 0 ** 0 stay
     assert zero.grad.item() == 0.0 and exponent.grad.item() == 0.0
+
+
+def test_a_float16_mean_sums_in_float32_as_numpy_does():
+    x = Tensor(np.ones(70000, np.float16), requires_grad=True)
+    mean = x.mean()
+    assert mean.dtype == np.float16 and mean.item() == 1.0  # a float16 sum would be inf
+    mean.backward()
+    assert x.grad.dtype == np.float16
+    np.testing.assert_allclose(x.grad.data[:3].astype(float), 1 / 70000, rtol=1e-2)  # subnormal

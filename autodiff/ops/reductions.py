@@ -238,10 +238,14 @@ class LogSoftmax(Function):
 
 
 def mean(x, axis=None, keepdims=False):
-    """Mean over ``axis``: the sum divided by the number of reduced elements."""
+    """Mean over ``axis``: the sum divided by the number of reduced elements. Float16 sums in
+    float32, as NumPy's and PyTorch's means do (a float16 sum of 70,000 ones is inf)."""
     axes = normalize_axis(axis, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes]))
-    return x.sum(axes, keepdims=keepdims) * (1.0 / max(count, 1) if count else np.nan)
+    scale = 1.0 / max(count, 1) if count else np.nan
+    if x.dtype == np.float16:
+        return (x.astype(np.float32).sum(axes, keepdims=keepdims) * scale).astype(np.float16)
+    return x.sum(axes, keepdims=keepdims) * scale
 
 
 def var(x, axis=None, ddof=0, keepdims=False):
