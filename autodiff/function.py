@@ -89,6 +89,7 @@ class Function:
     reads_values = True  # backward reads input or output values (module docstring)
     reads_output = True  # with reads_values: the output's values among them (module docstring)
     _custom_init = False  # a subclass defines __init__: apply() must call it
+    _users_op = False  # defined outside this library: apply() checks its keyword parameters
     overwrites_input = False  # forward writes its result into its input's array (ReluInPlace)
     # A node that stands for a chain of ops (nn.functional.fused) names them here, first to last;
     # it then defines part_outputs() and part_grads(grad), and drawings show every part
@@ -97,6 +98,7 @@ class Function:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._custom_init = cls.__init__ is not Function.__init__
+        cls._users_op = not cls.__module__.startswith(("autodiff.", "nn."))
 
     def __init__(self, **params):
         self.params = params
@@ -124,6 +126,8 @@ class Function:
         except AttributeError:
             inputs = tuple(map(_tensor.as_tensor, inputs))
             needs = tuple(map(_requires_grad, inputs))
+        if params and cls._users_op:
+            _check_params(cls.__name__, params)
         if cls._custom_init:
             node = cls(**params)
             node.params = params  # for result(), which re-applies the op under create_graph
@@ -238,6 +242,16 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name} node>"
+
+
+def _check_params(name, params):
+    """A Tensor that requires grad passed as a keyword parameter would be a constant to the op
+    (only positional inputs are recorded), so its gradient would silently stay None."""
+    for key, value in params.items():
+        if isinstance(value, _tensor.Tensor) and value.requires_grad:
+            raise TypeError(f"{name}.apply: the tensor given as {key}= requires grad, but "
+                            f"keyword parameters are constants to the op: pass it positionally "
+                            f"(apply(x, {key})) so that it gets its gradient")
 
 
 def _as_output_array(name, data):

@@ -520,3 +520,17 @@ def test_integer_outputs_of_a_function_do_not_require_grad():
     out = Floor.apply(Tensor([1.5], requires_grad=True))
     assert not out.requires_grad and out.is_leaf
     assert Floor.apply(Tensor([2.5])).data.tolist() == [2]
+
+
+def test_a_tensor_requiring_grad_passed_by_keyword_is_refused():
+    class Scale(Function):
+        def forward(self, x):
+            return x * self.w.data
+
+        def backward(self, grad):
+            return (grad * self.w,)
+
+    x, w = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="given as w= requires grad.*pass it positionally"):
+        Scale.apply(x, w=w)
+    assert Scale.apply(x, w=Tensor([3.0])).item() == 3.0  # a constant is fine
