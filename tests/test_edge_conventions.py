@@ -401,3 +401,48 @@ def test_a_float16_mean_sums_in_float32_as_numpy_does():
     mean.backward()
     assert x.grad.dtype == np.float16
     np.testing.assert_allclose(x.grad.data[:3].astype(float), 1 / 70000, rtol=1e-2)  # subnormal
+
+
+
+# ----- cases the suite missed (mutation testing, session 10) -----------------------------
+# E2: maximum / minimum ties share the gradient (PyTorch: grad / 2 to each)
+@pytest.mark.parametrize("op", [ad.maximum, ad.minimum])
+def test_maximum_minimum_ties_split_the_gradient(op):
+    a = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = Tensor([1.0, 0.0, 5.0], requires_grad=True)
+    op(a, b).sum().backward()
+    win_a = [0.5, 1.0, 0.0] if op is ad.maximum else [0.5, 0.0, 1.0]
+    np.testing.assert_array_equal(a.grad.data, win_a)
+    np.testing.assert_array_equal(b.grad.data, 1 - np.array(win_a))
+
+
+# E3: d/da a ** b at a == 0 (PyTorch pow_backward_self: b * a ** (b - 1), 0 only where b == 0)
+def test_pow_gradient_at_zero_base():
+    a = Tensor([0.0, 0.0, 0.0], requires_grad=True)
+    b = Tensor([1.0, 2.0, 0.0], requires_grad=True)
+    (a ** b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [1.0, 0.0, 0.0])
+
+
+# E4: leaky_relu'(0) == negative_slope (PyTorch: self > 0 ? grad : grad * negval)
+def test_leaky_relu_gradient_at_zero_is_the_slope():
+    x = Tensor([0.0, 0.0], requires_grad=True)
+    x.leaky_relu(0.1).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [0.1, 0.1])
+
+
+def test_fused_linear_leaky_relu_gradient_at_zero_is_the_slope():
+    from nn.functional.fused import linear_leaky_relu
+    x = Tensor(np.zeros((1, 2)), requires_grad=True)
+    w = Tensor(np.ones((1, 2)), requires_grad=True)
+    linear_leaky_relu(x, w, negative_slope=0.2).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [[0.2, 0.2]])
+
+
+# M2: asymmetric pad: the gradient is the inner slice at the *before* offset
+def test_asymmetric_pad_gradient():
+    x = Tensor(np.arange(1.0, 4.0), requires_grad=True)
+    y = x.pad(((2, 0),))               # [0, 0, 1, 2, 3]
+    weights = Tensor(np.arange(5.0))
+    (y * weights).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 3.0, 4.0])

@@ -534,3 +534,36 @@ def test_a_tensor_requiring_grad_passed_by_keyword_is_refused():
     with pytest.raises(TypeError, match="given as w= requires grad.*pass it positionally"):
         Scale.apply(x, w=w)
     assert Scale.apply(x, w=Tensor([3.0])).item() == 3.0  # a constant is fine
+
+
+
+# ----- cases the suite missed (mutation testing, session 10) -----------------------------
+# G2: a retained interior gradient accumulates over backward calls (as PyTorch's .grad)
+def test_retained_grad_accumulates_over_two_backwards():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3.0
+    h.retain_grad()
+    y = (h * h).sum()
+    y.backward(retain_graph=True)
+    first = h.grad.data.copy()
+    y.backward()
+    np.testing.assert_allclose(h.grad.data, 2 * first)
+
+
+# G4: two leaves fed by one Add get .grad arrays that do not alias each other
+def test_grads_from_one_add_do_not_alias():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    c = Tensor([5.0, 6.0])
+    ((a + b) * c).sum().backward()   # Mul hands Add one fresh array, Add hands it to a and b
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data[...] = 100.0   # e.g. an in-place clip or a user's *= on one .grad
+    np.testing.assert_array_equal(b.grad.data, [5.0, 6.0])
+
+
+def test_grad_does_not_alias_the_seed_passed_to_backward():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    seed = Tensor([1.0, 1.0])
+    (x + 0.0).backward(seed)
+    x.grad.data[...] = 7.0
+    np.testing.assert_array_equal(seed.data, [1.0, 1.0])

@@ -225,3 +225,23 @@ def test_the_functional_forms_without_bias():
         expected = _grad(separate, [x, w])
         for a, b in zip(got, expected):
             np.testing.assert_array_equal(a.data, b.data)
+
+
+
+# ----- cases the suite missed (mutation testing, session 10) -----------------------------
+# F2: the fused Linear+ReLU array backward must not overwrite a gradient array that another
+# node still needs (Add hands the same array to both branches)
+def test_two_fused_branches_sharing_one_gradient():
+    from nn.functional.fused import linear_relu
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    w1 = Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    w2 = Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    b = Tensor(np.zeros(2))
+    (linear_relu(x, w1, b) + linear_relu(x, w2, b)).sum().backward()
+    got = x.grad.data.copy(), w1.grad.data.copy(), w2.grad.data.copy()
+    xd, w1d, w2d = x.data, w1.data, w2.data
+    m1, m2 = (xd @ w1d.T) > 0, (xd @ w2d.T) > 0
+    np.testing.assert_allclose(got[0], m1 @ w1d + m2 @ w2d)
+    np.testing.assert_allclose(got[1], m1.T.astype(float) @ xd)
+    np.testing.assert_allclose(got[2], m2.T.astype(float) @ xd)

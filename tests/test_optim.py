@@ -671,3 +671,21 @@ def test_pytorchs_kernel_options_are_accepted_and_change_nothing(make):
 def test_differentiable_steps_are_refused_by_name(make):
     with pytest.raises(NotImplementedError, match="differentiable=True"):
         make([Tensor(W0.copy(), requires_grad=True)], lr=0.1, differentiable=True)
+
+
+
+# ----- cases the suite missed (mutation testing, session 10) -----------------------------
+# O9: Adam(maximize=True) ascends: same trajectory as Adam on the negated objective
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop"])
+def test_maximize_equals_minimizing_the_negated_objective(name):
+    import nn.optim as optim
+    def run(maximize):
+        w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+        opt = getattr(optim, name)([w], lr=0.1, maximize=maximize)
+        for _ in range(3):
+            opt.zero_grad()
+            loss = (w * w).sum()
+            (-loss if maximize else loss).backward()
+            opt.step()
+        return w.data.copy()
+    np.testing.assert_allclose(run(True), run(False))

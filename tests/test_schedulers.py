@@ -197,3 +197,26 @@ def test_stepping_the_scheduler_before_the_optimizer_warns_once_as_in_pytorch():
     scheduler = StepLR(in_order, step_size=1, gamma=0.5)
     in_order.step()
     scheduler.step()  # the right order: no warning
+
+
+
+# ----- cases the suite missed (mutation testing, session 10) -----------------------------
+# S1: CosineAnnealingLR in its chained form past T_max (PyTorch's get_lr restart branch)
+def test_cosine_chained_form_past_t_max_follows_pytorch():
+    import math
+    from nn.optim import SGD, CosineAnnealingLR
+    opt = SGD([Tensor(np.zeros(1), requires_grad=True)], lr=0.1)
+    sched = CosineAnnealingLR(opt, T_max=3, eta_min=0.0)
+    opt.param_groups[0]["lr"] = 0.05  # set by hand: from now on the chained form is used
+    lr, rates, expected = 0.05, [], []
+    for epoch in range(1, 9):
+        opt.step()
+        sched.step()
+        rates.append(opt.param_groups[0]["lr"])
+        # torch.optim.lr_scheduler.CosineAnnealingLR.get_lr (recursive form)
+        if (epoch - 1 - 3) % 6 == 0:
+            lr = lr + 0.1 * (1 - math.cos(math.pi / 3)) / 2
+        else:
+            lr = (1 + math.cos(math.pi * epoch / 3)) / (1 + math.cos(math.pi * (epoch - 1) / 3)) * lr
+        expected.append(lr)
+    np.testing.assert_allclose(rates, expected, rtol=1e-12)

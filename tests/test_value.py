@@ -397,3 +397,13 @@ def test_children_given_by_keyword_and_checked():
     assert a.grad == 0.0
     with pytest.raises(TypeError, match="_children must be Values"):
         Value(1.0, (1.0, 2.0), "bad")
+
+
+
+# ----- cases the suite missed (mutation testing, session 10) -----------------------------
+# V1: micrograd's relu'(0) == 0
+def test_value_relu_derivative_at_zero_is_zero():
+    from autodiff.value import Value
+    x = Value(0.0)
+    x.relu().backward()
+    assert x.grad == 0.0

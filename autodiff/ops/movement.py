@@ -367,3 +367,14 @@ register("getitem", lambda x, index: x[index], kind="getitem")
 register("index_put", lambda x, values, index: index_put(x, index, values), kind="setitem")
 register("concatenate", lambda a, b: concatenate([a, b, a], axis=0), arity=2, kind="same_shape")
 register("stack", lambda a, b: stack([a, b, a], axis=-1), arity=2, kind="same_shape")
+# Cases that symmetric ones cannot tell from a wrong backward (found by mutation testing): a
+# permutation that is not its own inverse, padding wider before than after, pieces of
+# different sizes, and two stacked tensors whose order matters.
+register("transpose_cycle", lambda x: x.transpose(tuple(range(1, x.ndim)) + (0,)), kind="shape",
+         params={"min_ndim": 3})
+register("pad_asymmetric",
+         lambda x: x.pad(tuple((2 - i % 2, i % 2) for i in range(x.ndim))), kind="shape",
+         params={"min_ndim": 1})
+register("concatenate_unequal", lambda a, b: concatenate([b[:1], a], axis=0), arity=2,
+         kind="same_shape", params={"min_ndim": 1})
+register("stack_two", lambda a, b: stack([a, b], axis=0), arity=2, kind="same_shape")

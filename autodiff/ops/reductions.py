@@ -354,6 +354,13 @@ def _cases_with_zeros(spec):
 
 
 register("sum", lambda x, axis, keepdims: x.sum(axis, keepdims), kind="reduction")
+# Fixed corner cases besides the drawn ones (the drawn examples are the same on every run, and
+# once held no inner axis reduced without keepdims): an inner axis, and two apart.
+register("sum_inner_axis", lambda x: x.sum(1), kind="fixed", params={"shapes": [(2, 3, 2)]})
+register("mean_outer_axes", lambda x: x.mean((0, 2)), kind="fixed",
+         params={"shapes": [(2, 3, 2)]})
+register("max_inner_axis", lambda x: x.max(1, keepdims=True), kind="fixed", distinct=True,
+         params={"shapes": [(2, 3, 2)]})
 register("mean", lambda x, axis, keepdims: x.mean(axis, keepdims), kind="reduction")
 register("var", lambda x, axis, keepdims: x.var(axis, keepdims=keepdims), kind="reduction",
          params={"min_size": 2})
