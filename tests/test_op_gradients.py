@@ -83,7 +83,8 @@ def _assert_backward_forms_agree(f, args):
     """The first-order gradients that finite differences just checked (array backwards where
     ops have them) equal those of the recorded Tensor backwards (``create_graph``), and those
     computed when the op may overwrite its incoming gradient (``f * 1``: Mul's backward hands
-    the op a new array that only the engine holds)."""
+    the op a new array that only the engine holds); and in ``(f + z) * 2``, where Add hands one
+    array to the op and to the leaf ``z``, an op that overwrote it would corrupt ``z.grad``."""
     inputs = [autodiff.Tensor(a, requires_grad=True) if np.asarray(a).dtype.kind == "f" else a
               for a in args]
     leaves = [x for x in inputs if isinstance(x, autodiff.Tensor)]
@@ -100,10 +101,19 @@ def _assert_backward_forms_agree(f, args):
     reference = gradients(scaled=False, create_graph=False)
     for grads in (gradients(scaled=False, create_graph=True),
                   gradients(scaled=True, create_graph=False)):
-        for expected, got in zip(reference, grads):
-            assert (expected is None) == (got is None)
-            if expected is not None:
-                np.testing.assert_allclose(got.data, expected.data, rtol=1e-4, atol=1e-6)
+        _assert_same(grads, reference)
+    z = autodiff.Tensor(np.zeros(out.shape, out.dtype), requires_grad=True)
+    *shared, z_grad = run_backward(((f(*inputs) + z) * 2.0,), (autodiff.Tensor(seed.copy()),),
+                                   inputs=leaves + [z])
+    _assert_same(shared, [None if g is None else g * 2.0 for g in reference])
+    np.testing.assert_array_equal(z_grad.data, seed * 2, err_msg="z's gradient was overwritten")
+
+
+def _assert_same(grads, reference):
+    for expected, got in zip(reference, grads):
+        assert (expected is None) == (got is None)
+        if expected is not None:
+            np.testing.assert_allclose(got.data, expected.data, rtol=1e-4, atol=1e-6)
 
 
 def _function_classes():
