@@ -4,6 +4,8 @@ Two engines share the same ideas: `Value`, a scalar engine compatible with micro
 `Tensor`, an n-dimensional engine with broadcasting, higher derivatives and custom ops
 (`Function`). See README.md for a tour.
 """
+__version__ = "0.1.0"  # the package's version, read by setup.cfg too
+
 from .anomaly import detect_anomaly
 from .creation import (arange, default_generator, eye, full, manual_seed, ones, ones_like, rand,
                        randn, tensor, zeros, zeros_like)

@@ -446,3 +446,13 @@ def test_asymmetric_pad_gradient():
     weights = Tensor(np.arange(5.0))
     (y * weights).sum().backward()
     np.testing.assert_array_equal(x.grad.data, [2.0, 3.0, 4.0])
+
+
+def test_the_package_has_the_version_setup_cfg_reads():
+    import configparser
+    from pathlib import Path
+
+    config = configparser.ConfigParser()
+    config.read(Path(__file__).resolve().parents[1] / "setup.cfg")
+    assert config["metadata"]["version"] == "attr: autodiff.__version__"
+    assert ad.__version__.count(".") == 2
