@@ -226,7 +226,7 @@ def _first_max_masks(window, padded, pooled):
     if window.padding != (0, 0) or window.extra != (0, 0):  # `pad` filled cells around x
         inside = np.zeros(padded.shape, dtype=bool)
         window.crop(inside)[...] = True
-    if pooled.dtype.kind == "f" and np.isnan(pooled).any():
+    if pooled.dtype.kind == "f" and pooled.size and np.isnan(pooled.max()):  # max: nan if any
         nan = np.isnan(pooled)
     careful = inside is not None or nan is not None
     masks, taken = [], None
