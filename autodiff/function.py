@@ -97,6 +97,12 @@ class Function:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if isinstance(vars(cls).get("forward"), staticmethod):
+            raise TypeError(
+                f"{cls.__name__}.forward is a staticmethod, as in PyTorch's ctx style; here "
+                f"forward(self, *arrays) and backward(self, grad) are ordinary methods: keep "
+                f"what backward needs on self (self.inputs holds the input Tensors) and call "
+                f"{cls.__name__}.apply(*tensors)")
         cls._custom_init = cls.__init__ is not Function.__init__
         cls._users_op = not cls.__module__.startswith(("autodiff.", "nn."))
 

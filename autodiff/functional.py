@@ -41,6 +41,16 @@ def _evaluating():
         _NESTING.depth -= 1
 
 
+def _check_function(f, name):
+    """Raise for ``grad(loss, x)``, PyTorch's ``torch.autograd.grad`` call: these transforms take
+    a function, as JAX's, and would otherwise hand back a wrapper that fails later."""
+    if isinstance(f, Tensor) or not callable(f):
+        raise TypeError(
+            f"{name} takes a function (as jax.{name} does) and returns a new function: "
+            f"{name}(f)(x). Got a {type(f).__name__}. For the gradient of a computed loss "
+            f"(torch.autograd.grad(loss, x)), call loss.backward() and read x.grad")
+
+
 def _argnums(argnums):
     return (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
@@ -93,6 +103,8 @@ def _uses_outer_tensors(out, inputs):
             continue
         if node in seen:
             continue
+        if node.inputs is None:  # released by an earlier backward: the engine will say so
+            return True
         seen.add(node)
         stack.extend(node.inputs)
     return False
@@ -135,6 +147,7 @@ def value_and_grad(f, argnums=0):
     >>> value_and_grad(lambda x: (x * x).sum())(Tensor([3.0]))
     (Tensor(9., dtype=float32), Tensor([6.], dtype=float32))
     """
+    _check_function(f, "value_and_grad")
     nums = _argnums(argnums)
 
     def wrapper(*args, **kwargs):
@@ -156,6 +169,7 @@ def grad(f, argnums=0):
     >>> grad(lambda x: x.tanh().sum())(Tensor(0.0))
     Tensor(1., dtype=float32)
     """
+    _check_function(f, "grad")
     value_and_grad_f = value_and_grad(f, argnums)
 
     def wrapper(*args, **kwargs):
@@ -174,6 +188,7 @@ def jacobian(f, argnums=0):
     Tensor([[2., 0.],
             [0., 4.]], dtype=float32)
     """
+    _check_function(f, "jacobian")
     nums = _argnums(argnums)
 
     def wrapper(*args, **kwargs):
@@ -287,10 +302,11 @@ def jvp(f, primals, tangents):
     tangents = _as_tuple(tangents, "jvp tangents")
     _check_tangents(primals, tangents, "jvp")
     args, connected = _prepare(primals, range(len(primals)))
-    connected = connected or any(t.requires_grad and is_grad_enabled() for t in tangents)
+    outer_grad_mode = is_grad_enabled()  # _evaluating turns it on: read the caller's first
+    connected = connected or any(t.requires_grad and outer_grad_mode for t in tangents)
     with _evaluating():
         out = _tensor_output(f(*args), "jvp")
-        connected = connected or _uses_outer_tensors(out, args)
+        connected = connected or (outer_grad_mode and _uses_outer_tensors(out, args))
         u = Tensor(np.zeros_like(out.data), requires_grad=True)
         pulled_back = vjp_inputs(out, args, u, create_graph=True)
         projection = _dot(pulled_back, tangents)

@@ -135,10 +135,24 @@ def _classify(f, inputs, index, flat_index, v, analytic, eps, atol, rtol):
         return ("kink", fine_left, fine_right)
     if _grows(left, fine_left, atol) and _grows(right, fine_right, atol):
         # the checked function jumps here (at second order: a gradient that jumps, at a tie in
-        # max or abs at 0), and the point sits in the middle of the jump, so the two slopes
-        # agree: both grow as 1 / step. Any value is as good as another there.
-        return ("kink", -np.inf, np.inf)
+        # max or abs at 0), and the point sits in the middle of the jump, so the two quotients
+        # across it agree: both grow as 1 / step. The derivative is judged by the slopes just
+        # beside the jump, on either side (another op's derivative there must still be right).
+        return ("jump",) + _slopes_beside(f, inputs, index, flat_index, v, eps)
     return "wrong"
+
+
+def _slopes_beside(f, inputs, index, flat_index, v, step):
+    """The difference quotients of sum(f * v) over [x - 2 step, x - step] and
+    [x + step, x + 2 step]: the slopes on each side of a jump at x, not across it."""
+    flat = inputs[index].data.reshape(-1)
+    original = flat[flat_index]
+    values = []
+    for offset in (-2, -1, 1, 2):
+        flat[flat_index] = original + offset * step
+        values.append(_projected(f, inputs, v))
+    flat[flat_index] = original
+    return (values[1] - values[0]) / step, (values[3] - values[2]) / step
 
 
 def _grows(slope, finer_slope, atol):
@@ -188,21 +202,22 @@ def check_input(f, inputs, index, analytic, v, eps, atol, rtol, kinks="raise", w
         if verdict == "wrong":
             raise _mismatch(analytic, numeric, index, j, atol, rtol, what)
         if verdict != "ok" and found_kink is None:
-            found_kink = (j, a) + verdict[1:]
+            found_kink = (j, a) + verdict[1:] + (verdict[0] == "jump",)
     if found_kink is not None:
         _judge_kink(found_kink, analytic.shape, index, kinks, atol, rtol, what)
 
 
 def _judge_kink(kink, shape, index, kinks, atol, rtol, what):
     """Raise for a kink unless ``kinks == "accept"`` and the value is a subgradient."""
-    j, a, left, right = kink
+    j, a, left, right, jump = kink
     element = _element(shape, j)
     lo, hi = min(left, right), max(left, right)
     tolerance = atol + rtol * max(abs(lo), abs(hi))
     fields = dict(input_index=index, element=element, analytic=a, numeric=(left + right) / 2)
-    slopes = (f"the {what} jumps there (its difference quotients grow as the step shrinks)"
-              if np.isinf(left) and np.isinf(right) else
-              f"the one-sided slopes of the {what} are {left!r} (left) and {right!r} (right)")
+    slopes = (f"the {what} jumps there (its difference quotients grow as the step shrinks); "
+              f"beside the jump its slopes are {left!r} (left) and {right!r} (right)" if jump
+              else f"the one-sided slopes of the {what} are {left!r} (left) and {right!r} "
+                   f"(right)")
     where = (f"input {index} at element {element} sits on (or within eps of) a point where the "
              f"function is not differentiable: {slopes}")
     if kinks == "raise":

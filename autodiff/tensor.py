@@ -5,10 +5,12 @@ is the output of a recorded op, ``_ctx``: the `Function` node that made it. Ever
 method here is one line that hands the work to an op in ``autodiff.ops``.
 
 Dtypes follow NumPy: ndarrays keep their dtype; Python scalars and lists become float32 unless
-``dtype`` says otherwise; a float32 tensor combined with a Python number stays float32. NumPy
-scalars (``np.float64(2)``, the ``np.int64`` that ``np.prod`` returns) count as Python numbers,
-as in PyTorch, so that float32 arithmetic stays float32.
+``dtype`` says otherwise; a float32 tensor combined with a Python number stays float32. With a
+floating tensor (or a floating scalar), NumPy scalars (``np.float64(2)``, the ``np.int64`` that
+``np.prod`` returns) count as Python numbers, as in PyTorch, so that float32 arithmetic stays
+float32; integer scalars with integer data keep NumPy's promotion.
 """
+import warnings
 import weakref
 
 import numpy as np
@@ -20,6 +22,11 @@ from .ops import movement as mv
 from .ops import reductions as rd
 
 _DEFAULT_FLOAT = np.dtype(np.float32)
+# ufunc -> the Tensor method that computes ``array <op> tensor``, for Tensor.__array_ufunc__
+_REFLECTED = {np.add: "__radd__", np.subtract: "__rsub__", np.multiply: "__rmul__",
+              np.true_divide: "__rtruediv__", np.power: "__rpow__", np.matmul: "__rmatmul__",
+              np.less: "__gt__", np.less_equal: "__ge__", np.greater: "__lt__",
+              np.greater_equal: "__le__", np.equal: "__eq__", np.not_equal: "__ne__"}
 _NUMPY_SCALARS = (np.bool_, np.integer, np.floating)  # operands that count as Python numbers
 _SUPPORTED_KINDS = "biuf"  # bool, signed and unsigned integers, floating point
 
@@ -62,6 +69,15 @@ def _axis(axis, dim):
     return axis
 
 
+def _ddof(ddof, unbiased, correction):
+    """NumPy's ``ddof`` from it or PyTorch's ``unbiased`` / ``correction`` (one of them)."""
+    if unbiased is not None and correction is not None:
+        raise TypeError("pass either unbiased or correction, not both")
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    return ddof if correction is None else correction
+
+
 def _axis_error(name, axis, shape):
     """The ValueError for an ``axis`` that a tensor of ``shape`` does not have (in place of
     NumPy's AxisError from inside the library)."""
@@ -96,6 +112,25 @@ class Tensor:
                  "_view_of", "_views", "_hooks", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     __hash__ = object.__hash__  # == is elementwise, but tensors stay usable as dict keys
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        """NumPy ufuncs with a Tensor among the operands.
+
+        ``array <op> tensor`` is the tensor's reflected operator (recorded; a Tensor), as
+        ``tensor <op> array`` is. An ufunc writing into an ndarray (``p.data -= lr * p.grad``,
+        PyTorch's manual update) writes into it, unrecorded, as PyTorch's ``.data`` does. Any
+        other call (``np.exp(t)``) computes on the arrays and returns arrays, as for any
+        array-like. Writing into a Tensor with ``out=`` is refused: it would go around the
+        records that keep gradients right (use its in-place methods)."""
+        if (out is None and method == "__call__" and not kwargs and len(inputs) == 2
+                and inputs[1] is self and ufunc in _REFLECTED):
+            return getattr(self, _REFLECTED[ufunc])(inputs[0])
+        if out is not None:
+            if any(isinstance(o, Tensor) for o in out):
+                return NotImplemented
+            kwargs["out"] = out
+        arrays = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
+        return getattr(ufunc, method)(*arrays, **kwargs)
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         self.data = _as_array(data, dtype)
@@ -250,6 +285,50 @@ class Tensor:
         """The tensor as float64."""
         return self.astype(np.float64)
 
+    def long(self):
+        """The tensor as int64 (PyTorch's ``long``; not differentiable)."""
+        return self.astype(np.int64)
+
+    def int(self):
+        """The tensor as int32 (not differentiable)."""
+        return self.astype(np.int32)
+
+    def bool(self):
+        """The tensor as booleans (not differentiable)."""
+        return self.astype(np.bool_)
+
+    def to(self, *args, dtype=None, device=None):
+        """PyTorch's ``to``: a dtype (``t.to(np.float64)``) and/or the device "cpu", the only
+        one there is; returns ``self`` when nothing changes."""
+        for arg in args:
+            if isinstance(arg, str) or arg is None:
+                device = arg if device is None else device
+            else:
+                dtype = arg if dtype is None else dtype
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise ValueError(f"to(): device {device!r} is not available: autodiff runs on the "
+                             f"CPU only")
+        return self if dtype is None else self.astype(dtype)
+
+    def cpu(self):
+        """The tensor itself: it is on the CPU already (PyTorch's ``cpu()``)."""
+        return self
+
+    def contiguous(self):
+        """The tensor with its data in C order (row-major): itself when it is already, else a
+        copy (recorded), as PyTorch's ``contiguous``."""
+        if self.data.flags.c_contiguous:
+            return self
+        return ew.Clone.apply(self, order="C")
+
+    def any(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Whether any element (over ``axis``) is true: a boolean tensor, not differentiable."""
+        return Tensor(np.any(self.data, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim)))
+
+    def all(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Whether every element (over ``axis``) is true: a boolean tensor, not differentiable."""
+        return Tensor(np.all(self.data, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim)))
+
     def __array__(self, dtype=None, copy=None):
         if dtype is not None and dtype != self.data.dtype:
             return self.data.astype(dtype)
@@ -331,8 +410,9 @@ class Tensor:
         dtype (NumPy's rule for Python numbers)."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, _NUMPY_SCALARS):
-            other = other.item()
+        if isinstance(other, _NUMPY_SCALARS) and (self.data.dtype.kind == "f"
+                                                   or other.dtype.kind == "f"):
+            other = other.item()  # (an integer scalar with integer data keeps NumPy's promotion)
         if isinstance(other, (int, float, bool)):
             kind = self.data.dtype.kind
             dtype = self.data.dtype if kind == "f" else np.result_type(self.data.dtype, other)
@@ -630,13 +710,19 @@ class Tensor:
         """Mean over ``axis``."""
         return rd.mean(self, _axis(axis, dim), keepdims or bool(keepdim))
 
-    def var(self, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None):
-        """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's default 0)."""
-        return rd.var(self, _axis(axis, dim), ddof, keepdims or bool(keepdim))
+    def var(self, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None, unbiased=None,
+            correction=None):
+        """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's default 0;
+        PyTorch's ``unbiased=True`` or ``correction=1`` is ddof 1, and PyTorch's default)."""
+        return rd.var(self, _axis(axis, dim), _ddof(ddof, unbiased, correction),
+                      keepdims or bool(keepdim))
 
-    def std(self, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None):
-        """Standard deviation over ``axis``; its gradient is 0 where it is 0, as PyTorch's."""
-        return rd.std(self, _axis(axis, dim), ddof, keepdims or bool(keepdim))
+    def std(self, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None, unbiased=None,
+            correction=None):
+        """Standard deviation over ``axis`` (``ddof`` as in `var`); its gradient is 0 where
+        it is 0, as PyTorch's."""
+        return rd.std(self, _axis(axis, dim), _ddof(ddof, unbiased, correction),
+                      keepdims or bool(keepdim))
 
     def prod(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Product over ``axis``; the gradient is exact where elements are zero."""
@@ -679,19 +765,19 @@ class Tensor:
         return rd.Min.apply(self, axis=rd.normalize_axis(_axis(axis, dim), self.ndim),
                             keepdims=keepdims or bool(keepdim))
 
-    def argmax(self, axis=None, keepdims=False, *, dim=None):
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Indices of the maxima (an integer tensor, not differentiable)."""
         axis = _axis(axis, dim)
         try:
-            return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
+            return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims or bool(keepdim)))
         except np.exceptions.AxisError:
             raise _axis_error("argmax", axis, self.shape) from None
 
-    def argmin(self, axis=None, keepdims=False, *, dim=None):
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Indices of the minima (an integer tensor, not differentiable)."""
         axis = _axis(axis, dim)
         try:
-            return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims))
+            return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims or bool(keepdim)))
         except np.exceptions.AxisError:
             raise _axis_error("argmin", axis, self.shape) from None
 
@@ -728,11 +814,15 @@ class Tensor:
         return inplace.as_view(self, out, "reshape", out.shape)
 
     def view(self, *shape):
-        """PyTorch's ``view``: `reshape` that never copies. Where the memory layout needs a copy
-        (after a transpose, say) it raises, as PyTorch does, rather than hand back a copy that
-        in-place changes would not reach the original through."""
+        """PyTorch's ``view``: `reshape` that shares memory. On a view you made whose layout
+        would need a copy (``x.T.view(-1)``, a strided slice) it raises, as PyTorch does,
+        rather than hand back a copy that in-place changes would not reach the original
+        through. Other tensors' layouts are the library's business (a convolution's output is
+        a channels-last array seen as NCHW, which PyTorch's is not): there it copies where it
+        must, as `reshape`."""
         out = self.reshape(*shape)
-        if self.data.size and not np.may_share_memory(out.data, self.data):
+        if (getattr(self, "_view_of", None) is not None and self.data.size
+                and not np.may_share_memory(out.data, self.data)):
             raise ValueError(
                 f"view size is not compatible with the tensor's memory layout (shape "
                 f"{self.shape}, strides {self.data.strides}): at least one dimension spans "
@@ -740,15 +830,27 @@ class Tensor:
         return out
 
     def transpose(self, *axes):
-        """Axes permuted as NumPy's transpose (reversed when none are given)."""
+        """Axes permuted as NumPy's transpose (reversed when none are given).
+
+        PyTorch's ``transpose(dim0, dim1)``, which swaps two axes, is `swapaxes` here. Two axes
+        that are no permutation (of a 3-d tensor or more) raise saying so, and ``(0, 1)`` on a
+        2-d tensor, NumPy's identity and PyTorch's swap, warns."""
+        if self.ndim == 2 and _dims(axes) == (0, 1):
+            warnings.warn("transpose(0, 1) of a 2-d tensor is NumPy's identity permutation: it "
+                          "returns the tensor unchanged. To swap the axes (PyTorch's "
+                          "transpose(0, 1)), use .T, swapaxes(0, 1) or transpose(1, 0)",
+                          UserWarning, stacklevel=2)
+        return self.permute(*axes)
+
+    def permute(self, *axes):
+        """Axes permuted by ``axes`` (a permutation, ints or one tuple; negative ones count from
+        the end), as PyTorch's ``permute`` and NumPy's ``transpose``."""
         ndim = self.ndim
         axes = _dims(axes) or tuple(range(ndim - 1, -1, -1))
         # negative axes count from the end, as in NumPy's transpose and PyTorch's permute
         axes = tuple(int(a) + ndim if isinstance(a, (int, np.integer)) and not isinstance(a, bool)
                      and -ndim <= a < 0 else a for a in axes)
         return inplace.as_view(self, mv.Transpose.apply(self, axes=axes), "transpose", axes)
-
-    permute = transpose
 
     def swapaxes(self, axis1, axis2):
         """Two axes exchanged."""
@@ -759,7 +861,7 @@ class Tensor:
             for axis in (axis1, axis2):
                 mv._checked_axis(axis, self, "swapaxes")
             raise
-        return self.transpose(axes)
+        return self.permute(axes)
 
     def flatten(self, start_dim=0, end_dim=-1):
         """Axes ``start_dim`` to ``end_dim`` merged into one (all of them by default)."""
@@ -769,9 +871,11 @@ class Tensor:
         """Size-1 axes removed (all of them, or only ``axis``)."""
         return mv.squeeze(self, _axis(axis, dim))
 
-    def expand_dims(self, axis):
-        """A size-1 axis inserted at ``axis``."""
-        return mv.expand_dims(self, axis)
+    def expand_dims(self, axis=None, *, dim=None):
+        """A size-1 axis inserted at ``axis`` (``dim``, PyTorch's name, too)."""
+        if (axis is None) == (dim is None):
+            raise TypeError("expand_dims/unsqueeze takes one axis: axis (or dim)")
+        return mv.expand_dims(self, axis if dim is None else dim)
 
     unsqueeze = expand_dims
 

@@ -4,7 +4,7 @@ Modules (`Module`, `Parameter`, containers, layers, losses), `nn.functional`, `n
 `nn.optim` (optimizers and schedulers), `DataLoader`, checkpoints (`save`, `load`) and the
 micrograd-style scalar models of `nn.scalar`.
 """
-from . import functional, init, optim, scalar
+from . import functional, init, optim, scalar, utils
 from .data import DataLoader
 from .layers import *  # noqa: F401,F403 - every layer class is public; layers.__all__ lists them
 from .layers import __all__ as _LAYER_NAMES
@@ -14,5 +14,5 @@ from .serialization import load, save
 
 __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "DataLoader", "save", "load",
-    "functional", "init", "optim", "scalar", "clip_grad_norm_", *_LAYER_NAMES,
+    "functional", "init", "optim", "scalar", "utils", "clip_grad_norm_", *_LAYER_NAMES,
 ]

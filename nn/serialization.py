@@ -334,16 +334,29 @@ _DAMAGED_ARCHIVE_ERRORS = (ValueError, EOFError, OSError, RuntimeError, NotImple
 def _read_arrays_from(f, path):
     """Every entry of the ``.npz`` in the open binary file ``f`` (named ``path`` in errors),
     read eagerly, without pickle."""
+    start = f.tell()
     try:
         content = np.load(f, allow_pickle=False)
         if not isinstance(content, np.lib.npyio.NpzFile):
             raise ValueError("a single .npy array, not an .npz archive")
         with content:
+            _check_starts_at(content, start)
             return {name: content[name] for name in content.files}
     except _DAMAGED_ARCHIVE_ERRORS as exc:
         raise ValueError(
             f"{path}: not a readable autodiff checkpoint (.npz): {_reason(exc)}"
         ) from None
+
+
+def _check_starts_at(content, start):
+    """A zip archive is found from the end of its file, so a stream holding two checkpoints one
+    after the other would silently give the second: refuse an archive that does not start where
+    the reading started."""
+    entries = content.zip.infolist()
+    if entries and entries[0].header_offset != start:
+        raise ValueError(f"the archive found starts at byte {entries[0].header_offset}, not at "
+                         f"{start} where reading started: does the stream hold more than one "
+                         f"checkpoint? Write one checkpoint per file or stream")
 
 
 def _reason(exc):

@@ -456,3 +456,31 @@ def test_the_package_has_the_version_setup_cfg_reads():
     config.read(Path(__file__).resolve().parents[1] / "setup.cfg")
     assert config["metadata"]["version"] == "attr: autodiff.__version__"
     assert ad.__version__.count(".") == 2
+
+
+# ----- review of the session's own change (session 10) ----------------------------------------
+
+@pytest.mark.parametrize("dtype, base", [(np.float16, 1e-5), (np.float32, 1e-39),
+                                         (np.float32, np.nan)])
+def test_pow_gradient_of_the_base_is_zero_where_the_exponent_is_zero_even_for_tiny_bases(
+        dtype, base):
+    a = Tensor(np.array([base], dtype), requires_grad=True)
+    b = Tensor(np.array([0.0], dtype), requires_grad=True)
+    with np.errstate(all="raise"):
+        (a ** b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [0.0])
+
+
+def test_norms_of_integers_and_booleans_are_float64_as_numpys():
+    image = np.full((300, 300), 255, np.uint8)
+    for ord in (None, 1, np.inf, 3):
+        out = Tensor(image).norm(ord)
+        assert out.dtype == np.float64
+        np.testing.assert_allclose(out.item(), np.linalg.norm(image.ravel().astype(float), ord))
+    assert Tensor(np.array([True, False, True])).norm(1).item() == 2.0
+
+
+def test_an_integer_numpy_scalar_with_integer_data_keeps_numpys_promotion():
+    big = Tensor(np.array([1, 2], np.int32)) * np.int64(2 ** 40)
+    assert big.dtype == np.int64 and big.data.tolist() == [2 ** 40, 2 ** 41]
+    assert (Tensor(np.array([0, 2], np.uint8)) + np.int64(-1)).data.tolist() == [-1, 1]

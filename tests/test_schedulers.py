@@ -220,3 +220,28 @@ def test_cosine_chained_form_past_t_max_follows_pytorch():
             lr = (1 + math.cos(math.pi * epoch / 3)) / (1 + math.cos(math.pi * (epoch - 1) / 3)) * lr
         expected.append(lr)
     np.testing.assert_allclose(rates, expected, rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("error")
+def test_no_order_warning_for_an_optimizer_that_overrides_step():
+    from autodiff import no_grad
+    from nn.optim import Optimizer
+
+    class HandSGD(Optimizer):
+        def __init__(self, params, lr):
+            super().__init__(params, dict(lr=lr))
+
+        def step(self, closure=None):
+            with no_grad():
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is not None:
+                            p.data -= group["lr"] * p.grad.data
+
+    w = Tensor(np.ones(2), requires_grad=True)
+    optimizer = HandSGD([w], lr=0.1)
+    scheduler = StepLR(optimizer, step_size=1)
+    (w * w).sum().backward()
+    optimizer.step()
+    scheduler.step()
+    np.testing.assert_allclose(w.data, [0.8, 0.8])

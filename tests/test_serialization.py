@@ -427,3 +427,17 @@ def test_an_object_array_is_refused_with_what_to_do_instead(tmp_path):
     with pytest.raises(ValueError, match=message) as info:
         load(tmp_path / "obj.npy")
     assert "allow_pickle=" not in str(info.value)
+
+
+def test_a_stream_holding_two_checkpoints_is_refused_not_read_as_the_second():
+    buffer = io.BytesIO()
+    save({"a": np.zeros(1)}, buffer)
+    save({"b": np.ones(2)}, buffer)
+    buffer.seek(0)
+    with pytest.raises(ValueError, match="more than one checkpoint"):
+        load(buffer)
+    prefixed = io.BytesIO(b"head")
+    prefixed.seek(4)
+    save({"a": np.zeros(1)}, prefixed)
+    prefixed.seek(4)
+    assert list(load(prefixed)) == ["a"]  # a checkpoint after other data, read from its start

@@ -263,3 +263,89 @@ def test_pow_matmul_t_and_expand_methods():
     assert column.expand(4, 2, 3).shape == (4, 2, 3)
     column.expand(2, 3).sum().backward()
     np.testing.assert_array_equal(a.grad.data, [[3, 0], [3, 0]])
+
+
+# ----- code ported from PyTorch (porting review, session 10) --------------------------------
+
+def test_the_manual_update_of_p_data_writes_into_the_array():
+    """The 60-minute blitz's ``p.data -= lr * p.grad``: in place, .data stays the ndarray."""
+    import nn
+
+    ad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    x = ad.randn(5, 3)
+    losses = []
+    for _ in range(3):
+        loss = model(x).sum()
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            before = p.data
+            p.data -= 0.1 * p.grad
+            assert p.data is before and type(p.data) is np.ndarray
+        losses.append(loss.item())
+    assert losses[2] < losses[1] < losses[0]
+
+
+def test_arrays_on_the_left_of_an_operator_still_give_recorded_tensors():
+    a, t = np.ones(3), ad.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for result in (a * t, a - t, a / t, a ** t, a @ t, np.float64(2.0) * t):
+        assert isinstance(result, ad.Tensor) and result.requires_grad
+    assert (a < t).data.tolist() == [False, True, True]
+    assert type(np.exp(t)) is np.ndarray  # other ufuncs compute on the arrays
+    with pytest.raises(TypeError):
+        np.add(a, a, out=t)  # would write around the in-place records
+
+
+def test_view_after_a_convolution_or_batch_first_lstm_works_as_in_pytorch():
+    import nn
+    import nn.functional as F
+
+    y = F.max_pool2d(F.relu(nn.Conv2d(1, 6, 5)(ad.randn(4, 1, 28, 28))), 2)
+    np.testing.assert_array_equal(y.view(4, -1).data, y.data.reshape(4, -1))
+    out, _ = nn.LSTM(3, 5, batch_first=True)(ad.randn(2, 4, 3))
+    assert out.view(-1, 5).shape == (8, 5)
+    assert y.contiguous().data.flags.c_contiguous
+    with pytest.raises(ValueError, match="Use .reshape"):
+        ad.randn(2, 3).T.view(-1)  # a view you made: as PyTorch
+
+
+def test_pytorch_keyword_spellings_and_casts():
+    x = ad.Tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]]))
+    assert x.argmax(dim=1, keepdim=True).data.tolist() == [[1], [0]]
+    assert x.argmin(dim=1, keepdim=True).shape == (2, 1)
+    assert ad.Tensor([1.0, 2.0]).unsqueeze(dim=1).shape == (2, 1)
+    a = ad.Tensor([[1.0, 2.0], [3.0, 5.0]])
+    np.testing.assert_allclose(a.std(unbiased=True).item(), np.std(a.data, ddof=1), rtol=1e-6)
+    np.testing.assert_allclose(a.var(dim=0, correction=1).data, np.var(a.data, 0, ddof=1))
+    np.testing.assert_allclose(a.std(unbiased=False).item(), np.std(a.data), rtol=1e-6)
+    assert (x.long().dtype, x.int().dtype, x.bool().dtype) == (np.int64, np.int32, np.bool_)
+    assert x.to("cpu") is x and x.cpu() is x and x.to(np.float64).dtype == np.float64
+    assert (x > 4).any().item() and not (x > 4).all().item()
+    assert (x > 0).all(dim=0).data.tolist() == [True, False, True]
+    with pytest.raises(ValueError, match="CPU only"):
+        x.to("cuda")
+
+
+def test_transpose_0_1_of_a_matrix_warns_that_it_is_numpys_identity():
+    m = ad.Tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.warns(UserWarning, match="identity permutation"):
+        assert m.transpose(0, 1).shape == (2, 3)
+    assert m.permute(1, 0).shape == m.swapaxes(0, 1).shape == (3, 2)
+    with pytest.raises(ValueError, match="is swapaxes\\(0, 1\\) here"):
+        ad.randn(2, 3, 4).transpose(0, 1)
+
+
+def test_pytorch_style_function_and_grad_calls_are_named():
+    with pytest.raises(TypeError, match="staticmethod, as in PyTorch's ctx style"):
+        class CtxStyle(ad.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x
+
+    x = ad.Tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match="takes a function"):
+        ad.grad((x * x).sum(), x)
+    import nn
+
+    assert nn.utils.clip_grad_norm_ is nn.clip_grad_norm_

@@ -332,3 +332,20 @@ def test_an_op_that_cannot_be_checked_in_float64_is_not_said_to_pass():
         assert_grad_matches(lambda x: WrongHalf.apply(x).sum(), Tensor(np.array([0.3, -0.7])),
                             order=1)
     assert "passes its own check" not in str(error.value)
+
+
+def test_at_a_jump_another_ops_wrong_second_derivative_is_still_caught():
+    """abs at 0 makes the second-order check's function jump there; the cube's derivative
+    beside the jump must still be right."""
+    class CubeWrongSecond(Function):
+        def forward(self, x):
+            return x ** 3
+
+        def backward(self, grad):
+            (x,) = self.inputs
+            return (grad * self.constant(3 * x.data ** 2),)  # leaves the graph: wrong 2nd order
+
+    with pytest.raises(GradcheckError):
+        assert_grad_matches(lambda x: CubeWrongSecond.apply(x + 1.0).sum() + x.abs().sum(),
+                            np.array([0.0]))
+    assert_grad_matches(lambda x: ((x + 1.0) ** 3).sum() + x.abs().sum(), np.array([0.0]))

@@ -212,3 +212,22 @@ def test_without_outer_tensors_or_under_no_grad_results_stay_detached():
     assert not grad(lambda x: (x ** 2).sum())(Tensor([1.0, 2.0])).requires_grad
     with ad.no_grad():
         assert not grad(lambda x: (w * x ** 2).sum())(Tensor([1.0, 2.0])).requires_grad
+
+
+def test_transforms_under_no_grad_return_results_without_a_graph():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    x, v = Tensor([3.0, 4.0]), Tensor([1.0, 0.0])
+    with ad.no_grad():
+        g = grad(lambda x: (w * x).sum())(x)
+        out, tangent = jvp(lambda x: w * x, (x,), (v,))
+    assert not (g.requires_grad or out.requires_grad or tangent.requires_grad)
+
+
+def test_a_closed_over_graph_freed_by_backward_gives_the_engines_error():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    h = w * 2
+    h.sum().backward()  # frees h's node
+    for transform in (lambda: grad(lambda x: (h * x).sum())(Tensor([1.0, 1.0])),
+                      lambda: jacobian(lambda x: h * x)(Tensor([1.0, 1.0]))):
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            transform()

@@ -115,12 +115,16 @@ class Identity(Function):
 
 
 class Clone(Function):
-    """A copy of the input in new memory (``torch.clone``); the gradient passes unchanged."""
+    """A copy of the input in new memory (``torch.clone``); the gradient passes unchanged.
+
+    Param ``order``: the copy's memory layout, NumPy's "K" (the input's, as torch.clone's
+    preserve_format) unless given ("C" for `Tensor.contiguous`)."""
 
     reads_values = False  # backward uses the input shapes only
+    order = "K"
 
     def forward(self, x):
-        return x.copy(order="K")  # the input's layout, as torch.clone's preserve_format
+        return x.copy(order=self.order)
 
     def backward(self, grad):
         return (grad,)
@@ -162,12 +166,13 @@ class Pow(Function):
     def backward(self, grad):
         a, b = self.inputs
         grad_a = grad_b = None
-        with np.errstate(divide="ignore", invalid="ignore"):  # the masked places below
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # places masked below
             if self.needs_input_grad[0]:
                 # PyTorch's pow_backward_self: 0 where the exponent is 0 (not 0 * 0 ** -1), but
-                # masked only where a is 0 too: elsewhere b * a ** (b - 1) is a finite 0 whose
-                # derivative in b (a ** (b - 1)) the mixed second derivative needs
-                grad_a = masked(grad * b * a ** (b - 1), (b.data != 0) | (a.data != 0))
+                # not masked where a ** (b - 1) is finite: there b * a ** (b - 1) is a finite 0
+                # whose derivative in b (a ** (b - 1)) the mixed second derivative needs
+                finite = np.isfinite(a.data ** (b.data - 1))
+                grad_a = masked(grad * b * a ** (b - 1), (b.data != 0) | finite)
             if self.needs_input_grad[1]:
                 # PyTorch's pow_backward_exponent: 0 where a == 0 and b >= 0 (a ** b is
                 # constant 0 or 1 there, not 0 * log(0))

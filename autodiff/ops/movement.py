@@ -39,12 +39,14 @@ class Transpose(Function):
 
     def forward(self, x):
         if sorted(self.axes) != list(range(x.ndim)):
+            hint = (f" (PyTorch's transpose(dim0, dim1) is swapaxes{tuple(self.axes)} here)"
+                    if len(self.axes) == 2 < x.ndim else "")
             raise ValueError(f"transpose: {self.axes} is not a permutation of the {x.ndim} axes "
-                             f"of a tensor of shape {x.shape}")
+                             f"of a tensor of shape {x.shape}{hint}")
         return x.transpose(self.axes)
 
     def backward(self, grad):
-        return (grad.transpose(tuple(np.argsort(self.axes))),)
+        return (grad.permute(tuple(np.argsort(self.axes))),)
 
 
 class BroadcastTo(Function):

@@ -109,13 +109,13 @@ def _products_of_others(x, axes):
     elements are zero and differentiable to any order."""
     kept = tuple(a for a in range(x.ndim) if a not in axes)
     order = kept + tuple(axes)
-    moved = x.transpose(order)
+    moved = x.permute(order)
     n = int(np.prod([x.shape[a] for a in axes]))
     rows = moved.reshape(moved.shape[:len(kept)] + (n,))
     reverse = (Ellipsis, slice(None, None, -1))
     before = _running_products(_shift_in_one(rows))
     after = _running_products(_shift_in_one(rows[reverse]))[reverse]
-    return (before * after).reshape(moved.shape).transpose(tuple(np.argsort(order)))
+    return (before * after).reshape(moved.shape).permute(tuple(np.argsort(order)))
 
 
 def _shift_in_one(rows, step=1):
@@ -156,15 +156,11 @@ class Norm(Function):
     slope."""
 
     def forward(self, x):
-        dtype = float_dtype(x.dtype)
-        if x.dtype.kind != "f":  # |x| ** p of integers wraps around: take it in float64
-            x = x.astype(np.float64)
         if self.p == 2:
             out = np.sqrt(np.sum(x * x, axis=self.axis, keepdims=True))
         else:
             out = np.sum(np.abs(x) ** self.p, axis=self.axis, keepdims=True) ** (1 / self.p)
         self.zero = out == 0
-        out = out.astype(dtype, copy=False)
         return out if self.keepdims else np.squeeze(out, axis=self.axis)
 
     def backward(self, grad):
@@ -297,6 +293,10 @@ def vector_norm(x, ord=None, axis=None, keepdims=False):
     when None), as ``torch.linalg.vector_norm``; see `Tensor.norm`."""
     axes = normalize_axis(axis, x.ndim)
     p = _norm_order(ord)
+    if x.dtype.kind not in "fc":
+        # as NumPy's norm: integers and booleans in float64 (a norm is a sum, and grows with
+        # the size: |x| ** p would wrap around in the integer type, overflow float16)
+        x = x.astype(np.float64)
     if p == np.inf:
         return x.abs().max(axes, keepdims)
     if p == -np.inf:

@@ -177,7 +177,7 @@ class _Recurrent(Module):
             raise ValueError(f"{name}: the input sequence is empty (shape {tuple(x.shape)})")
         if x.ndim == 2:
             return x.expand_dims(1), True
-        return (x.transpose(1, 0, 2) if self.batch_first else x), False
+        return (x.permute(1, 0, 2) if self.batch_first else x), False
 
     def _states(self, h, batch, unbatched, what, size):
         """An initial state (layers*directions, N, size), or (layers*directions, size) unbatched,
@@ -197,7 +197,9 @@ class _Recurrent(Module):
         """The last layer's time-major output (L, N, features) in the input's layout."""
         if unbatched:
             return out[:, 0]
-        return out.transpose(1, 0, 2) if self.batch_first else out
+        # batch_first: copied into (N, L, features) order, as PyTorch's output is laid out, so
+        # that out.view(-1, features) works as it does there
+        return out.permute(1, 0, 2).contiguous() if self.batch_first else out
 
     @staticmethod
     def _stacked(states, unbatched):

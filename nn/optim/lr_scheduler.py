@@ -68,8 +68,9 @@ class LRScheduler:
         Call it after the epoch's ``optimizer.step()`` calls: called before the first one, it
         warns as PyTorch does (the schedule's first rate would be skipped)."""
         optimizer = self.optimizer
-        if getattr(optimizer, "_step_count", None) == 0 and not optimizer.__dict__.get(
-                "_warned_of_order"):
+        # (an optimizer that overrides step() itself does not count its steps: no warning)
+        if (getattr(optimizer, "_step_count", None) == 0 and _counts_steps(optimizer)
+                and not optimizer.__dict__.get("_warned_of_order")):
             optimizer._warned_of_order = True  # once per optimizer
             warnings.warn(
                 "lr_scheduler.step() was called before optimizer.step(): call optimizer.step() "
@@ -108,6 +109,13 @@ class LRScheduler:
             )
         self.__dict__.update({k: (list(v) if isinstance(v, (list, tuple)) else v)
                               for k, v in state_dict.items() if k != "optimizer"})
+
+
+def _counts_steps(optimizer):
+    """Whether ``optimizer`` steps through `Optimizer.step`, which counts the steps."""
+    from .optimizer import Optimizer
+
+    return getattr(type(optimizer), "step", None) is Optimizer.step
 
 
 class StepLR(LRScheduler):
