@@ -89,7 +89,6 @@ class Function:
     reads_values = True  # backward reads input or output values (module docstring)
     reads_output = True  # with reads_values: the output's values among them (module docstring)
     _custom_init = False  # a subclass defines __init__: apply() must call it
-    _users_op = False  # defined outside this library: apply() checks its keyword parameters
     overwrites_input = False  # forward writes its result into its input's array (ReluInPlace)
     # A node that stands for a chain of ops (nn.functional.fused) names them here, first to last;
     # it then defines part_outputs() and part_grads(grad), and drawings show every part
@@ -104,7 +103,9 @@ class Function:
                 f"what backward needs on self (self.inputs holds the input Tensors) and call "
                 f"{cls.__name__}.apply(*tensors)")
         cls._custom_init = cls.__init__ is not Function.__init__
-        cls._users_op = not cls.__module__.startswith(("autodiff.", "nn."))
+        if (not cls.__module__.startswith(("autodiff.", "nn."))
+                and getattr(cls.apply, "__func__", None) is Function.apply.__func__):
+            cls.apply = classmethod(_checked_apply)  # a user's op: checked (the library's are not)
 
     def __init__(self, **params):
         self.params = params
@@ -132,8 +133,6 @@ class Function:
         except AttributeError:
             inputs = tuple(map(_tensor.as_tensor, inputs))
             needs = tuple(map(_requires_grad, inputs))
-        if params and cls._users_op:
-            _check_params(cls.__name__, params)
         if cls._custom_init:
             node = cls(**params)
             node.params = params  # for result(), which re-applies the op under create_graph
@@ -154,7 +153,7 @@ class Function:
         out = object.__new__(Tensor)  # Tensor._make, inlined: this is the hottest path
         out.data, out.grad, out.name = data, None, None
         state = STATE
-        if state.grad_enabled and True in needs and data.dtype.kind in "fc":
+        if state.grad_enabled and True in needs:
             out.requires_grad, out._ctx = True, node
             node.out = data
             node.inputs = inputs
@@ -250,6 +249,19 @@ class Function:
         return f"<{self.name} node>"
 
 
+def _checked_apply(cls, *inputs, **params):
+    """`Function.apply` for an op defined outside the library, with what the library's own ops
+    need no check for (``apply`` runs for every op of every step): no tensor that requires grad
+    among the keyword parameters, and an integer or boolean output not differentiable (as
+    PyTorch marks such outputs)."""
+    if params:
+        _check_params(cls.__name__, params)
+    out = Function.apply.__func__(cls, *inputs, **params)
+    if out._ctx is not None and out.data.dtype.kind not in "fc":
+        out._ctx, out.requires_grad = None, False
+    return out
+
+
 def _check_params(name, params):
     """A Tensor that requires grad passed as a keyword parameter would be a constant to the op
     (only positional inputs are recorded), so its gradient would silently stay None."""
@@ -263,6 +275,8 @@ def _check_params(name, params):
 def _as_output_array(name, data):
     """What a forward returned that is not an ndarray (a NumPy or Python number, an ndarray
     subclass) as an ndarray; anything else raises, naming the op."""
+    if isinstance(data, np.generic):  # a reduction's NumPy scalar: the common case
+        return np.asarray(data)
     if isinstance(data, (tuple, list)):
         raise TypeError(f"{name}.forward returned a {type(data).__name__}: a Function has one "
                         f"output, an ndarray (use one Function per output)")

@@ -103,10 +103,10 @@ def stamp_written(tensors):
     after a write under no_grad; nodes that do not read it (a sum, a bias's addition) still
     run."""
     stamp = _new_stamp()
-    written = _WRITTEN
+    entry_of = _WRITTEN.get
     for tensor in tensors:  # _stamp_memory, inlined for the common case: after every step
         array = tensor.data
-        entry = written.get(id(array)) if array.base is None else None
+        entry = entry_of(id(array))  # (the memory's owner's; a view's id finds no entry)
         if entry is not None and entry[0]() is array:
             entry[1] = stamp
         else:
