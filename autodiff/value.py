@@ -30,8 +30,9 @@ class Value:
     parent Values, ``_op`` the label of the op that made this node and ``label``
     an optional name (used when drawing the graph).
 
-    Ops can also be written micrograd's way: ``out = Value(t, (self,), "tanh")``
-    (or ``_children=``, ``_op=``) then ``out._backward = f``, a function that adds
+    ``Value(data, label)``, or micrograd's ``Value(data, _children, _op, label)`` (each also by
+    keyword). Ops can be written micrograd's way: ``out = Value(t, (self,), "tanh")``
+    then ``out._backward = f``, a function that adds
     each parent's share into its ``grad`` from ``out.grad``; ``backward()`` calls
     it. Such a closure refers to ``out``, so those nodes do form reference cycles.
     """
@@ -39,11 +40,11 @@ class Value:
     __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "_seq", "_custom_backward",
                  "__weakref__")
 
-    def __init__(self, data, label="", _op="", *, _children=()):
+    def __init__(self, data, *args, label="", _children=(), _op=""):
         if not isinstance(data, _NUMBER):  # float and int (bool too) pass without a further look
             data = _checked_data(data)
-        if not isinstance(label, str):  # micrograd's Value(data, _children, _op)
-            label, _children = "", label
+        if args:
+            label, _children, _op = _positional(args, label, _children, _op)
         self.data = float(data)
         self.grad = 0.0
         self._op = _op
@@ -258,6 +259,20 @@ def _node(data, prev, local, op):
     out.label = ""
     out._seq = _next_seq()
     return out  # _custom_backward stays unset (read with getattr): one store less per node
+
+
+def _positional(args, label, children, op):
+    """``(label, _children, _op)`` from the positional arguments after ``data``: ``(label,)``,
+    or micrograd's ``(_children, _op, label)`` (a prefix of it)."""
+    if isinstance(args[0], str):
+        if len(args) > 1:
+            raise TypeError(f"Value(data, label) takes one label, got {args!r:.60}")
+        return args[0], children, op
+    if len(args) > 3:
+        raise TypeError(f"Value takes at most (data, _children, _op, label), got "
+                        f"{len(args) + 1} arguments")
+    children, op, label = args + (op, label)[len(args) - 1:]
+    return label, children, op
 
 
 def _checked_children(children):

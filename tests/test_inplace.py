@@ -799,3 +799,28 @@ def test_view_never_copies_and_refuses_a_layout_that_would_need_a_copy():
     with pytest.raises(ValueError, match="Use .reshape"):
         h.T.view(-1)
     assert h.T.reshape(-1).shape == (6,)  # reshape copies where it must
+
+
+def test_changing_a_bias_between_forward_and_backward_is_allowed_as_for_addition():
+    """Linear and Conv2d read x only for w's gradient, w only for x's, the bias never."""
+    import nn as nn_package
+
+    linear = nn_package.Linear(3, 2)
+    loss = linear(Tensor(np.ones((4, 3)))).sum()
+    with ad.no_grad():
+        linear.bias -= 1.0
+        linear.weight -= 0.5  # x needs no gradient: w's values are not read
+    loss.backward()
+    np.testing.assert_array_equal(linear.bias.grad.data, [4.0, 4.0])
+    conv = nn_package.Conv2d(1, 2, 3)
+    loss = conv(Tensor(np.ones((1, 1, 5, 5)))).sum()
+    with ad.no_grad():
+        conv.bias -= 1.0
+    loss.backward()
+    np.testing.assert_array_equal(conv.bias.grad.data, [9.0, 9.0])
+    x = Tensor(np.ones((4, 3)), requires_grad=True)
+    loss = linear(x).sum()
+    with ad.no_grad():
+        linear.weight -= 0.5  # x's gradient reads w
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()

@@ -407,3 +407,13 @@ def test_value_relu_derivative_at_zero_is_zero():
     x = Value(0.0)
     x.relu().backward()
     assert x.grad == 0.0
+
+
+def test_micrograds_full_constructor_is_accepted():
+    a = Value(2.0, label="a")
+    for value in (Value(1.0, (a,), "tanh", "t"), Value(1.0, (a,), "tanh", label="t"),
+                  Value(1.0, _children=(a,), _op="tanh", label="t")):
+        assert (value.label, value._op, value._prev) == ("t", "tanh", (a,))
+    assert Value(1.0, "x").label == "x"
+    with pytest.raises(TypeError, match="takes one label"):
+        Value(1.0, "x", "y")

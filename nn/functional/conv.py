@@ -128,6 +128,10 @@ class Conv2d(_Geometry, Function):
         return tuple(out_size(x_shape[2 + i], w_shape[2 + i], self.stride[i], self.padding[i],
                               self.dilation[i]) for i in range(2))
 
+    def reads_input(self, position):
+        # x serves w's gradient and w serves x's; the bias's gradient reads no values
+        return position < 2 and self.needs_input_grad[1 - position]
+
     def backward(self, grad):
         x, w = self.inputs[:2]
         gx = gw = gb = None

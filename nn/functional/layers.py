@@ -22,6 +22,10 @@ class Linear(Function):
 
     reads_output = False
 
+    def reads_input(self, position):
+        # x serves w's gradient and w serves x's; the bias's gradient reads no values
+        return position < 2 and self.needs_input_grad[1 - position]
+
     def forward(self, x, w, *bias):
         if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
             raise ValueError(
