@@ -26,6 +26,7 @@ from autodiff.creation import get_generator
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "trunc_normal_", "orthogonal_", "eye_",
 ]
 
 _LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d",
@@ -140,6 +141,50 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, rn
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     return normal_(tensor, 0.0, std, rng=rng)
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, rng=None):
+    """Fill with draws from N(mean, std**2) truncated to [a, b] (bounds in the values' units, as
+    PyTorch's): draws outside are drawn again until every one falls inside."""
+    if not a < b:
+        raise ValueError(f"trunc_normal_: the bounds must satisfy a < b, got a={a}, b={b}")
+    generator = get_generator(rng)
+    values = generator.normal(mean, std, size=_array(tensor).shape)
+    outside = (values < a) | (values > b)
+    while outside.any():
+        values[outside] = generator.normal(mean, std, size=int(outside.sum()))
+        outside = (values < a) | (values > b)
+    return _fill(tensor, values)
+
+
+def orthogonal_(tensor, gain=1.0, *, rng=None):
+    """Fill with a (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2013), as PyTorch's:
+    the tensor seen as (shape[0], the rest flattened) has orthonormal rows, or columns when it
+    has more rows than columns. The matrix is the Q of the QR decomposition of a normal draw,
+    with its columns' signs fixed by R's diagonal, so that it is uniformly distributed."""
+    shape = _array(tensor).shape
+    if len(shape) < 2:
+        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
+                         f"got shape {shape}")
+    if _is_empty(tensor):
+        return tensor
+    rows, columns = shape[0], math.prod(shape[1:])
+    flat = get_generator(rng).normal(size=(rows, columns))
+    if rows < columns:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < columns:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(shape))
+
+
+def eye_(tensor):
+    """Fill a 2-d tensor with the identity matrix (ones on the diagonal, for any shape)."""
+    shape = _array(tensor).shape
+    if len(shape) != 2:
+        raise ValueError(f"eye_: only 2-d tensors are supported, got shape {shape}")
+    return _fill(tensor, np.eye(*shape))
 
 
 def _array(tensor):

@@ -217,3 +217,34 @@ def test_init_keeps_identity_dtype_and_values():
 def test_init_of_a_plain_ndarray_still_works():
     a = np.zeros((3, 3))
     assert init.ones_(a) is a and a.sum() == 9
+
+
+# ----- PyTorch's other initializers: orthogonal_, trunc_normal_, eye_ -------------------------
+
+@pytest.mark.parametrize("shape", [(3, 5), (6, 2), (4, 2, 3, 3)])
+def test_orthogonal_gives_orthonormal_rows_or_columns_times_gain(shape):
+    w = Tensor(np.zeros(shape, np.float32))
+    assert init.orthogonal_(w, gain=2.0, rng=0) is w
+    m = w.data.reshape(shape[0], -1).astype(np.float64)
+    small = min(m.shape)
+    gram = m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m
+    np.testing.assert_allclose(gram, 4.0 * np.eye(small), atol=1e-5)
+    with pytest.raises(ValueError, match="2 or more dimensions"):
+        init.orthogonal_(Tensor(np.zeros(3)))
+
+
+def test_trunc_normal_stays_in_its_bounds_with_the_truncated_spread():
+    w = Tensor(np.zeros(200_000))
+    init.trunc_normal_(w, mean=1.0, std=0.5, a=0.0, b=2.0, rng=0)
+    assert w.data.min() >= 0.0 and w.data.max() <= 2.0
+    # N(1, 0.5) cut at +-2 standard deviations: standard deviation 0.5 * 0.8796
+    assert w.data.std() == pytest.approx(0.5 * 0.8796, rel=1e-2)
+    assert w.data.mean() == pytest.approx(1.0, abs=5e-3)
+    with pytest.raises(ValueError, match="a < b"):
+        init.trunc_normal_(w, a=1.0, b=1.0)
+
+
+def test_eye_fills_the_identity_of_any_2d_shape():
+    w = Tensor(np.full((2, 3), 7.0))
+    init.eye_(w)
+    np.testing.assert_array_equal(w.data, np.eye(2, 3))
