@@ -341,3 +341,30 @@ def test_valid_targets_still_work():
     p = Tensor(np.array([0.2, 0.9, 0.5], np.float32))
     assert np.isfinite(F.binary_cross_entropy(p, np.array([0.0, 1.0, 0.3])).item())
     assert np.isfinite(F.binary_cross_entropy_with_logits(p, np.array([0, 1, 1])).item())
+
+
+@pytest.mark.parametrize("options", [{}, {"weight": np.array([1.0, 2.0, 3.0])},
+                                     {"label_smoothing": 0.1}])
+def test_a_batch_of_ignored_targets_has_a_nan_mean_and_a_zero_gradient_as_pytorch(options):
+    """A crop that is all ignore_index: one optimizer step on a nan gradient would turn every
+    weight into nan."""
+    x = Tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.cross_entropy(x, np.full(4, -100), **options)
+        loss.backward()
+    assert np.isnan(loss.item())
+    np.testing.assert_array_equal(x.grad.data, np.zeros((4, 3)))
+    x.grad = None
+    nll = F.nll_loss(x.log_softmax(1), np.full(4, -100))
+    nll.backward()
+    assert np.isnan(nll.item()) and not x.grad.data.any()
+
+
+def test_targets_all_weighted_zero_count_as_nothing_too():
+    x = Tensor(np.random.default_rng(1).standard_normal((4, 3)), requires_grad=True)
+    loss = F.cross_entropy(x, np.zeros(4, int), weight=np.array([0.0, 1.0, 1.0]))
+    loss.backward()
+    assert np.isnan(loss.item()) and not x.grad.data.any()

@@ -256,13 +256,14 @@ def _target_weights(name, classes, labels, weight, ignore_index, smoothing, redu
     if reduction == "mean" and uniform and count:
         scale = 1.0 / count
     elif reduction == "mean":
-        with np.errstate(divide="ignore", invalid="ignore"):  # all ignored: nan, as PyTorch
-            scale = float(1.0 / np.float64(count if uniform else picked.sum()))
+        total = float(count if uniform else picked.sum())
+        # nothing counted (every target ignored, or weighted 0): the loss is nan (0 / 0, as
+        # PyTorch's, added in _class_loss) but the gradient 0, as PyTorch's: no 0 * inf here
+        scale = 1.0 / total if total else 0.0
     flat = np.arange(0, count * classes, classes) + safe
     on_target = (1.0 - smoothing) * scale
     if not uniform:
-        with np.errstate(invalid="ignore"):  # 0 * inf when every target is ignored
-            on_target = picked * on_target
+        on_target = picked * on_target
     targets = ClassTargets((count, classes), np.dtype(dtype), scale, flat, on_target, None)
     if smoothing:
         spread = smoothing / classes * scale
@@ -373,6 +374,14 @@ class NLLLoss(Function):
         return (grad * -self.targets.q,)
 
 
+def _nothing_counted(targets, labels):
+    """Whether no target counts towards a mean: none at all, or every one ignored or weighted
+    0 (then `_target_weights` gave every target weight 0)."""
+    if not labels.size:
+        return True
+    return not np.any(targets.q_sum) if not isinstance(targets.q_sum, float) else False
+
+
 def _class_loss(op, name, input, target, weight, ignore_index, reduction, smoothing=0.0):
     _check_reduction(name, reduction)
     if isinstance(weight, Tensor) and weight.requires_grad and is_grad_enabled():
@@ -388,7 +397,7 @@ def _class_loss(op, name, input, target, weight, ignore_index, reduction, smooth
     targets = _target_weights(name, scores.shape[1], labels, weight, ignore_index, smoothing,
                               reduction, scores.dtype)
     loss = op.apply(rows, targets=targets, reduce=reduction != "none")
-    if reduction == "mean" and not labels.size:
+    if reduction == "mean" and _nothing_counted(targets, labels):
         loss = loss + float("nan")  # the mean of no targets is nan, as PyTorch's (0 / 0)
     return loss if reduction != "none" else loss.reshape(shape)
 
