@@ -100,6 +100,9 @@ class Module:
     # ----- registration -----------------------------------------------------------------------
     def __setattr__(self, name, value):
         if "_parameter_names" not in self.__dict__:
+            if not isinstance(value, (Parameter, Module)):  # plain state may come first
+                object.__setattr__(self, name, value)
+                return
             raise AttributeError(
                 f"cannot assign {name!r} before Module.__init__() is called: call "
                 f"super().__init__() first in {type(self).__name__}.__init__"
@@ -147,6 +150,7 @@ class Module:
 
     def register_parameter(self, name, param):
         """Register ``param`` (a Parameter, or None for an absent optional one) as ``name``."""
+        self._check_new_name(name, "parameter", self._parameter_names)
         if param is None:
             self._unregister(name)
             object.__setattr__(self, name, None)
@@ -159,6 +163,7 @@ class Module:
         """Register non-trainable state as ``name``: saved in the state dict unless
         ``persistent=False`` (as PyTorch's; it still follows ``to``/``double`` and is listed by
         ``buffers()``)."""
+        self._check_new_name(name, "buffer", self._buffer_names)
         self._unregister(name)
         if tensor is not None and not isinstance(tensor, Tensor):
             tensor = Tensor(np.asarray(tensor))
@@ -171,7 +176,43 @@ class Module:
         """Register ``module`` as a submodule called ``name``."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module")
+        self._check_new_name(name, "module", self._module_names)
         setattr(self, name, module)
+
+    register_module = add_module
+
+    def get_submodule(self, target):
+        """The submodule at the dotted path ``target`` ("" for this module), as PyTorch's;
+        AttributeError names the part that is missing or not a module."""
+        module = self
+        for part in target.split(".") if target else ():
+            child = module.__dict__.get(part)
+            if not isinstance(child, Module):
+                raise AttributeError(f"{type(module).__name__} has no submodule {part!r} "
+                                     f"(in {target!r})")
+            module = child
+        return module
+
+    def get_parameter(self, target):
+        """The parameter at the dotted path ``target`` (``"0.weight"``), as PyTorch's."""
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._parameter_names:
+            raise AttributeError(f"{type(module).__name__} has no parameter {name!r} "
+                                 f"(in {target!r})")
+        return module.__dict__[name]
+
+    def _check_new_name(self, name, kind, same_kind):
+        """PyTorch's checks of a name being registered: a non-empty string without dots, not
+        taken by an attribute of another kind (a buffer named as a parameter would silently
+        take the parameter out of parameters(), and of the optimizer's reach)."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"{kind} name can't be empty or contain \".\", got {name!r}")
+        if self.__dict__.get(name) is not None and name not in same_kind:
+            raise KeyError(f"attribute {name!r} already exists in {type(self).__name__}: "
+                           f"it cannot also be registered as a {kind}")
 
     # ----- running ----------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -302,8 +343,9 @@ class Module:
         """Set training mode (dropout active, batch statistics) on this module and below."""
         if not isinstance(mode, (bool, np.bool_)):  # train("False") would mean training
             raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
-        for module in self.modules():
-            object.__setattr__(module, "training", bool(mode))
+        object.__setattr__(self, "training", bool(mode))
+        for child in self.children():  # through their own train(), which a layer may override
+            child.train(bool(mode))       # (keeping a pretrained BatchNorm frozen), as PyTorch
         return self
 
     def eval(self):
@@ -794,7 +836,7 @@ class ModuleList(Module):
 
     def __init__(self, modules=None):
         super().__init__()
-        if isinstance(modules, Module):
+        if isinstance(modules, Module) and not isinstance(modules, (Sequential, ModuleList)):
             raise TypeError(f"ModuleList takes an iterable of modules, got a single "
                             f"{type(modules).__name__}: write ModuleList([module])")
         for module in modules or ():

@@ -613,3 +613,59 @@ def test_normalization_layers_reset_their_parameters_and_statistics():
     layer.reset_parameters()
     np.testing.assert_array_equal(layer.weight.data, np.ones(4))
     assert repr(layer) == "LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=False)"
+
+
+# ----- Module API review (session 10) --------------------------------------------------------
+
+def test_train_goes_through_each_childs_own_train():
+    class FrozenNorm(BatchNorm1d):
+        def train(self, mode=True):  # keep pretrained statistics: always in eval mode
+            return super().train(False)
+
+    model = Sequential(Linear(3, 3), FrozenNorm(3))
+    model.train()
+    assert model.training and model[0].training and not model[1].training
+
+
+def test_module_list_takes_a_sequential_or_another_list():
+    body = Sequential(Linear(2, 2), ReLU())
+    assert len(ModuleList(body)) == 2 and ModuleList(body)[0] is body[0]
+    assert len(ModuleList(ModuleList([ReLU(), ReLU()]))) == 2
+    with pytest.raises(TypeError, match="single Linear"):
+        ModuleList(Linear(2, 2))
+
+
+def test_plain_state_may_be_set_before_module_init():
+    class Net(Module):
+        def __init__(self):
+            self.width = 3  # allowed, as in PyTorch; a Parameter or Module here is not
+            super().__init__()
+            self.fc = Linear(self.width, 1)
+
+    assert Net().fc.in_features == 3
+
+
+@pytest.mark.parametrize("register, message", [
+    (lambda m: m.register_buffer("weight", Tensor(np.zeros(2))), "already exists"),
+    (lambda m: m.add_module("bias", ReLU()), "already exists"),
+    (lambda m: m.register_buffer("a.b", None), "be empty or contain"),
+    (lambda m: m.register_parameter("", None), "be empty or contain"),
+])
+def test_registered_names_are_checked_as_pytorch_does(register, message):
+    layer = Linear(2, 2)
+    with pytest.raises(KeyError, match=message):
+        register(layer)
+    assert sorted(name for name, _ in layer.named_parameters()) == ["bias", "weight"]
+
+
+def test_get_submodule_get_parameter_and_register_module():
+    model = Sequential(Linear(2, 3), Sequential(ReLU(), Linear(3, 1)))
+    assert model.get_submodule("1.1") is model[1][1]
+    assert model.get_submodule("") is model
+    assert model.get_parameter("1.1.weight") is model[1][1].weight
+    with pytest.raises(AttributeError, match="no submodule '5'"):
+        model.get_submodule("1.5")
+    with pytest.raises(AttributeError, match="no parameter 'scale'"):
+        model.get_parameter("0.scale")
+    model.register_module("head", Linear(1, 1))
+    assert "head.weight" in model.state_dict()
