@@ -736,7 +736,43 @@ def _key_error_message(model_name, missing, unexpected):
     return " ".join(parts)
 
 
-class Sequential(Module):
+class _ListEdits:
+    """The list edits of `Sequential` and `ModuleList` beyond ``append`` and ``[i] = m``:
+    ``insert``, ``extend``, ``pop`` and ``del``. As PyTorch's, they number the modules again
+    "0", "1", ... in their new order (state dict keys follow)."""
+
+    def insert(self, index, module):
+        """Insert ``module`` before position ``index`` (as ``list.insert``)."""
+        _check_item(f"{type(self).__name__}.insert", index, module)
+        modules = list(self)
+        modules.insert(index, module)
+        self._renumber(modules)
+
+    def extend(self, modules):
+        """Add several modules at the end."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def pop(self, index=-1):
+        """Remove the module at ``index`` (the last by default) and return it."""
+        module = list(self)[index]  # IndexError for an index out of range
+        del self[index]
+        return module
+
+    def __delitem__(self, index):
+        modules = list(self)
+        del modules[index]
+        self._renumber(modules)
+
+    def _renumber(self, modules):
+        for name in list(self._module_names):
+            delattr(self, name)
+        for position, module in enumerate(modules):
+            self.add_module(str(position), module)
+
+
+class Sequential(_ListEdits, Module):
     """Modules applied in order; ``Sequential(a, b)(x) == b(a(x))``.
 
     Also accepts one OrderedDict of named modules.
@@ -831,7 +867,7 @@ def _replace_child(container, index, module):
     object.__setattr__(container, name, module)
 
 
-class ModuleList(Module):
+class ModuleList(_ListEdits, Module):
     """A list of modules whose parameters are registered (iterate it in your own forward)."""
 
     def __init__(self, modules=None):
@@ -846,12 +882,6 @@ class ModuleList(Module):
         """Add a module at the end."""
         _check_item("ModuleList", len(self._module_names), module)
         self.add_module(str(len(self._module_names)), module)
-        return self
-
-    def extend(self, modules):
-        """Add several modules at the end."""
-        for module in modules:
-            self.append(module)
         return self
 
     def __getitem__(self, index):

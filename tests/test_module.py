@@ -669,3 +669,20 @@ def test_get_submodule_get_parameter_and_register_module():
         model.get_parameter("0.scale")
     model.register_module("head", Linear(1, 1))
     assert "head.weight" in model.state_dict()
+
+
+@pytest.mark.parametrize("make", [lambda ms: Sequential(*ms), lambda ms: ModuleList(ms)])
+def test_containers_insert_extend_pop_and_delete_renumbering_as_pytorch(make):
+    a, b, c, d = Linear(1, 1), ReLU(), Linear(1, 1), Sigmoid()
+    container = make([a, b])
+    container.insert(1, c)
+    assert list(container) == [a, c, b]
+    assert sorted(container.state_dict()) == ["0.bias", "0.weight", "1.bias", "1.weight"]
+    container.extend([d])
+    assert container.pop() is d and container.pop(0) is a
+    assert list(container) == [c, b]
+    del container[0]
+    assert list(container) == [b] and len(container) == 1
+    assert [name for name, _ in container.named_children()] == ["0"]
+    with pytest.raises(TypeError, match="not a Module"):
+        container.insert(0, None)
