@@ -323,11 +323,11 @@ class Tensor:
 
     def any(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Whether any element (over ``axis``) is true: a boolean tensor, not differentiable."""
-        return Tensor(np.any(self.data, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim)))
+        return self._unrecorded(np.any, _axis(axis, dim), keepdims or bool(keepdim))
 
     def all(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Whether every element (over ``axis``) is true: a boolean tensor, not differentiable."""
-        return Tensor(np.all(self.data, axis=_axis(axis, dim), keepdims=keepdims or bool(keepdim)))
+        return self._unrecorded(np.all, _axis(axis, dim), keepdims or bool(keepdim))
 
     def __array__(self, dtype=None, copy=None):
         if dtype is not None and dtype != self.data.dtype:
@@ -767,19 +767,19 @@ class Tensor:
 
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Indices of the maxima (an integer tensor, not differentiable)."""
-        axis = _axis(axis, dim)
-        try:
-            return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims or bool(keepdim)))
-        except np.exceptions.AxisError:
-            raise _axis_error("argmax", axis, self.shape) from None
+        return self._unrecorded(np.argmax, _axis(axis, dim), keepdims or bool(keepdim))
 
     def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Indices of the minima (an integer tensor, not differentiable)."""
-        axis = _axis(axis, dim)
+        return self._unrecorded(np.argmin, _axis(axis, dim), keepdims or bool(keepdim))
+
+    def _unrecorded(self, reduce, axis, keepdims):
+        """``reduce`` (np.argmax, np.any, ...) of the data over ``axis`` as a new Tensor outside
+        the graph, an out-of-range axis named."""
         try:
-            return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims or bool(keepdim)))
+            return Tensor(reduce(self.data, axis=axis, keepdims=keepdims))
         except np.exceptions.AxisError:
-            raise _axis_error("argmin", axis, self.shape) from None
+            raise _axis_error(reduce.__name__, axis, self.shape) from None
 
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """log(sum(exp(x))) over ``axis``, computed without overflow."""

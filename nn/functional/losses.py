@@ -379,7 +379,7 @@ def _nothing_counted(targets, labels):
     0 (then `_target_weights` gave every target weight 0)."""
     if not labels.size:
         return True
-    return not np.any(targets.q_sum) if not isinstance(targets.q_sum, float) else False
+    return isinstance(targets.q_sum, np.ndarray) and not targets.q_sum.any()
 
 
 def _class_loss(op, name, input, target, weight, ignore_index, reduction, smoothing=0.0):
