@@ -70,6 +70,9 @@ class Adam(Optimizer):
             update *= lr / (1 - beta1 ** step)
             p.data -= update
 
+    def _required_state(self, group):
+        return ("step", "exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
+
     def _state(self, p, group):
         state = self.state.get(p)
         if state is None:

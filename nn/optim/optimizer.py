@@ -174,8 +174,34 @@ class Optimizer:
         ]
         for i, group in enumerate(groups):  # as add_param_group checks them, before any change
             _check_group_hyperparameters(group, i)
+        self._check_complete_state(saved_state, new_state, params, groups)
         self.param_groups = groups
         self.state = new_state
+
+    def _required_state(self, group):
+        """The buffers ``_update_group`` reads from a parameter's state once it has one (names
+        the loaded state must have); subclasses that keep state override this."""
+        return ()
+
+    def _check_complete_state(self, saved_state, new_state, params, groups):
+        """Raise ValueError, naming the parameter and the buffers, for a loaded state that
+        lacks a buffer the next ``step()`` would read (a KeyError there, far from the load)."""
+        for key in saved_state:
+            index = _as_index(key)
+            group_index, param = params[index]
+            missing = [name for name in self._required_state(groups[group_index])
+                       if name not in new_state[param]]
+            if missing:
+                raise ValueError(
+                    f"loaded state of parameter {index} (group {group_index}) lacks {missing}, "
+                    f"which {type(self).__name__} with these hyperparameters keeps (was it "
+                    f"saved from another optimizer, or with other options?)")
+            for name in self._required_state(groups[group_index]):
+                value = new_state[param][name]
+                if name != "step" and not isinstance(value, np.ndarray):
+                    raise ValueError(
+                        f"loaded state {name!r} of parameter {index} (group {group_index}) is "
+                        f"a {type(value).__name__}, not an array of the parameter's shape")
 
     def _match_group(self, i, saved, group):
         """Map the saved indices of group ``i`` onto this optimizer's parameters."""

@@ -76,6 +76,10 @@ class RMSprop(Optimizer):
                 ratio *= group["lr"]
                 p.data -= ratio
 
+    def _required_state(self, group):
+        return (("step", "square_avg") + (("momentum_buffer",) if group["momentum"] > 0 else ())
+                + (("grad_avg",) if group["centered"] else ()))
+
     def _state(self, p, group):
         state = self.state.get(p)
         if state is None:
