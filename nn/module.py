@@ -385,15 +385,22 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, prefix=""):
-        """(dotted name, module) for this module (name ``prefix``) and every one below it."""
-        seen = set()
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(dotted name, module) for this module (name ``prefix``) and every one below it.
+
+        As PyTorch's: a module registered under several names is listed once, unless
+        ``remove_duplicate=False`` lists it under each; ``memo`` is a set of modules to skip
+        (it gains those listed)."""
+        if not remove_duplicate:
+            yield from self._state_modules(prefix)
+            return
+        seen = set() if memo is None else memo
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
+            if module in seen:
                 continue
-            seen.add(id(module))
+            seen.add(module)
             yield name, module
             children = list(module.named_children())
             for child_name, child in reversed(children):
@@ -404,29 +411,34 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def _named_members(self, names_attr, prefix, recurse):
+    def _named_members(self, names_attr, prefix, recurse, remove_duplicate):
         seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        if recurse:
+            modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+        else:
+            modules = [(prefix, self)]
         for module_name, module in modules:
             for name in getattr(module, names_attr):
                 value = module.__dict__[name]
-                if value is None or id(value) in seen:
+                if value is None or (remove_duplicate and id(value) in seen):
                     continue
                 seen.add(id(value))
                 yield (f"{module_name}.{name}" if module_name else name), value
 
-    def named_parameters(self, prefix="", recurse=True):
-        """(dotted name, parameter) for every parameter, each listed once."""
-        return self._named_members("_parameter_names", prefix, recurse)
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, parameter) for every parameter, each listed once (under each of its
+        names with ``remove_duplicate=False``, as PyTorch's)."""
+        return self._named_members("_parameter_names", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
         """Every parameter, each once, in registration order."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix="", recurse=True):
-        """(dotted name, buffer) for every buffer."""
-        return self._named_members("_buffer_names", prefix, recurse)
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, buffer) for every buffer (``remove_duplicate`` as in
+        `named_parameters`)."""
+        return self._named_members("_buffer_names", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
         """Every buffer."""
@@ -447,12 +459,12 @@ class Module:
         return self
 
     # ----- state --------------------------------------------------------------------------------
-    def _state_modules(self):
+    def _state_modules(self, prefix=""):
         """(dotted name, module) for this module and every one below it, as PyTorch's
         ``state_dict`` walks them: a submodule registered under several names (``Sequential(l,
         ReLU(), l)``) is visited under each name, so its entries appear under every name, as in
         PyTorch's checkpoints. Only a module that contains itself is not entered again."""
-        stack = [("", self, ())]
+        stack = [(prefix, self, ())]
         while stack:
             name, module, ancestors = stack.pop()
             yield name, module
@@ -473,12 +485,17 @@ class Module:
                 if value is not None and key not in skip:
                     yield prefix + key, value
 
-    def state_dict(self):
+    def state_dict(self, *, destination=None, prefix="", keep_vars=False):
         """An ordered dict of every parameter and buffer by dotted name (sharing their data).
 
         As in PyTorch, a tensor shared by several modules (tied weights, a submodule used
-        twice) is listed under each of its names."""
-        return OrderedDict((key, value.detach()) for key, value in self._named_state())
+        twice) is listed under each of its names. The values are detached unless
+        ``keep_vars=True`` (then they are the parameters themselves); keys start with
+        ``prefix``; ``destination`` (a dict) is filled and returned instead of a new one."""
+        state = OrderedDict() if destination is None else destination
+        for key, value in self._named_state():
+            state[prefix + key] = value if keep_vars else value.detach()
+        return state
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy values from ``state_dict`` into this module's parameters and buffers.

@@ -686,3 +686,41 @@ def test_containers_insert_extend_pop_and_delete_renumbering_as_pytorch(make):
     assert [name for name, _ in container.named_children()] == ["0"]
     with pytest.raises(TypeError, match="not a Module"):
         container.insert(0, None)
+
+
+def _tied_model():
+    """Sequential(shared, ReLU(), shared): one Linear under two names."""
+    shared = Linear(2, 2)
+    return Sequential(shared, ReLU(), shared), shared
+
+
+def test_named_modules_remove_duplicate_false_lists_a_shared_module_under_each_name():
+    model, shared = _tied_model()
+    assert [n for n, _ in model.named_modules()] == ["", "0", "1"]
+    names = [(n, m) for n, m in model.named_modules(remove_duplicate=False)]
+    assert [n for n, _ in names] == ["", "0", "1", "2"]
+    assert names[3][1] is shared
+    assert [n for n, _ in model.named_modules(prefix="net")] == ["net", "net.0", "net.1"]
+
+
+def test_named_parameters_remove_duplicate_false_lists_tied_weights_under_each_name():
+    model, shared = _tied_model()
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+    listed = list(model.named_parameters(remove_duplicate=False))
+    assert [n for n, _ in listed] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert listed[2][1] is shared.weight
+    bn = Sequential(BatchNorm1d(2), BatchNorm1d(2))
+    assert [n for n, _ in bn.named_buffers(prefix="m", remove_duplicate=False)][:3] == [
+        "m.0.running_mean", "m.0.running_var", "m.0.num_batches_tracked"]
+
+
+def test_state_dict_prefix_keep_vars_and_destination_as_pytorch():
+    model = Sequential(Linear(2, 3))
+    state = model.state_dict(prefix="net.")
+    assert list(state) == ["net.0.weight", "net.0.bias"]
+    assert not state["net.0.weight"].requires_grad  # detached by default
+    kept = model.state_dict(keep_vars=True)
+    assert kept["0.weight"] is model[0].weight  # the parameters themselves
+    destination = OrderedDict(other=1)
+    assert model.state_dict(destination=destination) is destination
+    assert list(destination) == ["other", "0.weight", "0.bias"]
