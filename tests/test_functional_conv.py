@@ -705,3 +705,19 @@ def test_a_window_with_a_nan_sends_its_gradient_to_the_nan():
     assert np.isnan(out.data).all()
     assert indices.data.ravel().tolist() == [1, 3]
     np.testing.assert_array_equal(x.grad.data[0, 0], [[0, 1, 0, 1], [0, 0, 0, 0]])
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint8, np.bool_])
+def test_avg_pool2d_of_integers_averages_in_float64(dtype):
+    """The scale 1/4 was cast to the integer type (0), so every average was 0."""
+    data = (np.arange(16).reshape(1, 1, 4, 4) * 10 % 7).astype(dtype)
+    out = F.avg_pool2d(Tensor(data), 2)
+    assert out.dtype == np.float64
+    expected = data.astype(np.float64).reshape(1, 1, 2, 2, 2, 2).mean(axis=(3, 5))
+    np.testing.assert_allclose(out.numpy(), expected)
+    np.testing.assert_allclose(nn.AvgPool2d(2)(Tensor(data)).numpy(), expected)
+
+
+def test_conv2d_layer_takes_numpy_integer_groups():
+    conv = nn.Conv2d(4, 4, 3, groups=np.int64(2))
+    assert conv.groups == 2 and conv.weight.shape == (4, 2, 3, 3)

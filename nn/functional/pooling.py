@@ -390,7 +390,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     kernel; ``ceil_mode`` rounds the output size up (see `max_pool2d`). A window is divided by
     the number of its elements inside the padded input (``kh * kw`` except for the last
     windows of ``ceil_mode``), by the number inside the input itself when
-    ``count_include_pad=False``, or by ``divisor_override`` when given.
+    ``count_include_pad=False``, or by ``divisor_override`` when given. Integer and boolean
+    inputs average to float64, as `Tensor.mean` does (PyTorch keeps integers, truncating).
 
     >>> x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
     >>> avg_pool2d(x, 2).numpy()[0, 0]
@@ -398,6 +399,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
            [10.5, 12.5]])
     """
     x = as_tensor(input)
+    if x.dtype.kind in "biu":  # averages of integers are float64, as Tensor.mean's (NumPy's)
+        x = x.astype(np.float64)
     if divisor_override is not None and (not isinstance(divisor_override, (int, np.integer))
                                          or divisor_override == 0):
         raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int or None, got "

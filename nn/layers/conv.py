@@ -10,8 +10,8 @@ from .. import functional as F
 from ..functional.conv import same_padding
 from ..functional.padding import PADDING_MODES, pad2d
 from ..module import Module
-from ._common import (check_sizes, empty_parameter, factory_dtype, fan_in_init, pair,
-                      positive_pair)
+from ._common import (_is_int, check_sizes, empty_parameter, factory_dtype, fan_in_init,
+                      pair, positive_pair)
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
 
@@ -62,7 +62,7 @@ def _conv_padding(padding, kernel_size, stride, dilation):
 
 def _check_groups(in_channels, out_channels, groups):
     """Raise PyTorch's errors for a ``groups`` that does not split both channel counts."""
-    if not isinstance(groups, int) or groups < 1:
+    if not _is_int(groups) or groups < 1:
         raise ValueError(f"Conv2d: groups must be a positive integer, got groups={groups!r}")
     for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
         if channels % groups:
