@@ -356,9 +356,18 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
+    def __index__(self):
+        """An integer tensor of one element as a Python int: ``x[:n]``, ``range(n)``."""
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to "
+                            f"an index, got dtype {self.dtype} and shape {self.shape}")
+        return int(self.data.item())
+
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
         extras = [f"dtype={self.data.dtype}"]
+        if self.data.size == 0 and self.data.ndim != 1:  # as NumPy: [] alone would hide it
+            extras.insert(0, f"shape={self.shape}")
         if self._ctx is not None:
             extras.append(f"grad_fn={self._ctx.name}")
         elif self.requires_grad:

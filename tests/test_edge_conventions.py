@@ -484,3 +484,67 @@ def test_an_integer_numpy_scalar_with_integer_data_keeps_numpys_promotion():
     big = Tensor(np.array([1, 2], np.int32)) * np.int64(2 ** 40)
     assert big.dtype == np.int64 and big.data.tolist() == [2 ** 40, 2 ** 41]
     assert (Tensor(np.array([0, 2], np.uint8)) + np.int64(-1)).data.tolist() == [-1, 1]
+
+
+# ----- edge shapes (session-11 review) ------------------------------------------------------
+
+def test_setitem_values_with_extra_leading_unit_axes_get_their_gradient():
+    """NumPy and PyTorch accept ``x[0] = v`` with v of shape (1, 3); backward crashed."""
+    x = Tensor(np.zeros((2, 3)))
+    v = Tensor(np.arange(3.0).reshape(1, 3), requires_grad=True)
+    x[0] = v
+    (x * Tensor(np.arange(6.0).reshape(2, 3))).sum().backward()
+    np.testing.assert_array_equal(v.grad.numpy(), [[0.0, 1.0, 2.0]])
+    y = Tensor(np.zeros(4))
+    w = Tensor(np.ones((1, 1, 2)), requires_grad=True)
+    y[np.array([0, 2])] = w
+    (y * Tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [[[1.0, 3.0]]])
+
+
+def test_axis_minus_one_of_a_zero_d_tensor_reduces_nothing():
+    x = Tensor(2.0, requires_grad=True)
+    assert x.sum(-1).item() == 2.0 and x.cumsum(-1).item() == 2.0
+    x.softmax().backward()
+    assert x.grad.item() == 0.0
+    x.grad = None
+    x.log_softmax().backward()
+    assert x.grad.item() == 0.0
+    with pytest.raises(ValueError, match="axis -2 is out of range"):
+        x.sum(-2)
+
+
+def test_softmax_family_over_an_empty_axis():
+    """log(sum(exp([]))) is -inf and softmax of nothing is empty, as in PyTorch; NumPy's
+    'zero-size array to reduction operation maximum' was raised."""
+    x = Tensor(np.ones((3, 0)), requires_grad=True)
+    out = x.logsumexp(1)
+    np.testing.assert_array_equal(out.numpy(), [-np.inf] * 3)
+    out.sum().backward()
+    assert x.grad.shape == (3, 0)
+    assert x.softmax(-1).shape == (3, 0)
+    assert Tensor(np.ones((0, 4))).log_softmax(0).shape == (0, 4)
+
+
+def test_prod_over_an_empty_axis_records_its_gradient():
+    x = Tensor(np.ones((0, 4)), requires_grad=True)
+    grad = ad.hessian(lambda t: t.prod())(Tensor(np.ones(0)))
+    assert grad.shape == (0, 0)
+    grad = ad.grad(lambda t: t.prod(0).sum())(x)
+    assert grad.shape == (0, 4)
+    x.prod(0).sum().backward(create_graph=True)
+    assert x.grad.shape == (0, 4)
+
+
+def test_integer_tensor_of_one_element_is_an_index():
+    x = Tensor(np.arange(6.0))
+    n = Tensor(np.array([1, 1, 0])).sum()
+    np.testing.assert_array_equal(x[:n].numpy(), [0.0, 1.0])
+    assert list(range(n)) == [0, 1]
+    with pytest.raises(TypeError, match="only integer tensors of a single element"):
+        x[:Tensor(2.0)]
+
+
+def test_repr_of_an_empty_tensor_shows_its_shape():
+    assert "shape=(3, 0)" in repr(Tensor(np.ones((3, 0))))
+    assert "shape" not in repr(Tensor(np.ones(0)))

@@ -208,6 +208,9 @@ class IndexPut(Function):
         grad_values = GetItem.apply(grad, index=self.index)
         if not is_basic(self.index):
             grad_values = masked(grad_values, _last_writes(shape, self.index))
+        extra = self.inputs[1].ndim - grad_values.ndim
+        if extra > 0:  # values with leading unit axes, which NumPy's assignment drops
+            grad_values = grad_values.reshape((1,) * extra + grad_values.shape)
         return masked(grad, unwritten), grad_values
 
 

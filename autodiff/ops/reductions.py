@@ -21,7 +21,7 @@ def normalize_axis(axis, ndim):
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     normalized = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -max(ndim, 1) <= a < max(ndim, 1):
             raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
         normalized.append(int(a) % max(ndim, 1))
     if len(set(normalized)) != len(normalized):
@@ -107,6 +107,8 @@ def _products_of_others(x, axes):
 
     Made of products only (a prefix and a suffix scan, log2(n) steps each), so it is exact where
     elements are zero and differentiable to any order."""
+    if x.size == 0:  # nothing to multiply (and the shifts below need a non-empty axis)
+        return x * 0
     kept = tuple(a for a in range(x.ndim) if a not in axes)
     order = kept + tuple(axes)
     moved = x.permute(order)
@@ -181,8 +183,9 @@ def _signed_power(x, q):
 
 
 def _max_keepdims(x, axis):
-    """The max over ``axis`` with non-finite maxima replaced by 0 (safe to subtract)."""
-    m = np.max(x, axis=axis, keepdims=True)
+    """The max over ``axis`` with non-finite maxima replaced by 0 (safe to subtract); an empty
+    axis has none (the softmax family's results are then -inf or empty, as PyTorch's)."""
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
     return np.where(np.isfinite(m), m, 0)
 
 
@@ -226,7 +229,8 @@ class LogSoftmax(Function):
     def forward(self, x):
         x = _as_float(x)
         shifted = x - _max_keepdims(x, self.axis)
-        return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
+        with np.errstate(divide="ignore"):  # log(0) of an empty axis; its result is empty
+            return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
 
     def backward(self, grad):
         y = self.result()
