@@ -548,3 +548,58 @@ def test_integer_tensor_of_one_element_is_an_index():
 def test_repr_of_an_empty_tensor_shows_its_shape():
     assert "shape=(3, 0)" in repr(Tensor(np.ones((3, 0))))
     assert "shape" not in repr(Tensor(np.ones(0)))
+
+
+# ----- an infinite incoming gradient through a mask (session-11 review) ----------------------
+
+def _grad_of(f, values, dtype=np.float32):
+    x = Tensor(np.array(values, dtype), requires_grad=True)
+    f(x).sum().backward()
+    return x.grad.numpy()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_masked_gradients_stay_zero_under_an_infinite_incoming_gradient(dtype):
+    """sqrt and log have an infinite slope at 0; relu, maximum, max and max pooling select
+    (PyTorch: x <= 0 ? 0 : grad), so the places they drop get 0, not inf * 0 = NaN."""
+    import nn.functional as F
+    with np.errstate(divide="ignore"):
+        np.testing.assert_array_equal(
+            _grad_of(lambda x: F.relu(x).sqrt(), [-1.0, 0.0, 4.0], dtype), [0.0, 0.0, 0.25])
+        np.testing.assert_array_equal(
+            _grad_of(lambda x: F.relu(x).log(), [-1.0, 0.0, 4.0], dtype), [0.0, 0.0, 0.25])
+        np.testing.assert_array_equal(
+            _grad_of(lambda x: ad.maximum(x, 0.0).sqrt(), [-1.0, 0.0, 4.0], dtype),
+            [0.0, np.inf, 0.25])
+        np.testing.assert_array_equal(
+            _grad_of(lambda x: x.max().sqrt(), [0.0, -1.0, -2.0], dtype), [np.inf, 0.0, 0.0])
+        np.testing.assert_array_equal(
+            _grad_of(lambda x: F.max_pool2d(x, 2).sqrt(), [[[[0.0, -1.0], [-2.0, -3.0]]]],
+                     dtype).ravel(), [np.inf, 0.0, 0.0, 0.0])
+        np.testing.assert_array_equal(  # overlapping windows take the other branch
+            _grad_of(lambda x: F.max_pool2d(x, 2, stride=1).sqrt(),
+                     [[[[0.0, -1.0, 0.0], [-2.0, -3.0, -4.0]]]], dtype).ravel(),
+            [np.inf, 0.0, np.inf, 0.0, 0.0, 0.0])
+
+
+def test_fused_linear_relu_masks_an_infinite_incoming_gradient():
+    import nn
+    lin = nn.Linear(1, 3)
+    with ad.no_grad():
+        lin.weight.data[:] = [[-1.0], [0.0], [4.0]]
+        lin.bias.data[:] = 0
+    with np.errstate(divide="ignore"):
+        nn.Sequential(lin, nn.ReLU())(Tensor(np.ones((1, 1), np.float32))).sqrt().sum().backward()
+    np.testing.assert_array_equal(lin.weight.grad.numpy().ravel(), [0.0, 0.0, 0.25])
+
+
+def test_masked_gradients_under_create_graph_stay_zero_too():
+    import nn.functional as F
+    from nn.functional.fused import linear_relu
+    x = Tensor(np.array([-1.0, 0.0, 4.0]), requires_grad=True)
+    with np.errstate(divide="ignore"):
+        F.relu(x).sqrt().sum().backward(create_graph=True)
+        np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.25])
+        lin = Tensor(np.array([[-1.0], [0.0], [4.0]]), requires_grad=True)
+        linear_relu(Tensor(np.ones((1, 1))), lin).sqrt().sum().backward(create_graph=True)
+    np.testing.assert_array_equal(lin.grad.numpy().ravel(), [0.0, 0.0, 0.25])

@@ -38,16 +38,36 @@ def times_constant(grad, array):
 
 def masked(grad, mask):
     """``grad`` where the boolean ``mask`` holds, else 0, also where ``grad`` is inf or NaN
-    (``grad * mask`` would give NaN there; PyTorch's masked gradients give 0). An array while
-    backward is not being recorded; under ``create_graph`` a recorded `Where`."""
+    (``grad * mask`` would give NaN there; PyTorch's masked gradients give 0). A float
+    ``mask`` scales: ``grad * mask``, and 0 where ``mask`` is 0. An array while backward is not
+    being recorded; under ``create_graph`` a recorded `Where` (of a `Mul` for a float mask)."""
     if STATE.grad_enabled:
         zero = Function.constant(np.zeros((), dtype=grad.dtype))
-        return Where.apply(grad, zero, condition=mask)
-    with np.errstate(invalid="ignore"):  # inf * False: mended below
-        out = grad.data * mask
-    if not np.isfinite(out).all():  # one more pass, only where the product went wrong
-        out[~np.broadcast_to(mask, out.shape)] = 0
+        if mask.dtype == bool:
+            return Where.apply(grad, zero, condition=mask)
+        return Where.apply(Mul.apply(grad, Function.constant(mask)), zero, condition=mask != 0)
+    return masked_in_place(grad.data, mask, private=False)
+
+
+def masked_in_place(grad, mask, private):
+    """`masked` on ndarrays (a first-order backward), into ``grad`` itself when the engine
+    says no one else refers to it. One multiply, as `scaled_in_place`; a non-finite ``grad``
+    (rare) takes a second, careful pass."""
+    if all_finite(grad):
+        return scaled_in_place(grad, mask, private)
+    with np.errstate(invalid="ignore"):  # inf * 0: mended below
+        out = scaled_in_place(grad, mask, private)
+    out[np.broadcast_to(mask == 0, out.shape)] = 0
     return out
+
+
+def all_finite(array):
+    """Whether every element of the float ``array`` is finite. One BLAS dot: an inf or a NaN
+    makes the sum of squares inf or NaN. So may overflow of large finite values, which only
+    sends the caller down its careful path. (Twice as fast as ``np.isfinite(a).all()``.)"""
+    flat = array.reshape(-1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(np.dot(flat, flat)))
 
 
 class Add(Function):
@@ -307,12 +327,13 @@ class Relu(Function):
     def backward(self, grad):
         # The mask comes from the saved output (out > 0 exactly where x > 0): forward makes one
         # pass over x and keeps nothing beyond the output, which the next op holds anyway.
-        return (times_constant(grad, self.out > 0),)
+        # Masked, not multiplied: an inf gradient (from sqrt or log at 0) gives 0, as PyTorch.
+        return (masked(grad, self.out > 0),)
 
     _overwrites_grad = True
 
     def _backward_arrays(self, grad, private):
-        return (scaled_in_place(grad, self.out > 0, private),)
+        return (masked_in_place(grad, self.out > 0, private),)
 
 
 class ReluInPlace(Relu):
@@ -490,7 +511,7 @@ class Maximum(Function):
         return self._pick(a, b)
 
     def backward(self, grad):
-        return times_constant(grad, self.weight), times_constant(grad, 1 - self.weight)
+        return masked(grad, self.weight), masked(grad, 1 - self.weight)
 
 
 class Where(Function):

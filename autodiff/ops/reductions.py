@@ -9,7 +9,7 @@ import numpy as np
 from .. import tensor as _tensor  # circular by design: tensor.py imports this module
 from ..function import Function
 from ..grad_mode import STATE
-from .elementwise import float_dtype, times_constant, where
+from .elementwise import float_dtype, masked, times_constant, where
 from .movement import concatenate
 from .registry import register
 
@@ -72,7 +72,7 @@ class Max(Function):
 
     def backward(self, grad):
         (x,) = self.inputs
-        return (times_constant(_expand(grad, x.shape, self.axis, self.keepdims), self.weight),)
+        return (masked(_expand(grad, x.shape, self.axis, self.keepdims), self.weight),)
 
 
 class Min(Max):

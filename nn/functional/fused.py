@@ -13,7 +13,8 @@ from abc import ABCMeta, abstractmethod
 
 import numpy as np
 
-from autodiff.ops.elementwise import leaky_relu_scale, scaled_in_place, times_constant
+from autodiff.ops.elementwise import (leaky_relu_scale, masked, masked_in_place, scaled_in_place,
+                                      times_constant)
 from autodiff.ops.registry import register
 from autodiff.tensor import Tensor
 
@@ -79,10 +80,10 @@ class LinearRelu(LinearActivation):
         return np.maximum(out, 0, out=out)
 
     def _activation_grad(self, grad):
-        return times_constant(grad, self.out > 0)
+        return masked(grad, self.out > 0)
 
     def _activation_grad_arrays(self, grad, private):
-        return scaled_in_place(grad, self.out > 0, private)
+        return masked_in_place(grad, self.out > 0, private)
 
 
 class LinearLeakyRelu(LinearActivation):

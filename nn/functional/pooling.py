@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from autodiff.ops.elementwise import all_finite
 from autodiff.function import Function
 from autodiff.ops.registry import register
 from autodiff.tensor import Tensor, as_tensor
@@ -268,9 +269,16 @@ class MaxPool2dScatter(Function):
         gi = window.internal_grad(g)
         shape = window.padded_shape(gi)
         dxp = _input_buffer(window, shape, g.dtype)
+        finite = all_finite(gi)  # else inf * False would be NaN, where PyTorch sends 0
         for (i, j), mask in zip(window.offsets(), self.masks):
             target = window.view(dxp, i, j)
-            if window.disjoint:
+            if not finite:
+                part = np.where(mask, gi, 0)
+                if window.disjoint:
+                    np.copyto(target, part)
+                else:
+                    target += part
+            elif window.disjoint:
                 np.multiply(gi, mask, out=target)
             else:
                 target += gi * mask
