@@ -33,7 +33,7 @@ from numpy import ndarray
 from . import anomaly, hooks, inplace
 from . import tensor as _tensor  # circular by design: the tensor module calls run_backward
 from .grad_mode import STATE
-from .ops.movement import sum_to_shape
+from .ops.movement import ScatteredGrad, sum_to_shape
 
 
 def _refcount_of_a_private_array():
@@ -62,6 +62,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
     needed = None if inputs is None else _leading_to(roots, targets, stops)
     found = {}  # id -> gradient: of each input (inputs given), or (leaf, sum) of hooked leaves
     pending = {}  # node -> gradient of its output, summed over the consumers seen so far
+    owned = {}  # node or id(leaf) -> a gradient buffer made in this pass: see _add_scattered
     queue = []  # (sequence number, node) of the nodes in pending: a heap, newest node first
     for root, grad in zip(roots, grads):  # handed on as in _propagate (inline there: hot loop)
         if on_arrays:
@@ -107,7 +108,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
             private = (on_arrays and node._overwrites_grad and getrefcount(grad) == _PRIVATE
                        and type(grad) is ndarray and grad.base is None and grad.flags.writeable)
             _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, targets,
-                       found, taken)
+                       found, taken, owned)
             if not retain_graph:
                 node.release()
         if inputs is None:
@@ -154,7 +155,7 @@ def _deliver_to_hooked_leaves(found, taken):
 
 
 def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, targets, found,
-               taken):
+               taken, owned):
     """Call the node's backward and hand each input's gradient on: to its node's pending sum,
     or to the leaf. ``private`` says that the op may overwrite the array ``grad``.
 
@@ -175,6 +176,7 @@ def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, ta
             f"{len(node.inputs)} inputs"
         )
     if check_anomaly:
+        input_grads = tuple(g.dense() if type(g) is ScatteredGrad else g for g in input_grads)
         anomaly.on_backward(node, input_grads)
     Tensor = _tensor.Tensor
     expected = ndarray if on_arrays else Tensor
@@ -187,6 +189,9 @@ def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, ta
             # ``is not``: equal dtypes are nearly always one object, and conform sorts out the rest
             if value.shape != data.shape or value.dtype is not data.dtype:
                 input_grad = conform(input_grad, tensor, node, on_arrays)
+        elif type(input_grad) is ScatteredGrad:
+            _add_scattered(tensor, input_grad, pending, queue, owned, targets, found, taken)
+            continue
         else:
             input_grad = conform(input_grad, tensor, node, on_arrays)
         parent = tensor._ctx
@@ -198,6 +203,39 @@ def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, ta
                 heappush(queue, (parent.sequence, parent))
         else:
             _deliver(tensor, input_grad, targets, found, taken)
+
+
+def _add_scattered(tensor, grad, pending, queue, owned, targets, found, taken):
+    """Add a `ScatteredGrad` (from ``tensor[index]``) into ``tensor``'s gradient. The first
+    one makes a buffer (zeros, or a copy of the sum so far) that the engine owns; later ones
+    add their slice into it in place. A node's pending sum stays owned when dense gradients are
+    added to it (``a + b`` is a new array); a leaf's ``.grad`` is checked to be the same array."""
+    parent = tensor._ctx
+    if parent is not None:
+        buffer = pending.get(parent)
+        if buffer is None:
+            buffer = pending[parent] = owned[parent] = grad.dense()
+            heappush(queue, (parent.sequence, parent))
+        elif parent in owned:
+            grad.add_into(buffer)
+        else:
+            buffer = pending[parent] = owned[parent] = np.array(buffer, copy=True)
+            grad.add_into(buffer)
+        return
+    if targets is not None or not tensor.requires_grad or (
+            hooks.REGISTERED.count and hooks.leaf_hooks(tensor)):
+        _deliver(tensor, grad.dense(), targets, found, taken)
+        return
+    current = tensor.grad
+    if current is not None and owned.get(id(tensor)) is current.data:
+        grad.add_into(current.data)
+        return
+    buffer = grad.dense() if current is None else np.array(current.data, copy=True)
+    if current is not None:
+        grad.add_into(buffer)
+    owned[id(tensor)] = buffer
+    taken.add(id(buffer))
+    tensor.grad = _tensor.Tensor._make(buffer, False)
 
 
 def conform(grad, tensor, node, on_arrays=False):

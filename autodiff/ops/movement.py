@@ -161,6 +161,38 @@ class GetItem(Function):
         x = self.inputs[0]
         return (IndexAdd.apply(grad, shape=x.shape, index=self.index),)
 
+    def _backward_arrays(self, grad, private):
+        x = self.inputs[0]
+        return (ScatteredGrad(x.shape, x.dtype, self.index, grad),)
+
+
+class ScatteredGrad:
+    """The gradient of ``x[index]`` for ``x``, not yet scattered: ``values`` at ``index`` of
+    zeros of ``shape``. A first-order backward hands this on, and the engine adds it into one
+    buffer per input (`add_into`) instead of summing one array of ``x``'s size per read: a loop
+    that reads ``x[t]`` for each of T steps then costs T slices, not T times x."""
+
+    __slots__ = ("shape", "dtype", "index", "values")
+
+    def __init__(self, shape, dtype, index, values):
+        self.shape, self.dtype, self.index, self.values = shape, dtype, index, values
+
+    def dense(self):
+        """A new array: zeros of ``shape`` with ``values`` added at ``index``."""
+        out = np.zeros(self.shape, dtype=self.dtype)
+        if is_basic(self.index):
+            out[self.index] = self.values
+        else:
+            np.add.at(out, self.index, self.values)
+        return out
+
+    def add_into(self, out):
+        """Add ``values`` at ``index`` into the array ``out`` (repeated indices accumulate)."""
+        if is_basic(self.index):
+            out[self.index] += self.values
+        else:
+            np.add.at(out, self.index, self.values)
+
 
 class IndexAdd(Function):
     """zeros(shape) with the input added at ``index``: the adjoint of indexing.
