@@ -46,17 +46,20 @@ class RemovableHandle:
     block (as ``torch.utils.hooks.RemovableHandle``). Removing twice does nothing.
 
     ``table`` is the dict that holds the hook under ``key``; ``counter``, when given, is an
-    object whose ``count`` of registered hooks goes down by one on removal.
+    object whose ``count`` of registered hooks goes down by one on removal. A tensor's table
+    is held weakly, as PyTorch's handle holds it: a kept handle does not keep the tensor's
+    hooks (nor what they refer to) alive.
     """
 
     def __init__(self, table, key, counter=None):
-        self._table = table
+        self._table = weakref.ref(table) if isinstance(table, _HookTable) else lambda: table
         self._counter = counter
         self.id = key
 
     def remove(self):
         """Remove the hook (nothing happens if it is gone already)."""
-        if self._table.pop(self.id, None) is not None and self._counter is not None:
+        table = self._table()
+        if table is not None and table.pop(self.id, None) is not None and self._counter is not None:
             self._counter.count -= 1
 
     def __enter__(self):
@@ -84,25 +87,25 @@ def register(tensor, hook):
     if owner is None:
         table = getattr(tensor, "_hooks", None)
         if table is None:
-            table = tensor._hooks = _table_of(tensor)
+            table = tensor._hooks = _HookTable()
     else:
         table = owner.__dict__.get("out_hooks")
         if table is None:
-            table = owner.out_hooks = _table_of(owner)
+            table = owner.out_hooks = _HookTable()
     return add(table, hook)
 
 
-def _table_of(owner):
-    """A new table of hooks for ``owner`` (a leaf or a node); when the owner is freed, its
-    hooks stop counting in `REGISTERED`, so the engine stops looking for hooks."""
-    table = {}
-    weakref.finalize(owner, _forget, table)
-    return table
+class _HookTable(dict):
+    """The hooks of one tensor (a leaf's, or a node's for its output), by key in registration
+    order. When the table is freed with its owner, its hooks stop counting in `REGISTERED`, so
+    the engine stops looking for hooks. (A finalizer would keep the table, and so every hook and
+    what it refers to, alive until the owner dies; a hook that refers to its own tensor would
+    then never be freed. ``__del__`` lets the cycle collector free such a cycle.)"""
 
+    __slots__ = ("__weakref__",)
 
-def _forget(table):
-    REGISTERED.count -= len(table)
-    table.clear()
+    def __del__(self):
+        REGISTERED.count -= len(self)
 
 
 def leaf_hooks(tensor):

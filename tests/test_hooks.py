@@ -192,3 +192,40 @@ def test_copies_and_pickles_of_a_tensor_leave_its_hooks_behind():
     assert calls == []
     (x * 2).sum().backward()
     assert calls == ["hook"]
+
+
+def test_a_hook_that_refers_to_its_own_tensor_is_freed_with_it():
+    """A finalizer held every hook table until its owner died, so a hook whose closure refers
+    to its tensor (``lambda g, p=p: g / p.size``, or Grad-CAM's ``out`` inside its own hook)
+    kept the tensor, its graph and the count of registered hooks forever."""
+    import gc
+    import weakref
+
+    from autodiff import hooks
+    gc.collect()
+    before = hooks.REGISTERED.count
+    leaf = Tensor(np.ones(3), requires_grad=True)
+    leaf.register_hook(lambda grad, p=leaf: grad / p.size)
+    out = leaf * 2.0
+    handle = out.register_hook(lambda grad: out.data)
+    assert hooks.REGISTERED.count == before + 2
+    leaf_alive, out_alive = weakref.ref(leaf), weakref.ref(out)
+    del leaf, out
+    gc.collect()
+    assert leaf_alive() is None and out_alive() is None
+    assert hooks.REGISTERED.count == before
+    handle.remove()  # a kept handle does nothing once its table is gone
+    assert hooks.REGISTERED.count == before
+
+
+def test_a_kept_handle_still_removes_its_hook():
+    from autodiff import hooks
+    x = Tensor(np.ones(2), requires_grad=True)
+    calls = []
+    handle = x.register_hook(lambda g: calls.append(1))
+    count = hooks.REGISTERED.count
+    handle.remove()
+    handle.remove()
+    assert hooks.REGISTERED.count == count - 1
+    (x * 1.0).sum().backward()
+    assert calls == []
