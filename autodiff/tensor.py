@@ -10,6 +10,7 @@ floating tensor (or a floating scalar), NumPy scalars (``np.float64(2)``, the ``
 ``np.prod`` returns) count as Python numbers, as in PyTorch, so that float32 arithmetic stays
 float32; integer scalars with integer data keep NumPy's promotion.
 """
+import copy
 import warnings
 import weakref
 
@@ -84,9 +85,12 @@ def _axis_error(name, axis, shape):
     return ValueError(f"{name}: axis {axis} is out of range for a tensor of shape {shape}")
 
 
-# Not carried over by copy and pickle: view links, and gradient hooks (PyTorch copies none; a
-# copied hook table would not be registered, and a lambda in it would not pickle)
-_NOT_COPIED = ("_view_of", "_views", "_hooks", "__weakref__", "__dict__")
+# Not carried over by copy and pickle: view links, gradient hooks (PyTorch copies none; a
+# copied hook table would not be registered, and a lambda in it would not pickle), and the
+# graph with the in-place bookkeeping that refers to it: a copy is a leaf, as PyTorch's pickle
+# makes it (a deep copy of the graph would send backward's gradients to copied parameters)
+_NOT_COPIED = ("_view_of", "_views", "_hooks", "_ctx", "_modified_at", "_versions",
+               "__weakref__", "__dict__")
 
 
 class Tensor:
@@ -142,14 +146,31 @@ class Tensor:
             self.requires_grad_(True)
 
     def __getstate__(self):
-        """The state ``copy`` and ``pickle`` save: every slot but the view links. A copy's array
-        is its own, so the copy is nobody's view and has no views (see `autodiff.inplace`)."""
-        slots = {}
+        """The state ``copy`` and ``pickle`` save: the data, ``grad``, ``requires_grad`` and
+        ``name``, not the graph, so a loaded tensor is a leaf. A copy's array is its own, so the
+        copy is nobody's view and has no views (see `autodiff.inplace`)."""
+        slots = {"_ctx": None}
         for cls in type(self).__mro__:
             for name in getattr(cls, "__slots__", ()):
                 if name not in _NOT_COPIED and hasattr(self, name):
                     slots[name] = getattr(self, name)
         return getattr(self, "__dict__", None) or None, slots
+
+    def __deepcopy__(self, memo):
+        """A deep copy of a leaf; a tensor made by an op raises, as in PyTorch (a copy of its
+        graph would send gradients to copies of the parameters, not to the model's)."""
+        if self._ctx is not None:
+            raise RuntimeError(
+                "only tensors created by the user (graph leaves) support deepcopy; this one "
+                f"was made by {self._ctx.name}: deep-copy t.detach() instead")
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        instance_dict, slots = copy.deepcopy(self.__getstate__(), memo)
+        if instance_dict:
+            new.__dict__.update(instance_dict)
+        for name, value in slots.items():
+            object.__setattr__(new, name, value)
+        return new
 
     @classmethod
     def _make(cls, data, requires_grad):

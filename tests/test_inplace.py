@@ -824,3 +824,23 @@ def test_changing_a_bias_between_forward_and_backward_is_allowed_as_for_addition
         linear.weight -= 0.5  # x's gradient reads w
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         loss.backward()
+
+
+def test_deepcopy_of_a_tensor_made_by_an_op_raises_and_pickle_keeps_no_graph():
+    """A deep copy of a loss copied its graph and parameters: backward through it filled the
+    copies' .grad and left the model's None. PyTorch refuses, and its pickle saves a leaf."""
+    import copy
+    import pickle
+
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    with pytest.raises(RuntimeError, match="graph leaves.*made by Sum.*detach"):
+        copy.deepcopy({"loss": loss})
+    loaded = pickle.loads(pickle.dumps(loss))
+    assert loaded.is_leaf and loaded.requires_grad and loaded.item() == 5.0
+    assert len(pickle.dumps(loss)) < 400  # the data, not the graph's saved arrays
+    h = w * 1.0
+    h.mul_(Tensor(2.0))  # recorded in-place change: its bookkeeping held weak references
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(h)).numpy(), [2.0, 4.0])
+    twin = copy.deepcopy(w)
+    assert twin is not w and twin.requires_grad and twin.data is not w.data
