@@ -16,7 +16,7 @@ stack, so graphs of any depth work without touching the recursion limit.
 """
 import itertools
 import math
-from numbers import Real
+from numbers import Integral, Real
 from operator import attrgetter, mul
 
 __all__ = ["Value", "linear"]
@@ -62,29 +62,41 @@ class Value:
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"
 
+    def __setstate__(self, state):
+        """Restore a pickled (or copied) Value. Nodes made from now on are numbered after it:
+        a graph loaded in another process keeps its numbers, and backward's order needs every
+        node numbered after its parents."""
+        instance_dict, slots = state if isinstance(state, tuple) else (state, None)
+        for name, value in {**(instance_dict or {}), **(slots or {})}.items():
+            object.__setattr__(self, name, value)
+        _number_after(self._seq)
+
     @property
     def _backward(self):
         """micrograd's hook: a function that adds this node's share into its parents' grads
         from ``self.grad``. Built-in ops keep local derivatives instead; for them this returns
         a function doing the same, so stepping through a graph by hand works as in micrograd."""
         custom = getattr(self, "_custom_backward", None)
-        return self._local_backward if custom is None else custom
+        if custom is not None:
+            return custom
+        node, local = self, self._local  # as now: a closure set later may call this one
+
+        def _backward():
+            for parent, derivative in zip(node._prev, local or ()):
+                parent.grad += derivative * node.grad
+        return _backward
 
     @_backward.setter
     def _backward(self, function):
+        # backward() then runs the closure, as micrograd's does, also on a built-in op's output
         self._custom_backward = function
-
-    def _local_backward(self):
-        if self._local is None:
-            return
-        for parent, local in zip(self._prev, self._local):
-            parent.grad += local * self.grad
+        self._local = None
 
     # ---- binary ops -----------------------------------------------------
     def __add__(self, other):
         if isinstance(other, Value):
             return _node(self.data + other.data, (self, other), (1.0, 1.0), "+")
-        if not isinstance(other, _NUMBER):
+        if type(other) not in _NUMBER:
             other = _as_float(other)
             if other is None:
                 return NotImplemented
@@ -95,14 +107,14 @@ class Value:
     def __sub__(self, other):
         if isinstance(other, Value):
             return _node(self.data - other.data, (self, other), (1.0, -1.0), "-")
-        if not isinstance(other, _NUMBER):
+        if type(other) not in _NUMBER:
             other = _as_float(other)
             if other is None:
                 return NotImplemented
         return _node(self.data - other, (self,), (1.0,), "-")
 
     def __rsub__(self, other):
-        if not isinstance(other, _NUMBER):
+        if type(other) not in _NUMBER:
             other = _as_float(other)
             if other is None:
                 return NotImplemented
@@ -111,7 +123,7 @@ class Value:
     def __mul__(self, other):
         if isinstance(other, Value):
             return _node(self.data * other.data, (self, other), (other.data, self.data), "*")
-        if not isinstance(other, _NUMBER):
+        if type(other) not in _NUMBER:
             other = _as_float(other)
             if other is None:
                 return NotImplemented
@@ -121,30 +133,31 @@ class Value:
 
     def __truediv__(self, other):
         if isinstance(other, Value):
-            inv = _reciprocal(other.data)
-            out = self.data * inv
-            return _node(out, (self, other), (inv, -out * inv), "/")
-        if not isinstance(other, _NUMBER):
+            y = _divisor(other.data)
+            out = self.data / y  # not self.data * (1 / y): 1 / y overflows for a subnormal y
+            return _node(out, (self, other), (1.0 / y, -out / y), "/")
+        if type(other) not in _NUMBER:
             other = _as_float(other)
             if other is None:
                 return NotImplemented
-        inv = _reciprocal(other)
-        return _node(self.data * inv, (self,), (inv,), "/")
+        y = _divisor(other)
+        return _node(self.data / y, (self,), (1.0 / y,), "/")
 
     def __rtruediv__(self, other):
-        if not isinstance(other, _NUMBER):
+        if type(other) not in _NUMBER:
             other = _as_float(other)
             if other is None:
                 return NotImplemented
-        inv = _reciprocal(self.data)
-        out = other * inv
-        return _node(out, (self,), (-out * inv,), "/")
+        y = _divisor(self.data)
+        out = other / y
+        return _node(out, (self,), (-out / y,), "/")
 
     def __pow__(self, exponent):
-        if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
-            raise TypeError(
-                f"Value ** exponent needs an int or float exponent, got {type(exponent).__name__}"
-            )
+        if type(exponent) not in _NUMBER:  # NumPy's numbers as Python's; no bools, no Values
+            if isinstance(exponent, bool) or not isinstance(exponent, Real):
+                raise TypeError(f"Value ** exponent needs an int or float exponent, got "
+                                f"{type(exponent).__name__}")
+            exponent = int(exponent) if isinstance(exponent, Integral) else float(exponent)
         x = self.data
         try:
             out = x ** exponent
@@ -163,7 +176,7 @@ class Value:
         x = self.data
         if x > 0.0:
             return _node(x, (self,), (1.0,), "ReLU")
-        return _node(0.0, (self,), (0.0,), "ReLU")
+        return _node(0.0 if x <= 0.0 else x, (self,), (0.0,), "ReLU")  # NaN stays NaN
 
     def tanh(self):
         """Hyperbolic tangent."""
@@ -181,7 +194,7 @@ class Value:
     def log(self):
         """Natural logarithm; raises ValueError naming x when x <= 0."""
         x = self.data
-        if not x > 0.0:
+        if x <= 0.0:  # (NaN gives NaN, as exp, tanh and Tensor.log do)
             raise ValueError(f"log is defined only for positive values, got {x}")
         return _node(math.log(x), (self,), (1.0 / x,), "log")
 
@@ -234,7 +247,7 @@ def linear(weights, inputs, bias):
         parents = (*weights, bias, *inputs)
         local = (*xs, 1.0, *ws)
     else:
-        xs = [x.data if isinstance(x, Value) else float(x) for x in inputs]
+        xs = [x.data if isinstance(x, Value) else _input_number(x, i) for i, x in enumerate(inputs)]
         parents = (*weights, bias, *values)
         local = (*xs, 1.0, *[w for w, x in zip(ws, inputs) if isinstance(x, Value)])
     return _node(sum(map(mul, ws, xs), bias.data), parents, local, "linear")
@@ -246,6 +259,12 @@ _next_seq = itertools.count(1).__next__
 _by_seq = attrgetter("_seq")
 _NUMBER = (float, int)  # fast path; other Real numbers go through _as_float
 _SMALLEST_NORMAL = 2.2250738585072014e-308  # below it a float loses precision
+
+
+def _number_after(seq):
+    """Make the creation numbers of new nodes start after ``seq``."""
+    global _next_seq
+    _next_seq = itertools.count(max(_next_seq(), seq + 1)).__next__
 
 
 def _node(data, prev, local, op):
@@ -325,10 +344,21 @@ def _as_float(x):
     return None
 
 
-def _reciprocal(x):
+def _input_number(x, i):
+    """A neuron's input ``i`` that is not a Value, as a float; TypeError naming it otherwise
+    (``float()`` alone would take the string "3")."""
+    number = _as_float(x) if not _is_numeric_0d(x) else float(x)
+    if number is None:
+        raise TypeError(f"linear: input {i} must be a number or a Value, got {x!r:.60} of type "
+                        f"{_type_name(x)}")
+    return number
+
+
+def _divisor(x):
+    """``x``, checked to be a divisor (Python's ZeroDivisionError, naming Value, for 0)."""
     if x == 0.0:
         raise ZeroDivisionError("Value division by zero")
-    return 1.0 / x
+    return x
 
 
 def _pow_derivative(x, n, out):
@@ -337,7 +367,7 @@ def _pow_derivative(x, n, out):
     if x != 0.0:
         if abs(out) < _SMALLEST_NORMAL:
             return n * x ** (n - 1)
-        return n * out / x
+        return n * (out / x)  # out / x is x**(n-1): n * out could overflow where it does not
     if n == 0 or n > 1:
         return 0.0
     return 1.0 if n == 1 else math.inf

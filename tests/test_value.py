@@ -417,3 +417,81 @@ def test_micrograds_full_constructor_is_accepted():
     assert Value(1.0, "x").label == "x"
     with pytest.raises(TypeError, match="takes one label"):
         Value(1.0, "x", "y")
+
+
+# ----- session-11 review against micrograd ------------------------------------------------
+
+def test_relu_passes_nan_through_as_micrograd():
+    """A NaN score gave a max-margin loss of 0, as if the model fitted perfectly."""
+    x = Value(float("nan"))
+    y = x.relu()
+    y.backward()
+    assert math.isnan(y.data) and x.grad == 0.0
+    assert math.isnan((1 + -1 * Value(float("nan"))).relu().data)
+    assert math.isnan(Value(float("nan")).log().data)
+
+
+def test_backward_runs_a_closure_set_on_a_built_in_ops_output():
+    x = Value(2.0)
+    out = x * 3.0
+    inner = out._backward  # the built-in rule, still usable by a closure that wraps it
+
+    def _backward():
+        inner()
+        x.grad += 100.0 * out.grad
+    out._backward = _backward
+    out.backward()
+    assert x.grad == 103.0
+    x.grad, out.grad = 0.0, 1.0
+    out._backward()
+    assert x.grad == 103.0
+
+
+def test_a_graph_unpickled_in_another_process_backpropagates_in_order():
+    import pickle
+    import subprocess
+    import sys
+    code = ("import itertools, pickle, sys; from autodiff import Value, value; "
+            "value._next_seq = itertools.count(10 ** 12).__next__; "  # as after many nodes
+            "x = Value(1.0); y = x * 2.0; sys.stdout.buffer.write(pickle.dumps(y))")
+    blob = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout
+    y = pickle.loads(blob)
+    (x,) = y._prev
+    z = y * 3.0
+    z.backward()
+    assert x.grad == 6.0
+
+
+def test_power_and_division_at_the_ends_of_the_float_range():
+    x = Value(1e154)
+    (x ** 2).backward()
+    assert x.grad == 2e154  # n * out overflowed before the division by x
+    assert (Value(1e-310) / Value(1e-310)).data == 1.0  # a * (1 / b): 1 / b overflowed
+    assert (Value(3e-309) / 4e-309).data == 3e-309 / 4e-309
+    assert (3e-309 / Value(4e-309)).data == 3e-309 / 4e-309
+    a, b = Value(0.0), Value(1e-310)
+    (a / b).backward()
+    assert a.grad == 1 / 1e-310 and b.grad == 0.0  # not -0 * inf = NaN
+
+
+def test_numpy_numbers_are_python_numbers_everywhere():
+    v = Value(-8.0) + np.float64(0.0)
+    assert type(v.data) is float
+    with pytest.raises(ValueError, match="negative base"):
+        v ** 0.5
+    with pytest.raises(ValueError, match="negative base"):
+        Value(-8.0) ** np.float64(0.5)
+    assert (Value(3.0) ** np.int64(2)).data == 9.0
+    assert (Value(4.0) ** np.float32(0.5)).data == 2.0
+    with pytest.raises(TypeError, match="int or float exponent, got bool"):
+        Value(2.0) ** True
+
+
+def test_neuron_inputs_must_be_numbers():
+    from nn.scalar import Neuron
+    n = Neuron(2, nonlin=False)
+    with pytest.raises(TypeError, match="input 0 must be a number or a Value, got '1'"):
+        n(["1", "2"])
+    with pytest.raises(TypeError, match="input 0 must be a number or a Value, got None"):
+        n([None, 1.0])
+    assert n([np.float64(1.0), np.array(2.0)]).data == n([1.0, 2.0]).data
