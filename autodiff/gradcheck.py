@@ -2,9 +2,17 @@
 
 `gradcheck` compares the gradient of ``sum(f(*inputs) * v)`` (v a fixed random cotangent, so
 every output element counts; v = 1 for a one-element output, so the values reported are the
-derivatives themselves) with central differences of the same function, element by element.
-`gradgradcheck` does the same for the gradient itself, which checks second derivatives. Both
-return True or raise `GradcheckError` naming the input, the worst element and both values.
+derivatives themselves; for a tuple of outputs, the sum over them) with central differences of
+the same function, element by element. `gradgradcheck` does the same for the gradient itself,
+which checks second derivatives. Both return True or raise `GradcheckError` naming the input,
+the worst element and both values.
+
+Around that comparison, checks that finite differences alone would miss or misreport: ``f``
+must give the same output twice for the same inputs (a random op drawing anew would make the
+differences meaningless); the gradient must double when ``v`` doubles (a backward that forgot
+``grad *`` passes the comparison when v = 1); no backward may write into the gradient it
+received; and where an input was float32 or float16, the gradient computed at that dtype must
+agree with the float64 one wherever the forward stays finite (`LowPrecisionGradientError`).
 
 Kinks: where an element disagrees, the check looks closer before calling the gradient wrong.
 It takes one-sided differences at two step sizes: if the left and right slopes differ and the
@@ -38,6 +46,16 @@ class GradcheckError(AssertionError):
         self.numeric = numeric
 
 
+class LowPrecisionGradientError(GradcheckError):
+    """The gradient is right in float64 but not at the input's own (lower) precision: its
+    computation overflows or loses the digits there, though the forward does not."""
+
+
+class NondeterministicFunctionError(GradcheckError):
+    """The checked function gave different outputs for the same inputs (a random op that draws
+    anew on each call), so finite differences cannot judge its gradient."""
+
+
 class NonDifferentiablePointError(GradcheckError):
     """The sample sits on a point where the function has no derivative (a kink).
 
@@ -67,28 +85,42 @@ def _float64_inputs(inputs):
     return converted
 
 
+def _outputs(out):
+    """``f``'s result as a tuple of Tensors: PyTorch's gradcheck takes a Tensor or a tuple."""
+    if isinstance(out, Tensor):
+        return (out,)
+    if isinstance(out, (tuple, list)) and out and all(isinstance(o, Tensor) for o in out):
+        return tuple(out)
+    raise TypeError(f"gradcheck: the function returned {type(out).__name__}, not a Tensor or a "
+                    f"tuple of Tensors")
+
+
 def _cotangent(out, seed=0):
-    """The weights v of the outputs: 1 for a one-element output, else fixed random numbers."""
-    if not isinstance(out, Tensor):
-        raise TypeError(f"gradcheck: the function returned {type(out).__name__}, not a Tensor")
-    if out.size == 1:
-        return Tensor(np.ones(out.shape), dtype=out.dtype)
+    """The weights v of the outputs, a tuple with one Tensor per output (None for an integer
+    output): 1 for a single one-element output, else fixed random numbers."""
+    outs = _outputs(out)
+    if len(outs) == 1 and outs[0].size == 1:
+        return (Tensor(np.ones(outs[0].shape), dtype=outs[0].dtype),)
     rng = np.random.default_rng(seed)
-    return Tensor(rng.standard_normal(out.shape), dtype=out.dtype)
+    return tuple(Tensor(rng.standard_normal(o.shape), dtype=o.dtype) if o.dtype.kind == "f"
+                 else None for o in outs)
 
 
 def _weighted(what, v):
     """``what`` (e.g. "gradient"), saying what was differentiated when v is not 1."""
-    if v.size == 1:
+    if len(v) == 1 and v[0].size == 1:
         return what
-    return f"{what} of sum(output * v) (v: fixed random weights on the {v.size} output elements)"
+    count = sum(w.size for w in v if w is not None)
+    total = "sum(output * v)" if len(v) == 1 else "the sum over the outputs of sum(output * v)"
+    return f"{what} of {total} (v: fixed random weights on the {count} output elements)"
 
 
 def _projected(f, inputs, v):
-    """sum(f(*inputs) * v) as a float, without recording a graph."""
+    """sum(f(*inputs) * v) as a float (summed over the outputs), without recording a graph."""
     with no_grad():
-        out = f(*inputs)
-    return float(np.sum(np.asarray(out.data, dtype=np.float64) * v.data))
+        outs = _outputs(f(*inputs))
+    return float(sum(np.sum(np.asarray(o.data, dtype=np.float64) * w.data)
+                     for o, w in zip(outs, v) if w is not None))
 
 
 def numeric_gradient(f, inputs, index, v, eps):
@@ -235,46 +267,146 @@ def _analytic(grad):
 
 
 def analytic_gradients(f, inputs, v, create_graph=False):
-    """Gradients of sum(f * v) with respect to every float input (zeros where unused)."""
+    """Gradients of sum(f * v) with respect to every float input (zeros where unused).
+
+    The backward gets copies of v: one that writes into the gradient it receives raises
+    `GradcheckError` saying so (the finite differences would otherwise use the changed v)."""
     tensors = [x for x in inputs if _is_variable(x)]
-    out = f(*inputs)
-    if not isinstance(out, Tensor):
-        raise TypeError(f"gradcheck: the function returned {type(out).__name__}, not a Tensor")
-    if not out.requires_grad:
-        return [np.zeros(t.shape) for t in tensors], out
-    grads = run_backward((out,), (v,), create_graph=create_graph, inputs=tensors)
-    return [np.zeros(t.shape) if g is None else g for g, t in zip(grads, tensors)], out
+    outs = _outputs(f(*inputs))
+    roots = [(o, w) for o, w in zip(outs, v) if w is not None and o.requires_grad]
+    if not roots:
+        return [np.zeros(t.shape) for t in tensors], outs
+    seeds = tuple(Tensor(w.data.copy()) for _, w in roots)
+    grads = run_backward(tuple(o for o, _ in roots), seeds, create_graph=create_graph,
+                         inputs=tensors)
+    if any(not np.array_equal(seed.data, w.data, equal_nan=True)
+           for seed, (_, w) in zip(seeds, roots)):
+        raise GradcheckError("a backward wrote into the gradient it received (grad.data was "
+                             "changed in place): compute a new array or Tensor and return it")
+    return [np.zeros(t.shape) if g is None else g for g, t in zip(grads, tensors)], outs
 
 
 def _is_variable(x):
     return isinstance(x, Tensor) and x.requires_grad
 
 
-def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, kinks="raise"):
+def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, kinks="raise", raise_exception=True):
     """True when every analytic gradient of ``f`` matches central differences (float64).
 
     ``inputs`` is a Tensor, an array, or a sequence of them; floating ones are differentiated,
-    other items (integer targets, masks, numbers) are passed through. At a kink the check raises
-    `NonDifferentiablePointError` (``kinks="raise"``) or accepts any value between the one-sided
-    slopes (``kinks="accept"``).
+    other items (integer targets, masks, numbers) are passed through. ``f`` returns a Tensor or
+    a tuple of Tensors. At a kink the check raises `NonDifferentiablePointError`
+    (``kinks="raise"``) or accepts any value between the one-sided slopes
+    (``kinks="accept"``). With ``raise_exception=False`` a failure returns False, as PyTorch's.
 
     >>> gradcheck(lambda x: (x * x).sum(), Tensor([1.0, 2.0]))
     True
     """
-    return _check_all(f, inputs, eps, atol, rtol, kinks, "gradient")
+    return _checked(f, inputs, eps, atol, rtol, kinks, "gradient", raise_exception)
+
+
+def _checked(f, inputs, eps, atol, rtol, kinks, what, raise_exception):
+    try:
+        return _check_all(f, inputs, eps, atol, rtol, kinks, what)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
 
 
 def _check_all(f, inputs, eps, atol, rtol, kinks, what):
-    inputs = _float64_inputs(inputs)
+    original = (inputs,) if isinstance(inputs, (Tensor, np.ndarray)) else tuple(inputs)
+    inputs = _float64_inputs(original)
     _require_variables(inputs)
     with no_grad():
         v = _cotangent(f(*inputs))
+    _check_deterministic(f, inputs, v)
     grads, _ = analytic_gradients(f, inputs, v)
     positions = [i for i, x in enumerate(inputs) if _is_variable(x)]
-    what = _weighted(what, v)
+    _check_linear_in_grad(f, inputs, v, grads, positions)
+    weighted = _weighted(what, v)
     for position, grad in zip(positions, grads):
-        check_input(f, inputs, position, _analytic(grad), v, eps, atol, rtol, kinks, what)
+        check_input(f, inputs, position, _analytic(grad), v, eps, atol, rtol, kinks, weighted)
+    _check_own_precision(f, original, v, grads, positions)
     return True
+
+
+def _check_deterministic(f, inputs, v):
+    """Raise when ``f`` gives two different outputs for the same inputs."""
+    first, second = _projected(f, inputs, v), _projected(f, inputs, v)
+    if first != second and not (np.isnan(first) and np.isnan(second)):
+        raise NondeterministicFunctionError(
+            f"the function gives different outputs for identical inputs (sum(output * v) was "
+            f"{first!r}, then {second!r}), so finite differences mean nothing: a random op such "
+            f"as dropout draws anew on each call; give it a fixed generator (F.dropout(x, p, "
+            f"rng=0)) or check the function without it")
+
+
+def _check_linear_in_grad(f, inputs, v, grads, positions):
+    """Raise unless the gradients double when v doubles (exact in floating point): a backward
+    that ignores, or squares, the gradient it receives would pass at v = 1."""
+    doubled, _ = analytic_gradients(f, inputs, tuple(None if w is None else Tensor(w.data * 2)
+                                                     for w in v))
+    for position, grad, twice in zip(positions, grads, doubled):
+        expected, actual = 2 * _analytic(grad), _analytic(twice)
+        scale = max(1.0, float(np.max(np.abs(expected), initial=0.0, where=np.isfinite(expected))))
+        bad = ~np.isclose(actual, expected, rtol=1e-7, atol=1e-12 * scale, equal_nan=True)
+        if bad.any():
+            element = _element(expected.shape, int(np.flatnonzero(bad)[0]))
+            once, twice = float(expected[element]) / 2, float(actual[element])
+            raise GradcheckError(
+                f"the gradient of input {position} is not proportional to the gradient the "
+                f"output receives: with that doubled, element {element} went from {once!r} to "
+                f"{twice!r}, not {2 * once!r}. A backward must multiply by its incoming "
+                f"gradient (a forgotten 'grad *'?)",
+                input_index=position, element=element, analytic=twice)
+
+
+def _check_own_precision(f, original, v, grads, positions):
+    """Where an input was float32 or float16, compare the gradient computed at the inputs' own
+    dtypes with the float64 one (already checked), wherever the forward stays finite there."""
+    if not any(_low_precision(original[i]) for i in positions):
+        return
+    leaves = [Tensor(np.array(np.asarray(x), order="C"), requires_grad=True) if i in positions
+              else x for i, x in enumerate(original)]
+    with no_grad(), np.errstate(all="ignore"):  # what goes wrong is reported below
+        outs = _outputs(f(*leaves))
+    if not all(np.isfinite(o.data).all() for o in outs if o.dtype.kind == "f"):
+        return  # the forward overflows itself: that shows without a gradient check
+    seeds = tuple(None if w is None else Tensor(w.data.astype(o.dtype)) for o, w in zip(outs, v))
+    with np.errstate(all="ignore"):
+        own, _ = analytic_gradients(f, leaves, seeds)
+    for position, precise, low in zip(positions, grads, own):
+        if _low_precision(original[position]):
+            _compare_precision(position, _analytic(precise), _analytic(low),
+                               np.asarray(original[position]).dtype, _weighted("gradient", v))
+
+
+def _low_precision(x):
+    return isinstance(x, (Tensor, np.ndarray)) and np.asarray(x).dtype.kind == "f" and \
+        np.asarray(x).dtype.itemsize < 8
+
+
+def _compare_precision(position, precise, low, dtype, what):
+    """Raise `LowPrecisionGradientError` at the worst element where ``low`` (the gradient at
+    ``dtype``) is not finite where ``precise`` is, or is off by more than 1% (10% in float16)."""
+    tolerance = 1e-2 if dtype.itemsize >= 4 else 1e-1
+    finite = np.isfinite(precise)
+    scale = float(np.max(np.abs(precise), initial=0.0, where=finite))
+    error = np.where(finite, np.abs(low - precise), 0.0)
+    error = np.where(np.isnan(error), np.inf, error)  # NaN or inf at dtype where float64 is finite
+    bad = error > tolerance * (np.abs(precise) + 0.01 * scale)
+    if bad.any():
+        j = int(np.argmax(np.where(bad, error, -1.0)))
+        element = _element(precise.shape, j)
+        raise LowPrecisionGradientError(
+            f"{what} of input {position} at element {element} at the input's own dtype "
+            f"{dtype}: {float(low[element])!r}, where float64 gives {float(precise[element])!r}. "
+            f"The float64 check passes, so the formula is right, but computed in {dtype} it "
+            f"overflows or loses its digits (an intermediate such as exp(x)?) where the "
+            f"forward does not: compute the derivative in a stable form",
+            input_index=position, element=element, analytic=float(low[element]),
+            numeric=float(precise[element]))
 
 
 def _require_variables(inputs):
@@ -311,7 +443,10 @@ def gradient_function(f, inputs, seed=1):
     return projected_gradient, inputs
 
 
-def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, kinks="raise"):
-    """True when the second derivatives of ``f`` match finite differences of its gradient."""
+def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, kinks="raise",
+                  raise_exception=True):
+    """True when the second derivatives of ``f`` match finite differences of its gradient
+    (in float64; options as `gradcheck`'s)."""
     projected_gradient, inputs = gradient_function(f, inputs)
-    return _check_all(projected_gradient, inputs, eps, atol, rtol, kinks, "second derivative")
+    return _checked(projected_gradient, inputs, eps, atol, rtol, kinks, "second derivative",
+                    raise_exception)

@@ -4,7 +4,9 @@ import pytest
 
 import autodiff as ad
 from autodiff import Function, Tensor, gradcheck, gradgradcheck
-from autodiff.gradcheck import GradcheckError, NonDifferentiablePointError
+import nn.functional as F
+from autodiff.gradcheck import (GradcheckError, LowPrecisionGradientError,
+                                NondeterministicFunctionError, NonDifferentiablePointError)
 from autodiff.testing import assert_grad_matches
 
 
@@ -187,3 +189,88 @@ def test_assert_grad_matches_refuses_a_plain_list():
 def test_an_integer_target_next_to_a_float_input_is_still_fine():
     x = Tensor([0.5, -1.0, 2.0])
     assert ad.gradcheck(lambda x, i: x[i].sum(), [x, np.array([0, 0, 2])])
+
+
+# ----- what finite differences alone miss (session-11 review) -------------------------------
+
+class _MSEForgetsGrad(Function):
+    """A loss whose backward forgets ``grad *``: right only when the loss is not scaled."""
+
+    def forward(self, p, t):
+        return np.mean((p - t) ** 2)
+
+    def backward(self, grad):
+        p, t = self.inputs
+        d = (p - t) * (2.0 / p.data.size)
+        return d, -d
+
+
+def _pair():
+    rng = np.random.default_rng(0)
+    return Tensor(rng.normal(size=(4, 3))), Tensor(rng.normal(size=(4, 3)))
+
+
+def test_a_backward_that_ignores_its_incoming_gradient_is_caught_and_named():
+    """With v = 1 for a one-element output, grad * d and d could not be told apart."""
+    p, t = _pair()
+    with pytest.raises(GradcheckError, match="not proportional.*forgotten 'grad \\*'"):
+        gradcheck(_MSEForgetsGrad.apply, [p, t])
+    with pytest.raises(GradcheckError, match="first wrong op: _MSEForgetsGrad"):
+        assert_grad_matches(lambda p, t: _MSEForgetsGrad.apply(p, t) * 0.5, p, t, order=1)
+
+
+def test_a_backward_that_writes_into_its_incoming_gradient_is_named():
+    class ExpMutatesGrad(Function):
+        def forward(self, x):
+            self.e = np.exp(x)
+            return self.e
+
+        def backward(self, grad):
+            grad.data[...] = grad.data * self.e
+            return (grad,)
+
+    with pytest.raises(GradcheckError, match="wrote into the gradient it received"):
+        gradcheck(ExpMutatesGrad.apply, [Tensor(np.array([0.7, 0.2]))])
+
+
+def test_a_gradient_wrong_only_in_float32_is_caught_at_that_dtype():
+    class SoftplusNaive(Function):
+        def forward(self, x):
+            return np.logaddexp(0.0, x)
+
+        def backward(self, grad):
+            e = self.inputs[0].exp()  # inf in float32 from x = 89 on: inf / inf
+            return (grad * e / (1 + e),)
+
+    x32 = Tensor(np.array([100.0, -3.0], dtype=np.float32))
+    assert gradcheck(SoftplusNaive.apply, [x32.astype(np.float64)])
+    with pytest.raises(LowPrecisionGradientError, match="own dtype float32: nan, where float64"):
+        gradcheck(SoftplusNaive.apply, [x32])
+    with pytest.raises(LowPrecisionGradientError):
+        assert_grad_matches(SoftplusNaive.apply, x32)
+    assert gradcheck(lambda x: F.softplus(x), [x32])  # the library's own softplus is stable
+
+
+def test_gradcheck_takes_tuple_outputs_and_raise_exception_as_pytorch():
+    x = Tensor(np.random.default_rng(0).normal(size=4))
+    assert gradcheck(lambda t: (t.sin(), t.cos()), [x])
+    assert gradgradcheck(lambda t: (t.sin(), t * t), [x])
+
+    class WrongCos(Function):
+        def forward(self, x):
+            return np.cos(x)
+
+        def backward(self, grad):
+            return (grad * self.inputs[0].sin(),)  # the sign is wrong
+
+    with pytest.raises(GradcheckError, match="of the sum over the outputs"):
+        gradcheck(lambda t: (t.sin(), WrongCos.apply(t)), [x])
+    assert gradcheck(WrongCos.apply, [x], raise_exception=False) is False
+    assert gradgradcheck(lambda t: t.sin(), [x], raise_exception=False) is True
+
+
+def test_a_random_function_is_named_as_such():
+    x = Tensor(np.random.default_rng(0).normal(size=6))
+    with pytest.raises(NondeterministicFunctionError, match="different outputs for identical"):
+        assert_grad_matches(lambda t: F.dropout(t, 0.5), x)
+    assert_grad_matches(lambda t: F.dropout(t, 0.5, rng=0), x)

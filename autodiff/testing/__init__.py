@@ -4,11 +4,13 @@
   compose with ``hypothesis.extra.numpy``, with elements kept inside a domain and away from kinks;
 * `assert_grad_matches(f, *inputs)`: first and second derivatives against finite differences in
   float64; on failure the `GradcheckError` names the first op of the graph whose own backward is
-  wrong (op name, input shapes, the line that created it);
+  wrong (op name, input shapes, the line that created it); float32 or float16 inputs also have
+  their gradient compared at their own dtype;
 * `op_cases(spec)`: the inputs of one entry of the op registry (``autodiff.ops.registry``), used
   by the project's own property test and by anyone adding an op.
 """
-from ..gradcheck import GradcheckError, NonDifferentiablePointError
+from ..gradcheck import (GradcheckError, LowPrecisionGradientError,
+                         NondeterministicFunctionError, NonDifferentiablePointError)
 from .localize import assert_grad_matches
 from .op_cases import KINDS, op_cases
 from .strategies import arrays, broadcastable_shapes, elements, shapes, tensors
@@ -16,5 +18,6 @@ from .strategies import arrays, broadcastable_shapes, elements, shapes, tensors
 __all__ = [
     "tensors", "shapes", "broadcastable_shapes", "elements", "arrays",
     "assert_grad_matches", "GradcheckError", "NonDifferentiablePointError",
+    "LowPrecisionGradientError", "NondeterministicFunctionError",
     "op_cases", "KINDS",
 ]

@@ -13,8 +13,9 @@ from .. import inplace
 from ..anomaly import describe_site
 from ..engine import topological_order
 from ..grad_mode import STATE, enable_grad
-from ..gradcheck import (GradcheckError, NonDifferentiablePointError, _float64_inputs,
-                         gradcheck, gradgradcheck)
+from ..gradcheck import (GradcheckError, LowPrecisionGradientError,
+                         NondeterministicFunctionError, NonDifferentiablePointError,
+                         _float64_inputs, gradcheck, gradgradcheck)
 from ..tensor import Tensor
 
 ORDERS = (1, 2)
@@ -29,6 +30,10 @@ def assert_grad_matches(f, *inputs, order=2, eps=1e-6, atol=1e-5, rtol=1e-3, kin
     (an ``AssertionError``) naming the worst element with both values and the first op of the
     graph whose own backward is wrong, with its input shapes and the line that created it.
 
+    Where an input is float32 or float16, the gradient computed at that dtype must also agree
+    with the float64 one (`LowPrecisionGradientError` otherwise). A function that gives
+    different outputs for the same inputs raises `NondeterministicFunctionError`.
+
     ``kinks="accept"``: at a point where ``f`` is not differentiable (relu at 0, a tie in max)
     any gradient between the one-sided slopes passes. ``kinks="raise"``: such a sample raises
     `NonDifferentiablePointError`, a `GradcheckError` that says it is a kink, not a wrong
@@ -42,8 +47,9 @@ def assert_grad_matches(f, *inputs, order=2, eps=1e-6, atol=1e-5, rtol=1e-3, kin
     for check in (gradcheck, gradgradcheck)[:order]:
         try:
             check(f, inputs, **options)
-        except NonDifferentiablePointError:
-            raise
+        except (NonDifferentiablePointError, LowPrecisionGradientError,
+                NondeterministicFunctionError):
+            raise  # about the point, the dtype or the function as a whole: no op to name
         except GradcheckError as error:
             raise _localized(error, f, inputs, check, options) from None
 
