@@ -603,3 +603,18 @@ def test_masked_gradients_under_create_graph_stay_zero_too():
         lin = Tensor(np.array([[-1.0], [0.0], [4.0]]), requires_grad=True)
         linear_relu(Tensor(np.ones((1, 1))), lin).sqrt().sum().backward(create_graph=True)
     np.testing.assert_array_equal(lin.grad.numpy().ravel(), [0.0, 0.0, 0.25])
+
+
+def test_gelu_far_out_is_exact_without_numpy_warnings():
+    """x * x overflowed inside erf's derivative and the tanh form's x ** 3; the results were
+    exact, but the warnings became errors under -W error (pytest's filterwarnings)."""
+    import warnings
+
+    import nn.functional as F
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = F.gelu(Tensor(np.array([1e13, -1e13], np.float32)), approximate="tanh")
+        np.testing.assert_array_equal(y.numpy(), np.array([1e13, 0.0], np.float32))
+        x = Tensor(np.array([1e20, -1e20], np.float32), requires_grad=True)
+        F.gelu(x).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0])

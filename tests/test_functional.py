@@ -248,6 +248,15 @@ def test_embedding_scale_grad_by_freq_divides_each_row_by_its_count():
     assert not np.allclose(expected[1], upstream[idx == 1].sum(0))  # row 1 was scaled
 
 
+def test_embedding_scale_grad_by_freq_keeps_infinite_entries():
+    """The option changes gradients only: x - x.detach() made -inf entries NaN."""
+    weight = Tensor(np.array([[0.0, -np.inf], [1.0, 2.0]], np.float32), requires_grad=True)
+    out = F.embedding(np.array([0, 1, 1]), weight, scale_grad_by_freq=True)
+    np.testing.assert_array_equal(out.data, [[0.0, -np.inf], [1.0, 2.0], [1.0, 2.0]])
+    out.sum().backward()
+    np.testing.assert_array_equal(weight.grad.data, [[1.0, 1.0], [1.0, 1.0]])
+
+
 def test_embedding_scale_grad_by_freq_with_padding_idx():
     weight = Tensor(rand(3, 2), requires_grad=True)
     idx = np.array([0, 2, 2, 0, 0, 1])

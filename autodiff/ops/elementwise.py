@@ -227,7 +227,8 @@ class Sqrt(Function):
         return np.sqrt(x)
 
     def backward(self, grad):
-        return (grad / (self.result() * 2),)
+        with np.errstate(divide="ignore"):  # inf at 0, as PyTorch's (which does not warn)
+            return (grad / (self.result() * 2),)
 
 
 class Abs(Function):
@@ -400,7 +401,8 @@ class Erf(Function):
 
     def backward(self, grad):
         (x,) = self.inputs
-        return (grad * (-(x * x)).exp() * (2 / math.sqrt(math.pi)),)
+        with np.errstate(over="ignore"):  # x * x = inf far out: exp(-inf) = 0 is exact there
+            return (grad * (-(x * x)).exp() * (2 / math.sqrt(math.pi)),)
 
 
 def gelu(x):

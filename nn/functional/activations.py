@@ -11,6 +11,8 @@ a leaf that requires grad.
 import math
 import warnings
 
+import numpy as np
+
 from autodiff.anomaly import user_stacklevel
 from autodiff.ops import elementwise as ew
 from autodiff.ops.registry import register
@@ -63,7 +65,8 @@ def gelu(input, approximate="none"):
         return as_tensor(x).gelu()
     if approximate == "tanh":
         x = as_tensor(x)
-        inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
+        with np.errstate(over="ignore"):  # x ** 3 = inf far out, where tanh is exactly +-1
+            inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
         return x * 0.5 * (inner.tanh() + 1.0)
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 

@@ -201,11 +201,16 @@ def _inverse_counts(index, count, dtype):
 def _scale_grad(x, factor):
     """``x``'s values with its gradient multiplied by ``factor`` (constant, broadcastable).
 
-    ``x - x.detach()`` is exactly zero with gradient one, so the forward values are ``x``'s.
-    The gradient is deliberately not the derivative, which is why no registry entry checks it
-    against finite differences; it is a composition of registered ops (Add, Sub, Mul)."""
+    ``x - x.detach()`` is exactly zero with gradient one, so the forward values are ``x``'s,
+    except where ``x`` is inf or NaN (inf - inf is NaN): there ``x`` itself is taken, with its
+    gradient unscaled. The gradient is deliberately not the derivative, which is why no registry
+    entry checks it against finite differences; it is a composition of registered ops (Add,
+    Sub, Mul, Where)."""
     frozen = x.detach()
-    return frozen + (x - frozen) * factor
+    with np.errstate(invalid="ignore"):  # inf - inf: replaced below
+        scaled = frozen + (x - frozen) * factor
+    finite = np.isfinite(frozen.data)
+    return scaled if finite.all() else where(finite, scaled, x)
 
 
 # ----- registry (see autodiff/ops/registry.py): inputs drawn by hypothesis -------------------
