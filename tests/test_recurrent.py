@@ -498,3 +498,18 @@ def test_stacked_bidirectional_gradcheck():
     rnn = RNN(2, 2, 2, bidirectional=True, batch_first=True, rng=1)
     x, h0 = RNG.standard_normal((1, 3, 2)), RNG.standard_normal((4, 1, 2))
     assert module_gradcheck(rnn, x, h0, call=_flat_rnn)
+
+
+def test_pytorch_layer_zero_attribute_names_read_the_parameters():
+    lstm = LSTM(2, 3, bidirectional=True)
+    assert lstm.bias_ih_l0 is lstm.bias_ih
+    assert lstm.weight_hh_l0_reverse is lstm.weight_hh_reverse
+    lstm.bias_ih_l0.data[3:6] = 1.0  # PyTorch's forget-gate idiom
+    np.testing.assert_array_equal(lstm.bias_ih.data[3:6], 1.0)
+    lstm.flatten_parameters()
+    with pytest.raises(AttributeError, match="no attribute 'weight_ih_l1'"):
+        lstm.weight_ih_l1
+    import copy
+    import pickle
+    assert copy.deepcopy(lstm).bias_ih_l0.shape == (12,)
+    assert pickle.loads(pickle.dumps(lstm)).weight_ih.shape == (12, 2)

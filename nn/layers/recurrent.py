@@ -131,6 +131,18 @@ class _Recurrent(Module):
                     aliases[kind + "_l0" + _suffix(0, direction)] = name
         return aliases
 
+    def __getattr__(self, name):
+        """PyTorch's names of the layer-0 parameters read this module's: ``lstm.bias_ih_l0``
+        is ``lstm.bias_ih`` (code ported from PyTorch sets the forget-gate bias this way)."""
+        if "_l0" in name:
+            alias = self._state_dict_aliases().get(name)
+            if alias is not None:
+                return getattr(self, alias)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def flatten_parameters(self):
+        """Nothing to do (PyTorch's packs the weights for cuDNN); kept for ported code."""
+
     # ----- running ----------------------------------------------------------------------------
     def _layers(self, x, states):
         """Run every layer and direction over time-major ``x`` from ``states`` (one per layer
@@ -237,7 +249,7 @@ class RNN(_Recurrent):
     Parameter names: layer 0's forward direction keeps ``weight_ih weight_hh bias_ih bias_hh``;
     other layers and directions take PyTorch's suffixes ``_l1``, ``_reverse``, ``_l1_reverse``.
     PyTorch writes layer 0 as ``weight_ih_l0`` and ``weight_ih_l0_reverse``: insert ``_l0`` to
-    export; ``load_state_dict`` accepts those names as they are.
+    export; ``load_state_dict`` and attribute reads (``lstm.bias_ih_l0``) accept those names.
 
     >>> import numpy as np
     >>> from autodiff import Tensor
@@ -291,7 +303,7 @@ class LSTM(_Recurrent):
     Parameter names: layer 0's forward direction keeps ``weight_ih weight_hh bias_ih bias_hh
     weight_hr``; other layers and directions take PyTorch's suffixes ``_l1``, ``_reverse``,
     ``_l1_reverse``. PyTorch writes layer 0 as ``weight_ih_l0`` and ``weight_ih_l0_reverse``:
-    insert ``_l0`` to export; ``load_state_dict`` accepts those names as they are.
+    insert ``_l0`` to export; ``load_state_dict`` and attribute reads (``lstm.bias_ih_l0``) accept those names.
 
     >>> import numpy as np
     >>> from autodiff import Tensor
