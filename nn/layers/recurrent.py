@@ -303,7 +303,8 @@ class LSTM(_Recurrent):
     Parameter names: layer 0's forward direction keeps ``weight_ih weight_hh bias_ih bias_hh
     weight_hr``; other layers and directions take PyTorch's suffixes ``_l1``, ``_reverse``,
     ``_l1_reverse``. PyTorch writes layer 0 as ``weight_ih_l0`` and ``weight_ih_l0_reverse``:
-    insert ``_l0`` to export; ``load_state_dict`` and attribute reads (``lstm.bias_ih_l0``) accept those names.
+    insert ``_l0`` to export; ``load_state_dict`` and attribute reads (``lstm.bias_ih_l0``)
+    accept those names.
 
     >>> import numpy as np
     >>> from autodiff import Tensor
