@@ -618,3 +618,18 @@ def test_gelu_far_out_is_exact_without_numpy_warnings():
         x = Tensor(np.array([1e20, -1e20], np.float32), requires_grad=True)
         F.gelu(x).sum().backward()
         np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_select_in_place_is_pytorchs_select(dtype):
+    from autodiff.ops.elementwise import select_in_place
+    grad = np.array([np.nan, np.inf, -np.inf, 2.5, np.nan, -0.0], dtype)
+    keep = np.array([False, True, False, True, True, False])
+    out = select_in_place(grad.copy(), keep.copy(), private=False)
+    np.testing.assert_array_equal(out, np.array([0, np.inf, 0, 2.5, np.nan, 0], dtype))
+    assert out.dtype == dtype and not np.signbit(out[~keep]).any()  # +0 where dropped
+    shared = np.broadcast_to(np.array([np.inf], dtype), (6,))  # read-only, not private
+    np.testing.assert_array_equal(select_in_place(shared, keep.copy(), private=False),
+                                  np.where(keep, np.inf, 0).astype(dtype))
+    private = grad.copy()
+    assert select_in_place(private, keep.copy(), private=True) is private

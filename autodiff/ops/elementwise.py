@@ -61,10 +61,33 @@ def masked_in_place(grad, mask, private):
     return out
 
 
+_SAME_SIZE_INT = {np.dtype(f"f{n}"): np.dtype(f"i{n}") for n in (2, 4, 8)}
+
+
+def select_in_place(grad, mask, private):
+    """``grad`` where the boolean ``mask`` holds, else +0: PyTorch's select, on arrays, with
+    no ``inf * 0``. The float's bits are ANDed with all ones or all zeros, which costs what
+    ``grad * mask`` costs. ``mask`` (a fresh array of the caller's) is overwritten; the result
+    goes into ``grad`` itself when ``private``."""
+    bits = _SAME_SIZE_INT.get(grad.dtype)
+    if (bits is None or type(grad) is not np.ndarray or type(mask) is not np.ndarray
+            or mask.dtype != bool):
+        return masked_in_place(grad, mask, private)  # (0-d results are NumPy scalars)
+    ones = mask.view(np.int8)
+    np.negative(ones, out=ones)  # True (1) -> -1: all bits set once widened to ``bits``
+    if private and mask.shape == grad.shape:
+        out = grad
+    else:
+        out = np.empty(np.broadcast_shapes(grad.shape, mask.shape), dtype=grad.dtype)
+    np.bitwise_and(grad.view(bits), ones, out=out.view(bits))
+    return out
+
+
 def all_finite(array):
     """Whether every element of the float ``array`` is finite. One BLAS dot: an inf or a NaN
     makes the sum of squares inf or NaN. So may overflow of large finite values, which only
-    sends the caller down its careful path. (Twice as fast as ``np.isfinite(a).all()``.)"""
+    sends the caller down its careful path. (Faster than ``np.isfinite(a).all()`` from about
+    50,000 elements on, as max pooling's gradients are.)"""
     flat = array.reshape(-1)
     with np.errstate(over="ignore", invalid="ignore"):
         return bool(np.isfinite(np.dot(flat, flat)))
@@ -334,7 +357,7 @@ class Relu(Function):
     _overwrites_grad = True
 
     def _backward_arrays(self, grad, private):
-        return (masked_in_place(grad, self.out > 0, private),)
+        return (select_in_place(grad, self.out > 0, private),)
 
 
 class ReluInPlace(Relu):

@@ -13,7 +13,7 @@ from abc import ABCMeta, abstractmethod
 
 import numpy as np
 
-from autodiff.ops.elementwise import (leaky_relu_scale, masked, masked_in_place, scaled_in_place,
+from autodiff.ops.elementwise import (leaky_relu_scale, masked, scaled_in_place, select_in_place,
                                       times_constant)
 from autodiff.ops.registry import register
 from autodiff.tensor import Tensor
@@ -83,7 +83,7 @@ class LinearRelu(LinearActivation):
         return masked(grad, self.out > 0)
 
     def _activation_grad_arrays(self, grad, private):
-        return masked_in_place(grad, self.out > 0, private)
+        return select_in_place(grad, self.out > 0, private)
 
 
 class LinearLeakyRelu(LinearActivation):
