@@ -349,3 +349,21 @@ def test_at_a_jump_another_ops_wrong_second_derivative_is_still_caught():
         assert_grad_matches(lambda x: CubeWrongSecond.apply(x + 1.0).sum() + x.abs().sum(),
                             np.array([0.0]))
     assert_grad_matches(lambda x: ((x + 1.0) ** 3).sum() + x.abs().sum(), np.array([0.0]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(elements(domain=(-1.0, 1.0), avoid=(0.0, 0.0015)))
+def test_elements_stay_away_from_points_closer_together_than_twice_the_margin(value):
+    """Moving away from 0.0015 could land within the margin of 0."""
+    assert abs(value) >= 1e-3 and abs(value - 0.0015) >= 1e-3
+
+
+@settings(max_examples=100, deadline=None)
+@given(elements(domain=(0.0, 0.0005), avoid=(0.002,)))
+def test_elements_stay_in_a_domain_narrower_than_the_margin(value):
+    assert 0.0 <= value <= 0.0005
+
+
+def test_elements_refuse_a_domain_that_avoid_covers():
+    with pytest.raises(ValueError, match="nothing to draw"):
+        elements(domain=(-0.0005, 0.0005), avoid=(0.0,))

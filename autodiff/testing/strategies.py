@@ -64,7 +64,14 @@ def elements(domain=DEFAULT_DOMAIN, avoid=(), dtype=np.float64, margin=KINK_MARG
     if not avoid:
         return floats
     points = tuple(float(p) for p in avoid)
-    return floats.map(lambda v: dtype.type(_away_from(points, margin, lo, hi, float(v))))
+    if all(any(abs(v - p) < margin for p in points) for v in np.linspace(lo, hi, 1001)):
+        raise ValueError(f"elements: every value of domain {domain} lies within {margin} of "
+                         f"a point of avoid={tuple(avoid)}: nothing to draw")
+    moved = floats.map(lambda v: dtype.type(_away_from(points, margin, lo, hi, float(v))))
+    # moving away from one point can land near another (points closer than 2 * margin), or
+    # outside a domain narrower than the margin: those rare values are drawn again
+    return moved.filter(lambda v: lo <= v <= hi and all(abs(float(v) - p) >= margin
+                                                         for p in points))
 
 
 def distinct_values(count, domain=DEFAULT_DOMAIN, avoid=(), margin=KINK_MARGIN):
