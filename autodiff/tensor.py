@@ -26,10 +26,30 @@ _DEFAULT_FLOAT = np.dtype(np.float32)
 # ufunc -> the Tensor method that computes ``array <op> tensor``, for Tensor.__array_ufunc__
 _REFLECTED = {np.add: "__radd__", np.subtract: "__rsub__", np.multiply: "__rmul__",
               np.true_divide: "__rtruediv__", np.power: "__rpow__", np.matmul: "__rmatmul__",
+              np.floor_divide: "__rfloordiv__", np.remainder: "__rmod__",
               np.less: "__gt__", np.less_equal: "__ge__", np.greater: "__lt__",
-              np.greater_equal: "__le__", np.equal: "__eq__", np.not_equal: "__ne__"}
+              np.greater_equal: "__le__", np.equal: "__eq__", np.not_equal: "__ne__",
+              np.bitwise_and: "__rand__", np.bitwise_or: "__ror__", np.bitwise_xor: "__rxor__"}
 _NUMPY_SCALARS = (np.bool_, np.integer, np.floating)  # operands that count as Python numbers
 _SUPPORTED_KINDS = "biuf"  # bool, signed and unsigned integers, floating point
+
+
+def _product_shape(a, b):
+    """The shape of ``a @ b`` for operands of 2 or more dimensions, else None."""
+    if len(a) < 2 or len(b) < 2:
+        return None
+    try:
+        return np.broadcast_shapes(a[:-2], b[:-2]) + (a[-2], b[-1])
+    except ValueError:
+        return None
+
+
+def _true_division_operand(tensor, other):
+    """A Python int divisor or dividend of an integer tensor as a float: true division makes
+    floats anyway, and ``uint8 / 256`` must not overflow converting 256 to uint8."""
+    if tensor.data.dtype.kind in "biu" and isinstance(other, int) and not isinstance(other, bool):
+        return float(other)
+    return other
 
 
 def _as_array(data, dtype):
@@ -361,8 +381,26 @@ class Tensor:
         return len(self.data)
 
     def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
         for index in range(len(self)):
             yield self[index]
+
+    def __contains__(self, element):
+        """``value in t``: whether any element equals ``value`` (a number or a Tensor), as
+        NumPy's and PyTorch's."""
+        if isinstance(element, Tensor):
+            element = element.data
+        if not isinstance(element, (int, float, np.ndarray) + _NUMPY_SCALARS):
+            raise TypeError(f"`in` a Tensor takes a number or a Tensor, got "
+                            f"{type(element).__name__}")
+        return bool(np.any(self.data == element))
+
+    def __format__(self, spec):
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as PyTorch's and NumPy's."""
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        return object.__format__(self, spec)
 
     def __bool__(self):
         if self.data.size != 1:
@@ -372,10 +410,16 @@ class Tensor:
         return bool(self.data)
 
     def __float__(self):
-        return float(self.item())
+        return float(self._one_number("float"))
 
     def __int__(self):
-        return int(self.item())
+        return int(self._one_number("int"))
+
+    def _one_number(self, conversion):
+        if self.data.size != 1:
+            raise ValueError(f"only one-element tensors can be converted to Python scalars "
+                            f"({conversion}() of a tensor of shape {self.shape})")
+        return self.data.item()
 
     def __index__(self):
         """An integer tensor of one element as a Python int: ``x[:n]``, ``range(n)``."""
@@ -440,9 +484,8 @@ class Tensor:
         dtype (NumPy's rule for Python numbers)."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, _NUMPY_SCALARS) and (self.data.dtype.kind == "f"
-                                                   or other.dtype.kind == "f"):
-            other = other.item()  # (an integer scalar with integer data keeps NumPy's promotion)
+        if isinstance(other, _NUMPY_SCALARS) and self.data.dtype.kind == "f":
+            other = other.item()  # (with integer or bool data a NumPy scalar keeps its type)
         if isinstance(other, (int, float, bool)):
             kind = self.data.dtype.kind
             dtype = self.data.dtype if kind == "f" else np.result_type(self.data.dtype, other)
@@ -468,13 +511,31 @@ class Tensor:
         return ew.Mul.apply(self._operand(other), self)
 
     def __truediv__(self, other):
-        return ew.Div.apply(self, self._operand(other))
+        return ew.Div.apply(self, self._operand(_true_division_operand(self, other)))
 
     def __rtruediv__(self, other):
-        return ew.Div.apply(self._operand(other), self)
+        return ew.Div.apply(self._operand(_true_division_operand(self, other)), self)
+
+    def __floordiv__(self, other):
+        return ew.FloorDivide.apply(self, self._operand(other))
+
+    def __rfloordiv__(self, other):
+        return ew.FloorDivide.apply(self._operand(other), self)
+
+    def __mod__(self, other):
+        return ew.Remainder.apply(self, self._operand(other))
+
+    def __rmod__(self, other):
+        return ew.Remainder.apply(self._operand(other), self)
+
+    def __divmod__(self, other):
+        return self // other, self % other
+
+    def __rdivmod__(self, other):
+        return other // self, other % self
 
     def __pow__(self, exponent):
-        if isinstance(exponent, _NUMPY_SCALARS):
+        if isinstance(exponent, _NUMPY_SCALARS) and self.data.dtype.kind == "f":
             exponent = exponent.item()
         if isinstance(exponent, (int, float)):
             return ew.PowScalar.apply(self, exponent=exponent)
@@ -499,6 +560,39 @@ class Tensor:
 
     def __neg__(self):
         return ew.Neg.apply(self)
+
+    # & | ^ ~ on boolean (logical) or integer (bitwise) tensors: not differentiable, as PyTorch's
+    def _bitwise(self, other, ufunc, reflected=False):
+        other = self._operand(other)
+        for t in (self, other):
+            if t.data.dtype.kind not in "biu":
+                raise TypeError(f"{ufunc.__name__} takes bool or integer tensors, got dtype "
+                                f"{t.dtype}")
+        a, b = (other, self) if reflected else (self, other)
+        return Tensor._make(np.asarray(ufunc(a.data, b.data)), False)
+
+    def __and__(self, other):
+        return self._bitwise(other, np.bitwise_and)
+
+    def __rand__(self, other):
+        return self._bitwise(other, np.bitwise_and, reflected=True)
+
+    def __or__(self, other):
+        return self._bitwise(other, np.bitwise_or)
+
+    def __ror__(self, other):
+        return self._bitwise(other, np.bitwise_or, reflected=True)
+
+    def __xor__(self, other):
+        return self._bitwise(other, np.bitwise_xor)
+
+    def __rxor__(self, other):
+        return self._bitwise(other, np.bitwise_xor, reflected=True)
+
+    def __invert__(self):
+        if self.data.dtype.kind not in "biu":
+            raise TypeError(f"~ takes a bool or integer tensor, got dtype {self.dtype}")
+        return Tensor._make(np.invert(self.data), False)
 
     def __pos__(self):
         return self
@@ -539,10 +633,31 @@ class Tensor:
         """``self /= other`` in place; returns self."""
         return self._update(np.true_divide, ew.Div, other)
 
+    def pow_(self, exponent):
+        """``self **= exponent`` in place; returns self."""
+        if isinstance(exponent, _NUMPY_SCALARS) and self.data.dtype.kind == "f":
+            exponent = exponent.item()
+        if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
+            return inplace.modify(self, (), lambda old: old ** exponent,
+                                  lambda array: np.power(array, exponent, out=array,
+                                                         casting="same_kind"))
+        return self._update(np.power, ew.Pow, exponent)
+
+    def __imatmul__(self, other):
+        """``self @= other`` in place, where the product has this tensor's shape (as NumPy's)."""
+        other = self._operand(other)
+        if _product_shape(self.shape, other.shape) != self.shape:
+            raise ValueError(f"@= needs a product of this tensor's shape {self.shape}; "
+                             f"{self.shape} @ {other.shape} has another: write a = a @ b")
+        return inplace.modify(
+            self, (other,), lambda old: la.matmul(old, old if other is self else other),
+            lambda array: np.copyto(array, np.matmul(array, other.data), casting="same_kind"))
+
     __iadd__ = add_
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+    __ipow__ = pow_
 
     def fill_(self, value):
         """Every element set to ``value`` (a number or 0-d tensor) in place; returns self."""
@@ -605,6 +720,8 @@ class Tensor:
     # Comparisons are not differentiable: they return boolean tensors.
     def _compare(self, other, ufunc):
         other = other.data if isinstance(other, Tensor) else other
+        if isinstance(other, _NUMPY_SCALARS) and self.data.dtype.kind == "f":
+            other = other.item()  # as in arithmetic: a NumPy scalar counts as a Python number
         return Tensor._make(np.asarray(ufunc(self.data, other)), False)
 
     def __lt__(self, other):

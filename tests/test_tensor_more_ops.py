@@ -349,3 +349,80 @@ def test_pytorch_style_function_and_grad_calls_are_named():
     import nn
 
     assert nn.utils.clip_grad_norm_ is nn.clip_grad_norm_
+
+
+# ----- operators and protocols (session-11 review) ---------------------------------------------
+
+def test_floor_division_and_remainder_are_recorded_with_pytorchs_gradients():
+    """Without // and %, NumPy's reflected operator computed on the arrays: t % np.float32(1)
+    was an ndarray and the gradient through it was lost; t % 1.0 raised TypeError."""
+    t = Tensor([0.25, 1.75, 2.5], requires_grad=True)
+    frac = t % np.float32(1.0)
+    assert isinstance(frac, Tensor)
+    (frac * t).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), [0.5, 2.5, 3.0])  # frac + t
+    a, b = Tensor([7.0, -7.0, 7.5]), Tensor([2.0, 2.0, -2.0])
+    np.testing.assert_array_equal((a // b).numpy(), np.floor_divide(a.numpy(), b.numpy()))
+    np.testing.assert_array_equal((a % b).numpy(), np.remainder(a.numpy(), b.numpy()))
+    quotient, rest = divmod(a, 2)
+    np.testing.assert_array_equal(quotient.numpy(), [3.0, -4.0, 3.0])
+    np.testing.assert_array_equal(rest.numpy(), [1.0, 1.0, 1.5])
+    assert (1 // Tensor([0.1])).item() == 1.0 // 0.1  # NumPy's exact floor division: 9
+    assert isinstance(np.ones(3) % b, Tensor) and isinstance(np.floor_divide(1, b), Tensor)
+    assert (Tensor(np.array([7, -7])) // 2).dtype == np.int64
+    assert ad.gradcheck(lambda x, y: x % y, [Tensor([0.3, 2.6]), Tensor([0.7, -1.1])])
+
+
+def test_power_and_matmul_assignments_write_in_place():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    params = [w]
+    with ad.no_grad():
+        w **= 2
+    assert w is params[0] and w.requires_grad
+    np.testing.assert_array_equal(params[0].numpy(), [1.0, 4.0])
+    h = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    row = h[0]
+    row **= 2
+    np.testing.assert_array_equal(h.numpy(), [[1.0, 4.0], [3.0, 4.0]])
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        x **= 2
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    z = x * 1.0
+    z **= 3
+    z.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 12.0])
+    a = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    alias = a
+    a @= Tensor(np.array([[0.0, 1.0], [1.0, 0.0]], np.float32))
+    np.testing.assert_array_equal(alias.numpy(), [[2.0, 1.0], [4.0, 3.0]])
+    with pytest.raises(ValueError, match=r"@= needs a product of this tensor's shape \(2, 2\)"):
+        a @= Tensor(np.ones((2, 3)))
+
+
+def test_format_contains_and_logical_operators():
+    assert f"{Tensor(0.123456):.4f}" == "0.1235"
+    x = Tensor([[-1.0, 0.5], [2.0, 3.0]])
+    np.testing.assert_array_equal(((x > 0) & (x < 1)).numpy(), [[False, True], [False, False]])
+    np.testing.assert_array_equal(((x < 0) | (x > 2)).numpy(), [[True, False], [False, True]])
+    np.testing.assert_array_equal(((x > 0) ^ (x > 1)).numpy(), [[False, True], [False, False]])
+    np.testing.assert_array_equal((~(x > 0)).numpy(), [[True, False], [False, False]])
+    assert isinstance(np.array([True, False]) & (x[0] > 0), Tensor)
+    with pytest.raises(TypeError, match="bitwise_and takes bool or integer tensors"):
+        x & x
+    assert 2.0 in x and 99.0 not in x
+    with pytest.raises(TypeError, match="takes a number or a Tensor, got str"):
+        "a" in x
+
+
+def test_numpy_scalars_compare_and_promote_as_in_arithmetic():
+    t = Tensor([0.1])
+    assert (t == np.float64(0.1)).item() and not (t > np.float64(0.1)).item()
+    image = Tensor(np.array([[3, 250]], dtype=np.uint8))
+    np.testing.assert_allclose((image / 256).numpy(), [[3 / 256, 250 / 256]])
+    assert (Tensor(np.array([True, False])) * np.float32(0.5)).dtype == np.float32
+    assert (Tensor(np.array([3, 4], np.int32)) ** np.int64(2)).dtype == np.int64
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        a, b = Tensor(1.0)
+    with pytest.raises(ValueError, match=r"float\(\) of a tensor of shape \(2,\)"):
+        float(Tensor([1.0, 2.0]))

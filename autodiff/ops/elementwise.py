@@ -147,6 +147,32 @@ class Div(Function):
         return grad_a, grad_b
 
 
+class FloorDivide(Function):
+    """a // b (NumPy's floor_divide); zero gradient, as PyTorch's floor_divide."""
+
+    reads_values = False  # backward uses the input shapes only
+
+    def forward(self, a, b):
+        return np.floor_divide(a, b)
+
+    def backward(self, grad):
+        zeros = np.zeros_like(grad.data)  # a constant (see _zero_gradient), for both inputs
+        return zeros, zeros
+
+
+class Remainder(Function):
+    """a % b (NumPy's remainder, with the sign of b): a - b * floor(a / b); the gradients are
+    PyTorch's remainder's, grad for a and -grad * (a // b) for b."""
+
+    def forward(self, a, b):
+        return np.remainder(a, b)
+
+    def backward(self, grad):
+        a, b = self.inputs
+        quotient = np.floor_divide(a.data, b.data) if self.needs_input_grad[1] else None
+        return grad, (None if quotient is None else times_constant(grad, -quotient))
+
+
 class Identity(Function):
     """The input unchanged, as a new node (transforms use it to mark where a gradient stops)."""
 
@@ -665,6 +691,10 @@ register("add", lambda a, b: a + b, arity=2)
 register("sub", lambda a, b: a - b, arity=2)
 register("mul", lambda a, b: a * b, arity=2)
 register("div", lambda a, b: a / b, arity=2, domain=(0.5, 2.0))
+register("floor_divide", lambda a, b: a // b, arity=2, kind="strategy",
+         params={"strategy": lambda: _division_cases()}, twice=False)
+register("remainder", lambda a, b: a % b, arity=2, kind="strategy",
+         params={"strategy": lambda: _division_cases()})
 register("neg", lambda x: -x)
 register("identity", lambda x: Identity.apply(x))
 register("pow_scalar", lambda x: x ** 3)
@@ -704,3 +734,21 @@ register("round_decimals", lambda x: x.round(1), domain=(-0.5, 0.5),
          kinks=tuple(np.arange(-0.45, 0.5, 0.1)), twice=False)
 # Through longdouble and back: exact, so finite differences see the cast's true derivative.
 register("cast", lambda x: x.astype(np.longdouble).astype(x.dtype))
+
+
+def _division_cases():
+    """Strategy of ((a, b), {}) float64 arrays of one shape with a / b at least 0.05 away from
+    every integer (where floor division and the remainder jump), b of either sign."""
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    @st.composite
+    def cases(draw):
+        shape = draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=3))
+        b = draw(hnp.arrays(np.float64, shape, elements=st.floats(0.5, 2.0)))
+        b = b * draw(hnp.arrays(np.float64, shape, elements=st.sampled_from([-1.0, 1.0])))
+        whole = draw(hnp.arrays(np.float64, shape, elements=st.integers(-3, 3).map(float)))
+        part = draw(hnp.arrays(np.float64, shape, elements=st.floats(0.05, 0.95)))
+        return (np.asarray((whole + part) * b), np.asarray(b)), {}  # (0-d math gives scalars)
+
+    return cases()
