@@ -11,7 +11,7 @@ from .creation import (arange, default_generator, eye, full, manual_seed, ones, 
                        randn, tensor, zeros, zeros_like)
 from .function import Function
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad
-from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, NonDifferentiablePointError, gradcheck, gradgradcheck
 from .ops.elementwise import (ceil, clone, exp, expm1, floor, log, log1p, maximum, minimum, round,
                               sigmoid, sign, sqrt, square, tanh, where)
@@ -23,7 +23,7 @@ from .value import Value
 
 __all__ = [
     "Tensor", "Value", "Function", "GradcheckError",
-    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "grad", "value_and_grad", "jacobian", "hessian", "hvp", "jvp",
     "gradcheck", "gradgradcheck", "NonDifferentiablePointError",
     "tensor", "as_tensor", "zeros", "ones", "full", "arange", "eye", "zeros_like", "ones_like",

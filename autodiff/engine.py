@@ -90,6 +90,8 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
         while queue:
             sequence, node = heappop(queue)
             grad = pending.pop(node)
+            if owned:
+                owned.pop(node, None)  # the buffer goes on with grad (freed once used)
             if needed is not None and node not in needed:
                 continue  # no input lies behind it: PyTorch does not run it (nor its hooks)
             if check_hooks and node.out_hooks:
@@ -216,7 +218,7 @@ def _add_scattered(tensor, grad, pending, queue, owned, targets, found, taken):
         if buffer is None:
             buffer = pending[parent] = owned[parent] = grad.dense()
             heappush(queue, (parent.sequence, parent))
-        elif parent in owned:
+        elif parent in owned and type(buffer) is np.ndarray:  # (0-d sums are NumPy scalars)
             grad.add_into(buffer)
         else:
             buffer = pending[parent] = owned[parent] = np.array(buffer, copy=True)

@@ -69,9 +69,19 @@ def is_grad_enabled():
 
 
 class _GradMode:
-    """Context manager and decorator that sets grad mode and restores the previous one."""
+    """Context manager and decorator that sets grad mode and restores the previous one. As a
+    decorator it is used with or without parentheses (``@no_grad()`` or ``@no_grad``), as
+    PyTorch's."""
 
     enabled = True
+
+    def __new__(cls, func=None):
+        if func is None:
+            return super().__new__(cls)
+        if not callable(func):
+            raise TypeError(f"{cls.__name__}() takes no arguments, or decorates a function; "
+                            f"got {type(func).__name__}")
+        return cls()(func)
 
     def __enter__(self):
         self._previous = STATE.grad_enabled
@@ -88,15 +98,19 @@ class _GradMode:
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            with type(self)():
+            with self._fresh():
                 return func(*args, **kwargs)
 
         return wrapper
 
+    def _fresh(self):
+        """A new manager of the same mode, for one call of a decorated function."""
+        return type(self)()
+
     def _wrap_generator(self, func):
         """A generator function whose every step runs in this mode (as PyTorch's decorator):
         the mode is set while the generator's body runs and the caller's between steps."""
-        mode = type(self)
+        mode = self._fresh
 
         @functools.wraps(func)
         def generator(*args, **kwargs):
@@ -141,3 +155,41 @@ class enable_grad(_GradMode):
     """Enable graph recording inside the block, even within `no_grad()`."""
 
     enabled = True
+
+
+class set_grad_enabled(_GradMode):
+    """Set grad mode to ``mode`` (a bool): at once when called, as PyTorch's, and back to the
+    previous mode when used as a context manager and its block ends.
+
+    >>> set_grad_enabled(False).enabled
+    False
+    >>> is_grad_enabled()
+    False
+    >>> with set_grad_enabled(True):
+    ...     is_grad_enabled()
+    True
+    >>> is_grad_enabled()
+    False
+    >>> _ = set_grad_enabled(True)
+    """
+
+    def __new__(cls, mode):
+        return object.__new__(cls)
+
+    def __init__(self, mode):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled takes a bool, got {type(mode).__name__}")
+        self.enabled = mode
+        self._before_call = STATE.grad_enabled
+        STATE.grad_enabled = mode
+
+    def __enter__(self):
+        self._previous = self._before_call
+        return self
+
+    def __call__(self, func):
+        STATE.grad_enabled = self._before_call  # a decorator: the mode applies inside only
+        return super().__call__(func)
+
+    def _fresh(self):
+        return set_grad_enabled(self.enabled)

@@ -42,6 +42,7 @@ requires grad refuses a change in grad mode (PyTorch's rule) and follows its bas
 without history. ``detach()`` aliases are not views here: they share the memory, but only
 unrecorded writes reach them.
 """
+import threading
 import weakref
 
 import numpy as np
@@ -91,9 +92,17 @@ def modify(tensor, operands, compute, write):
 
 def _new_stamp():
     """A stamp later than every node recorded so far (sequences count down: see Function), and
-    now the latest change."""
-    stamp = MODIFICATIONS.latest = -function._next_sequence()
+    now the latest change. Under a lock: two threads changing tensors at once must not move
+    the latest change back to the older of their two stamps (backward would then skip the
+    check of nodes recorded between them)."""
+    with _STAMP_LOCK:
+        stamp = -function._next_sequence()
+        if stamp < MODIFICATIONS.latest:  # newer stamps are lower, as newer sequences are
+            MODIFICATIONS.latest = stamp
     return stamp
+
+
+_STAMP_LOCK = threading.Lock()
 
 
 def stamp_written(tensors):
@@ -299,8 +308,10 @@ def as_view(base, view, kind, param):
     if array.base is None:
         return view
     state = STATE
-    # Views a backward pass makes are its temporaries: gradients handed out are copies.
-    if state.in_backward or _owner(array) is not _owner(base.data):
+    # Views a first-order backward makes are its temporaries: gradients handed out are copies.
+    # With grad mode on (create_graph, or a forward re-run by a hook or a custom backward)
+    # they are tracked, as everywhere else.
+    if (state.in_backward and not state.grad_enabled) or _owner(array) is not _owner(base.data):
         return view
     # A view made under no_grad() of a tensor that requires grad stays untracked (see
     # _check_view_made_in_grad_mode and _refresh_views).

@@ -63,13 +63,15 @@ class Value:
         return f"Value(data={self.data}, grad={self.grad})"
 
     def __setstate__(self, state):
-        """Restore a pickled (or copied) Value. Nodes made from now on are numbered after it:
-        a graph loaded in another process keeps its numbers, and backward's order needs every
-        node numbered after its parents."""
+        """Restore a pickled (or copied) Value with a new creation number: a graph loaded in
+        another process would keep numbers that nodes made here could precede, and backward's
+        order needs every node numbered after its parents. (Parents are restored before their
+        children, so their new numbers keep that order.)"""
         instance_dict, slots = state if isinstance(state, tuple) else (state, None)
         for name, value in {**(instance_dict or {}), **(slots or {})}.items():
             object.__setattr__(self, name, value)
-        _number_after(self._seq)
+        if self._seq:  # leaves keep 0
+            self._seq = _next_seq()
 
     @property
     def _backward(self):
@@ -259,12 +261,6 @@ _next_seq = itertools.count(1).__next__
 _by_seq = attrgetter("_seq")
 _NUMBER = (float, int)  # fast path; other Real numbers go through _as_float
 _SMALLEST_NORMAL = 2.2250738585072014e-308  # below it a float loses precision
-
-
-def _number_after(seq):
-    """Make the creation numbers of new nodes start after ``seq``."""
-    global _next_seq
-    _next_seq = itertools.count(max(_next_seq(), seq + 1)).__next__
 
 
 def _node(data, prev, local, op):

@@ -274,3 +274,31 @@ def test_a_random_function_is_named_as_such():
     with pytest.raises(NondeterministicFunctionError, match="different outputs for identical"):
         assert_grad_matches(lambda t: F.dropout(t, 0.5), x)
     assert_grad_matches(lambda t: F.dropout(t, 0.5, rng=0), x)
+
+
+def test_correct_ops_pass_at_float32_and_float16_where_their_slopes_round_away():
+    """tanh's slope at 9 is 6e-8 (0 in float32, as PyTorch's); log's at 1e-5 is beyond
+    float16's range: neither is a wrong gradient."""
+    assert gradcheck(lambda x: x.tanh(), [Tensor(np.array([9.0], np.float32))])
+    assert gradcheck(lambda x: F.softmax(x, dim=-1), [Tensor(np.array([[18.0, 0.0]], np.float32))])
+    assert gradcheck(lambda x: x.tanh(), [Tensor(np.array([5.0, 6.0], np.float16))])
+    assert gradcheck(lambda x: x.log(), [Tensor(np.array([1e-5], np.float16))])
+
+
+def test_the_localizer_names_the_wrong_op_of_a_function_with_tuple_outputs():
+    class WrongCos(Function):
+        def forward(self, x):
+            return np.cos(x)
+
+        def backward(self, grad):
+            return (grad * self.inputs[0].sin(),)
+
+    with pytest.raises(GradcheckError, match="first wrong op: WrongCos") as caught:
+        assert_grad_matches(lambda t: (t.sin(), WrongCos.apply(t)), Tensor([0.3, 1.2]))
+    assert caught.value.op == "WrongCos"
+
+
+def test_max_of_a_zero_d_tensor_masks_an_infinite_gradient():
+    x = Tensor(2.0, requires_grad=True)
+    (ad.maximum(1.0 - x, 0.0) * Tensor(float("nan"))).backward()
+    assert x.grad.item() == 0.0

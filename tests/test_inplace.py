@@ -1,6 +1,8 @@
 """In-place operations: written into the array when not recorded, rebased when recorded, refused
 for leaves that require grad, and caught at backward when they change what a node recorded;
 gradients handed out own their arrays."""
+import gc
+
 import numpy as np
 import pytest
 
@@ -709,8 +711,14 @@ def test_views_a_backward_pass_makes_are_not_remembered():
     a = Tensor(np.ones((2, 3)), requires_grad=True)
     b = Tensor(np.ones((3, 2)), requires_grad=True)
     (a @ b).sum().backward()  # MatMul's backward transposes a and b
-    (a @ b).sum().backward(create_graph=True)
     assert not getattr(a, "_views", None) and not getattr(b, "_views", None)
+    # Recording (create_graph) they are tracked, as any view made in grad mode (a forward
+    # re-run inside a backward needs that), and gone once the graph is
+    a.grad = b.grad = None
+    (a @ b).sum().backward(create_graph=True)
+    a.grad = b.grad = None
+    gc.collect()
+    assert all(ref() is None for ref in getattr(a, "_views", ()))
     assert b.T._view_of[0] is b  # a view the user makes is
 
 

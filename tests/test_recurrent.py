@@ -513,3 +513,12 @@ def test_pytorch_layer_zero_attribute_names_read_the_parameters():
     import pickle
     assert copy.deepcopy(lstm).bias_ih_l0.shape == (12,)
     assert pickle.loads(pickle.dumps(lstm)).weight_ih.shape == (12, 2)
+
+
+def test_assigning_a_pytorch_layer_zero_name_sets_the_parameter():
+    from nn.module import Parameter
+    lstm = LSTM(2, 3)
+    lstm.bias_ih_l0 = Parameter(np.full(12, 5.0, np.float32))
+    assert [n for n, _ in lstm.named_parameters()] == ["weight_ih", "weight_hh", "bias_ih",
+                                                       "bias_hh"]
+    np.testing.assert_array_equal(lstm.bias_ih.data, 5.0)

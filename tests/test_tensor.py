@@ -241,3 +241,24 @@ def test_tensor_keeps_the_dtype_rules():
     assert ad.tensor(np.ones(2)).dtype == np.float64
     assert ad.tensor([1, 2]).dtype == np.float32
     assert ad.tensor(np.ones(2), dtype=np.float32).dtype == np.float32
+
+
+def test_no_grad_and_enable_grad_decorate_without_parentheses_and_set_grad_enabled():
+    import autodiff as ad
+
+    @ad.no_grad
+    def doubled(x):
+        return x * 2
+
+    x = Tensor([1.0], requires_grad=True)
+    assert not doubled(x).requires_grad and doubled.__name__ == "doubled"
+    ad.set_grad_enabled(False)
+    try:
+        assert not ad.is_grad_enabled() and not (x * 2).requires_grad
+        with ad.set_grad_enabled(True):
+            assert (x * 2).requires_grad
+        assert not ad.is_grad_enabled()
+    finally:
+        ad.set_grad_enabled(True)
+    with pytest.raises(TypeError, match="set_grad_enabled takes a bool"):
+        ad.set_grad_enabled("no")

@@ -56,7 +56,7 @@ def masked_in_place(grad, mask, private):
     if all_finite(grad):
         return scaled_in_place(grad, mask, private)
     with np.errstate(invalid="ignore"):  # inf * 0: mended below
-        out = scaled_in_place(grad, mask, private)
+        out = np.asarray(scaled_in_place(grad, mask, private))  # (0-d: a NumPy scalar)
     out[np.broadcast_to(mask == 0, out.shape)] = 0
     return out
 

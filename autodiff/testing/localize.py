@@ -104,9 +104,11 @@ def _recorded_graph(f, inputs):
             out = f(*leaves)
     finally:
         STATE.record_sites = previous
-    if not isinstance(out, Tensor) or out._ctx is None:
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    roots = [o._ctx for o in outs if isinstance(o, Tensor) and o._ctx is not None]
+    if not roots:
         return []
-    return list(reversed(topological_order([out._ctx], prepare=inplace.restore_inputs)))
+    return list(reversed(topological_order(roots, prepare=inplace.restore_inputs)))
 
 
 _UNCHECKABLE = object()  # what _check_node returns for a node finite differences cannot judge

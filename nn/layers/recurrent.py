@@ -132,13 +132,19 @@ class _Recurrent(Module):
         return aliases
 
     def __getattr__(self, name):
-        """PyTorch's names of the layer-0 parameters read this module's: ``lstm.bias_ih_l0``
-        is ``lstm.bias_ih`` (code ported from PyTorch sets the forget-gate bias this way)."""
+        """PyTorch's names of the layer-0 parameters read (and assign) this module's:
+        ``lstm.bias_ih_l0`` is ``lstm.bias_ih`` (code ported from PyTorch sets the forget-gate
+        bias this way)."""
         if "_l0" in name:
             alias = self._state_dict_aliases().get(name)
             if alias is not None:
                 return getattr(self, alias)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name, value):
+        if "_l0" in name:  # PyTorch's layer-0 name assigns this module's parameter
+            name = self._state_dict_aliases().get(name, name)
+        super().__setattr__(name, value)
 
     def flatten_parameters(self):
         """Nothing to do (PyTorch's packs the weights for cuDNN); kept for ported code."""
