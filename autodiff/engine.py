@@ -32,6 +32,7 @@ from numpy import ndarray
 
 from . import anomaly, hooks, inplace
 from . import tensor as _tensor  # circular by design: the tensor module calls run_backward
+from .function import Function
 from .grad_mode import STATE
 from .ops.movement import ScatteredGrad, sum_to_shape
 
@@ -128,13 +129,22 @@ def _leading_to(roots, targets, stops):
     """The nodes behind ``roots`` from which one of the inputs (``targets`` by id, their nodes
     ``stops``) can be reached: with ``inputs`` given, backward runs only these."""
     order = topological_order([root._ctx for root in roots if root._ctx is not None], stops,
-                              prepare=inplace.restore_inputs)
+                              prepare=inplace.restore_inputs, through_released=True)
     needed = set()
     for node in reversed(order):  # every node after the nodes it depends on
-        if node in stops or any(id(t) in targets if t._ctx is None else t._ctx in needed
-                                for t in node.inputs):
+        if node in stops or any(_leads_to_input(edge, targets, needed)
+                                for edge in node.children()):
             needed.add(node)
     return needed
+
+
+def _leads_to_input(edge, targets, needed):
+    """Whether a graph edge (a node, a leaf, or None for a constant) leads to an input."""
+    if edge is None:
+        return False
+    if isinstance(edge, _tensor.Tensor):
+        return id(edge) in targets
+    return edge in needed
 
 
 def _input_grad(tensor, found):
@@ -315,12 +325,15 @@ def _retain(node, grad, taken):
         tensor.grad = _owned(grad, taken) if tensor.grad is None else tensor.grad + grad
 
 
-def topological_order(roots, stops=(), prepare=None):
+def topological_order(roots, stops=(), prepare=None, through_released=False):
     """Nodes reachable from ``roots``, every node before the nodes it depends on.
 
     Iterative depth-first search; the walk does not continue past nodes in ``stops``.
-    Raises if it meets a node whose saved values were already released. ``prepare(node)``, when
-    given, runs on each node before its inputs are followed.
+    Raises if it meets a node whose saved values were already released, unless
+    ``through_released`` (then it follows the structure a released node keeps: finding which
+    nodes lead to some inputs needs no saved values, and a released node that leads to none is
+    never run). ``prepare(node)``, when given, runs on each unreleased node before its inputs
+    are followed.
     """
     order = []
     visited = set()
@@ -339,13 +352,16 @@ def topological_order(roots, stops=(), prepare=None):
             stack.append((node, True))
             if node in stops:
                 continue
-            if prepare is not None:
-                prepare(node)
             if node.inputs is None:
-                raise RuntimeError(_released_message(node))
-            for tensor in node.inputs:
-                parent = tensor._ctx
-                if parent is not None and parent not in visited:
+                if not through_released:
+                    raise RuntimeError(_released_message(node))
+                parents = [edge for edge in node.children() if isinstance(edge, Function)]
+            else:
+                if prepare is not None:
+                    prepare(node)
+                parents = [tensor._ctx for tensor in node.inputs if tensor._ctx is not None]
+            for parent in parents:
+                if parent not in visited:
                     stack.append((parent, False))
     order.reverse()
     return order
@@ -355,5 +371,6 @@ def _released_message(node):
     return (
         f"Trying to backward through the graph a second time: the values saved by "
         f"{node.name} were freed by the first backward(). Pass retain_graph=True to the first "
-        f"backward() (or autodiff.grad) to keep them."
+        f"backward() to keep them (a transform such as autodiff.grad frees the graph of what "
+        f"its function computes: detach() what you keep from it)."
     )

@@ -11,13 +11,14 @@ they all nest:
 ``grad(grad(grad(f)))``, ``jacobian(grad(f))``, ``grad`` of a ``jvp`` ...
 """
 import contextlib
+import operator
 import threading
 
 import numpy as np
 
 from .engine import run_backward
 from .grad_mode import enable_grad, is_grad_enabled
-from .ops.elementwise import Identity
+from .ops.elementwise import TransformInput
 from .ops.movement import stack
 from .tensor import Tensor, as_tensor
 
@@ -41,18 +42,38 @@ def _evaluating():
         _NESTING.depth -= 1
 
 
+_USAGE = {"jvp": "jvp(f, primals, tangents)", "hvp": "hvp(f, x, v)"}
+
+
 def _check_function(f, name):
     """Raise for ``grad(loss, x)``, PyTorch's ``torch.autograd.grad`` call: these transforms take
     a function, as JAX's, and would otherwise hand back a wrapper that fails later."""
     if isinstance(f, Tensor) or not callable(f):
+        usage = _USAGE.get(name, f"{name}(f)(x): it returns a new function")
         raise TypeError(
-            f"{name} takes a function (as jax.{name} does) and returns a new function: "
-            f"{name}(f)(x). Got a {type(f).__name__}. For the gradient of a computed loss "
+            f"{name} takes a function (as jax.{name} does): {usage}. Got a "
+            f"{type(f).__name__}. For the gradient of a computed loss "
             f"(torch.autograd.grad(loss, x)), call loss.backward() and read x.grad")
 
 
 def _argnums(argnums):
-    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    """``argnums`` as a tuple of ints: an int (a NumPy one too) or a sequence of them, as
+    JAX takes it."""
+    if _single(argnums):
+        return (operator.index(argnums),)
+    try:
+        return tuple(map(operator.index, argnums))
+    except TypeError:
+        raise TypeError(f"argnums must be an int or a sequence of ints, got {argnums!r}") from None
+
+
+def _single(argnums):
+    """Whether ``argnums`` is one int (so the transform returns one result, not a tuple)."""
+    try:
+        operator.index(argnums)
+    except TypeError:
+        return False
+    return True
 
 
 def _differentiable_input(x):
@@ -65,7 +86,7 @@ def _differentiable_input(x):
     if not isinstance(x, Tensor):
         x = Tensor(x)
     if x.requires_grad and is_grad_enabled():
-        return Identity.apply(x), True
+        return TransformInput.apply(x), True
     return x.detach().requires_grad_(), False
 
 
@@ -158,7 +179,7 @@ def value_and_grad(f, argnums=0):
         seed = Tensor._make(np.ones_like(out.data), False)
         grads = vjp_inputs(out, [args[i] for i in nums], seed, create_graph=connected)
         value = out if connected else out.detach()
-        return value, (grads[0] if isinstance(argnums, int) else grads)
+        return value, (grads[0] if _single(argnums) else grads)
 
     return wrapper
 
@@ -206,7 +227,7 @@ def jacobian(f, argnums=0):
             for row, g in zip(rows, grads):
                 row.append(g)
         jacobians = tuple(_assemble(row, out, x) for row, x in zip(rows, inputs))
-        return jacobians[0] if isinstance(argnums, int) else jacobians
+        return jacobians[0] if _single(argnums) else jacobians
 
     return wrapper
 
@@ -228,13 +249,14 @@ def hessian(f, argnums=0):
     Tensor([[ 6.,  0.],
             [ 0., 12.]], dtype=float32)
     """
+    _check_function(f, "hessian")
     nums = _argnums(argnums)
 
     def wrapper(*args, **kwargs):
         blocks = tuple(
             tuple(jacobian(jacobian(f, i), j)(*args, **kwargs) for j in nums) for i in nums
         )
-        return blocks[0][0] if isinstance(argnums, int) else blocks
+        return blocks[0][0] if _single(argnums) else blocks
 
     return wrapper
 
@@ -275,14 +297,18 @@ def hvp(f, x, v):
     >>> hvp(lambda x: (x ** 3).sum(), Tensor([1.0, 2.0]), Tensor([1.0, 1.0]))
     Tensor([ 6., 12.], dtype=float32)
     """
+    _check_function(f, "hvp")
     single = not isinstance(x, (tuple, list))
     primals = _as_tuple((x,) if single else x, "hvp primals")
     tangents = _as_tuple((v,) if single else v, "hvp vectors")
     _check_tangents(primals, tangents, "hvp")
     nums = tuple(range(len(primals)))
 
+    def scalar(*xs):
+        return _scalar_output(f(*xs), "hvp")
+
     def directional_derivative(*xs):
-        return _dot(grad(f, nums)(*xs), tangents)
+        return _dot(grad(scalar, nums)(*xs), tangents)
 
     result = grad(directional_derivative, nums)(*primals)
     return result[0] if single else result
@@ -298,6 +324,7 @@ def jvp(f, primals, tangents):
     >>> jvp(lambda x: x * x, (Tensor([1.0, 2.0]),), (Tensor([1.0, 0.0]),))
     (Tensor([1., 4.], dtype=float32), Tensor([2., 0.], dtype=float32))
     """
+    _check_function(f, "jvp")
     primals = _as_tuple(primals, "jvp primals")
     tangents = _as_tuple(tangents, "jvp tangents")
     _check_tangents(primals, tangents, "jvp")
@@ -307,6 +334,9 @@ def jvp(f, primals, tangents):
     with _evaluating():
         out = _tensor_output(f(*args), "jvp")
         connected = connected or (outer_grad_mode and _uses_outer_tensors(out, args))
+        if out.dtype.kind != "f":  # nothing to differentiate: a zero tangent, as jacobian's
+            dtype = np.result_type(*(p.dtype for p in primals))
+            return out.detach(), Tensor._make(np.zeros(out.shape, dtype=dtype), False)
         u = Tensor(np.zeros_like(out.data), requires_grad=True)
         pulled_back = vjp_inputs(out, args, u, create_graph=True)
         projection = _dot(pulled_back, tangents)

@@ -182,8 +182,7 @@ def _check_changeable(tensor):
     """Raise before anything changes when a recorded change of ``tensor`` cannot be made: it is
     a leaf that requires grad, a view of one (the change would reach it), or a broadcast view
     (several of its elements are one element of its base)."""
-    if tensor.requires_grad and tensor._ctx is None:
-        raise RuntimeError(_LEAF_MESSAGE)
+    _check_not_a_leaf_or_argument(tensor, "")
     view, source = tensor, getattr(tensor, "_view_of", None)
     while source is not None:
         base, kind, _, _ = source
@@ -191,9 +190,21 @@ def _check_changeable(tensor):
             raise ValueError(f"in-place operation on a broadcast view of shape {view.shape}: "
                              f"several of its elements are one element of the tensor it "
                              f"views; clone() it first")
-        if base.requires_grad and base._ctx is None:
-            raise RuntimeError("a view of " + _LEAF_MESSAGE)
+        _check_not_a_leaf_or_argument(base, "a view of ")
         view, source = base, getattr(base, "_view_of", None)
+
+
+def _check_not_a_leaf_or_argument(tensor, prefix):
+    """Raise for a leaf that requires grad, or an argument a transform differentiates."""
+    if not tensor.requires_grad:
+        return
+    if tensor._ctx is None:
+        raise RuntimeError(prefix + _LEAF_MESSAGE)
+    if getattr(tensor._ctx, "stands_for_argument", False):
+        raise RuntimeError(
+            f"{prefix}an argument that a transform (grad, jacobian, ...) differentiates is being "
+            f"changed in place: the gradient would be taken with respect to the changed "
+            f"value. Work on a copy: x = x.clone()")
 
 
 def _check_view_made_in_grad_mode(view):

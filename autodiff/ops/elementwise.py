@@ -183,6 +183,15 @@ class Identity(Function):
         return (grad,)
 
 
+class TransformInput(Identity):
+    """The identity node a transform puts in front of an argument it differentiates that is
+    part of an outer graph: the gradient stops there. It may not be changed in place (the
+    gradient would then be taken with respect to the changed value)."""
+
+    name = "Identity"
+    stands_for_argument = True
+
+
 class Clone(Function):
     """A copy of the input in new memory (``torch.clone``); the gradient passes unchanged.
 
@@ -697,6 +706,7 @@ register("remainder", lambda a, b: a % b, arity=2, kind="strategy",
          params={"strategy": lambda: _division_cases()})
 register("neg", lambda x: -x)
 register("identity", lambda x: Identity.apply(x))
+register("transform input", lambda x: TransformInput.apply(x))
 register("pow_scalar", lambda x: x ** 3)
 register("pow_fractional", lambda x: x ** 1.5, domain=(0.5, 2.0))
 register("pow", lambda a, b: a ** b, arity=2, domain=(0.5, 2.0))
