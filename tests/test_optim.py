@@ -730,3 +730,9 @@ def test_load_state_dict_refuses_a_buffer_that_is_not_an_array():
              "param_groups": [{**optimizer.param_groups[0], "params": [0]}]}
     with pytest.raises(ValueError, match="'exp_avg' of parameter 0 .* is a list"):
         optimizer.load_state_dict(state)
+
+
+def test_clip_grad_norm_accepts_pytorchs_foreach():
+    w = Tensor([0.0, 0.0], requires_grad=True)
+    w.grad = Tensor([3.0, 4.0])
+    assert clip_grad_norm_([w], 1.0, foreach=True).item() == 5.0

@@ -245,3 +245,23 @@ def test_no_order_warning_for_an_optimizer_that_overrides_step():
     optimizer.step()
     scheduler.step()
     np.testing.assert_allclose(w.data, [0.8, 0.8])
+
+
+@pytest.mark.parametrize("make", [
+    lambda o: ExponentialLR(o, gamma=0.5),
+    lambda o: StepLR(o, step_size=1, gamma=0.5),
+])
+def test_a_parameter_group_added_later_is_scheduled_too(make):
+    """PyTorch's chainable form decays every group in optimizer.param_groups; the new group
+    stayed at its rate, and the scheduler could not reload its own state dict."""
+    optimizer = SGD([Tensor([1.0], requires_grad=True)], lr=0.1)
+    scheduler = make(optimizer)
+    optimizer.step()
+    scheduler.step()
+    optimizer.add_param_group({"params": [Tensor([2.0], requires_grad=True)], "lr": 0.01})
+    for expected in (0.005, 0.0025, 0.00125):
+        optimizer.step()
+        scheduler.step()
+        assert optimizer.param_groups[1]["lr"] == pytest.approx(expected)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5 ** 4)
+    make(optimizer).load_state_dict(scheduler.state_dict())

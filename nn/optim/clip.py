@@ -8,7 +8,7 @@ from autodiff import Tensor
 __all__ = ["clip_grad_norm_"]
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Scale the gradients of ``parameters`` so that their total norm is at most ``max_norm``.
 
     The total norm is the ``norm_type``-norm of all gradients taken together as one vector
@@ -20,7 +20,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
     Returns the total norm before clipping as a 0-d Tensor (of the gradients' dtype), as
     ``torch.nn.utils.clip_grad_norm_`` does; ``float(result)`` or ``.item()`` gives a number.
-    Raises ``RuntimeError`` for a nan or inf norm when ``error_if_nonfinite``.
+    Raises ``RuntimeError`` for a nan or inf norm when ``error_if_nonfinite``. PyTorch's
+    ``foreach`` (how its kernels run) is accepted and ignored.
 
     >>> w = Tensor([0.0, 0.0], requires_grad=True)
     >>> w.grad = Tensor([3.0, 4.0])

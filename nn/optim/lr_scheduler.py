@@ -79,6 +79,10 @@ class LRScheduler:
         self._step(epoch=epoch, chain=epoch is None)
 
     def _step(self, epoch=None, chain=True):
+        groups = self.optimizer.param_groups
+        if len(groups) > len(self.base_lrs):  # added since: scheduled from their own rate on,
+            self.base_lrs += [group.setdefault("initial_lr", group["lr"])  # as PyTorch's are
+                              for group in groups[len(self.base_lrs):]]
         previous = self.last_epoch
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
