@@ -80,13 +80,13 @@ def _calculate_correct_fan(tensor, mode):
 
 def uniform_(tensor, a=0.0, b=1.0, *, rng=None):
     """Fill with draws from U(a, b)."""
-    array = _array(tensor)
+    array = _check_floating(tensor, "uniform_")
     return _fill(tensor, get_generator(rng).uniform(a, b, size=array.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, *, rng=None):
     """Fill with draws from N(mean, std**2)."""
-    array = _array(tensor)
+    array = _check_floating(tensor, "normal_")
     return _fill(tensor, get_generator(rng).normal(mean, std, size=array.shape))
 
 
@@ -145,16 +145,59 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, rn
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, rng=None):
     """Fill with draws from N(mean, std**2) truncated to [a, b] (bounds in the values' units, as
-    PyTorch's): draws outside are drawn again until every one falls inside."""
+    PyTorch's), by PyTorch's method: uniform draws between the normal CDF's values at the
+    bounds, mapped back through its inverse, so any bounds take one pass (drawing again until
+    a value falls inside would never end for bounds far in a tail). Warns, as PyTorch does,
+    when the mean is more than 2 std from [a, b]."""
+    _check_floating(tensor, "trunc_normal_")
     if not a < b:
         raise ValueError(f"trunc_normal_: the bounds must satisfy a < b, got a={a}, b={b}")
-    generator = get_generator(rng)
-    values = generator.normal(mean, std, size=_array(tensor).shape)
-    outside = (values < a) | (values > b)
-    while outside.any():
-        values[outside] = generator.normal(mean, std, size=int(outside.sum()))
-        outside = (values < a) | (values > b)
-    return _fill(tensor, values)
+    if not std > 0:
+        raise ValueError(f"trunc_normal_: std must be positive, got {std}")
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
+                      "distribution of values may be incorrect.", stacklevel=2)
+    low, high = (a - mean) / std, (b - mean) / std
+    mirrored = low > 0  # draw the mirror image: the CDF keeps its digits in the lower tail
+    if mirrored:
+        low, high = -high, -low
+    generator, shape = get_generator(rng), _array(tensor).shape
+    if _normal_cdf(high) > 1e-300:
+        z = _normal_quantile(generator.uniform(_normal_cdf(low), _normal_cdf(high), shape))
+    else:  # beyond 37 std the CDF underflows; the tail there is exponential with rate |high|
+        z = high - generator.exponential(1.0 / abs(high), shape)
+    values = mean + std * (-z if mirrored else z)
+    return _fill(tensor, np.clip(values, a, b))
+
+
+def _normal_cdf(x):
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+# Acklam's rational approximation of the standard normal quantile (relative error 1.2e-9).
+_CENTRAL_NUM = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
+_CENTRAL_DEN = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                6.680131188771972e+01, -1.328068155288572e+01, 1.0]
+_TAIL_NUM = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+             -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+_TAIL_DEN = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+             3.754408661907416e+00, 1.0]
+
+
+def _normal_quantile(p):
+    """The x with Phi(x) = p, elementwise, for p in (0, 1)."""
+    p = np.asarray(p, dtype=np.float64)
+    x = np.empty_like(p)
+    lower, upper = p < 0.02425, p > 1 - 0.02425
+    central = ~(lower | upper)
+    t = np.sqrt(-2.0 * np.log(p[lower]))
+    x[lower] = np.polyval(_TAIL_NUM, t) / np.polyval(_TAIL_DEN, t)
+    t = np.sqrt(-2.0 * np.log1p(-p[upper]))
+    x[upper] = -np.polyval(_TAIL_NUM, t) / np.polyval(_TAIL_DEN, t)
+    r = p[central] - 0.5
+    x[central] = r * np.polyval(_CENTRAL_NUM, r * r) / np.polyval(_CENTRAL_DEN, r * r)
+    return x
 
 
 def orthogonal_(tensor, gain=1.0, *, rng=None):
@@ -162,7 +205,7 @@ def orthogonal_(tensor, gain=1.0, *, rng=None):
     the tensor seen as (shape[0], the rest flattened) has orthonormal rows, or columns when it
     has more rows than columns. The matrix is the Q of the QR decomposition of a normal draw,
     with its columns' signs fixed by R's diagonal, so that it is uniformly distributed."""
-    shape = _array(tensor).shape
+    shape = _check_floating(tensor, "orthogonal_").shape
     if len(shape) < 2:
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
                          f"got shape {shape}")
@@ -185,6 +228,16 @@ def eye_(tensor):
     if len(shape) != 2:
         raise ValueError(f"eye_: only 2-d tensors are supported, got shape {shape}")
     return _fill(tensor, np.eye(*shape))
+
+
+def _check_floating(tensor, name):
+    """The array of ``tensor``, which random draws fill: floating point only, as in PyTorch
+    (NumPy would truncate the draws into an integer array: -1, 0 and 1, or all True)."""
+    array = _array(tensor)
+    if array.dtype.kind != "f":
+        raise TypeError(f"nn.init.{name} fills floating-point tensors with random draws, got "
+                        f"dtype {array.dtype}")
+    return array
 
 
 def _array(tensor):

@@ -248,3 +248,38 @@ def test_eye_fills_the_identity_of_any_2d_shape():
     w = Tensor(np.full((2, 3), 7.0))
     init.eye_(w)
     np.testing.assert_array_equal(w.data, np.eye(2, 3))
+
+
+@pytest.mark.parametrize("a, b", [(6.0, 7.0), (-40.0, -39.0), (5.0, 5.5)])
+def test_trunc_normal_far_in_a_tail_returns_values_inside_the_bounds(a, b):
+    """Drawing again until a value fell inside never ended for bounds 5 std out."""
+    w = Tensor(np.zeros(10_000))
+    with pytest.warns(UserWarning, match="mean is more than 2 std"):
+        nn.init.trunc_normal_(w, a=a, b=b, rng=0)
+    assert a <= w.data.min() and w.data.max() <= b
+    # the truncated normal crowds the bound nearer the mean
+    near = a if a > 0 else b
+    assert abs(np.median(w.data) - near) < abs(np.median(w.data) - (b if a > 0 else a))
+
+
+def test_trunc_normal_moments_match_the_truncated_normal():
+    w = Tensor(np.zeros(200_000))
+    nn.init.trunc_normal_(w, mean=0.5, std=2.0, a=-1.0, b=3.0, rng=1)
+    lo, hi = (-1.0 - 0.5) / 2.0, (3.0 - 0.5) / 2.0
+    pdf = lambda x: math.exp(-x * x / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    cdf = lambda x: 0.5 * math.erfc(-x / math.sqrt(2))  # noqa: E731
+    mass = cdf(hi) - cdf(lo)
+    mean = 0.5 + 2.0 * (pdf(lo) - pdf(hi)) / mass
+    assert abs(w.data.mean() - mean) < 0.01  # standard error about 0.003
+    with pytest.raises(ValueError, match="std must be positive"):
+        nn.init.trunc_normal_(w, std=0.0)
+
+
+@pytest.mark.parametrize("fill", [nn.init.uniform_, nn.init.normal_, nn.init.kaiming_uniform_,
+                                  nn.init.xavier_normal_, nn.init.trunc_normal_,
+                                  nn.init.orthogonal_])
+def test_random_fills_refuse_integer_and_bool_tensors(fill):
+    """NumPy truncated the draws: kaiming_uniform_ gave -1, 0, 1 and normal_ zeros."""
+    for dtype in (np.int64, np.bool_):
+        with pytest.raises(TypeError, match="fills floating-point tensors"):
+            fill(np.zeros((4, 3), dtype=dtype))
