@@ -159,7 +159,8 @@ class enable_grad(_GradMode):
 
 class set_grad_enabled(_GradMode):
     """Set grad mode to ``mode`` (a bool): at once when called, as PyTorch's, and back to the
-    previous mode when used as a context manager and its block ends.
+    previous mode when used as a context manager and its block ends (each ``with`` block sets
+    the mode anew, so one object may be entered again).
 
     >>> set_grad_enabled(False).enabled
     False
@@ -173,23 +174,25 @@ class set_grad_enabled(_GradMode):
     >>> _ = set_grad_enabled(True)
     """
 
-    def __new__(cls, mode):
+    def __new__(cls, *args, **kwargs):
         return object.__new__(cls)
 
     def __init__(self, mode):
         if not isinstance(mode, bool):
             raise TypeError(f"set_grad_enabled takes a bool, got {type(mode).__name__}")
         self.enabled = mode
-        self._before_call = STATE.grad_enabled
+        self._before_call = STATE.grad_enabled  # what the first block restores
         STATE.grad_enabled = mode
 
     def __enter__(self):
-        self._previous = self._before_call
+        before = self.__dict__.pop("_before_call", STATE.grad_enabled)
+        super().__enter__()
+        self._previous = before
         return self
 
     def __call__(self, func):
-        STATE.grad_enabled = self._before_call  # a decorator: the mode applies inside only
-        return super().__call__(func)
+        STATE.grad_enabled = self.__dict__.pop("_before_call", STATE.grad_enabled)  # a decorator:
+        return super().__call__(func)  # the mode applies inside the function only
 
     def _fresh(self):
         return set_grad_enabled(self.enabled)

@@ -26,22 +26,12 @@ _DEFAULT_FLOAT = np.dtype(np.float32)
 # ufunc -> the Tensor method that computes ``array <op> tensor``, for Tensor.__array_ufunc__
 _REFLECTED = {np.add: "__radd__", np.subtract: "__rsub__", np.multiply: "__rmul__",
               np.true_divide: "__rtruediv__", np.power: "__rpow__", np.matmul: "__rmatmul__",
-              np.floor_divide: "__rfloordiv__", np.remainder: "__rmod__",
+              np.floor_divide: "__rfloordiv__", np.remainder: "__rmod__", np.divmod: "__rdivmod__",
               np.less: "__gt__", np.less_equal: "__ge__", np.greater: "__lt__",
               np.greater_equal: "__le__", np.equal: "__eq__", np.not_equal: "__ne__",
               np.bitwise_and: "__rand__", np.bitwise_or: "__ror__", np.bitwise_xor: "__rxor__"}
 _NUMPY_SCALARS = (np.bool_, np.integer, np.floating)  # operands that count as Python numbers
 _SUPPORTED_KINDS = "biuf"  # bool, signed and unsigned integers, floating point
-
-
-def _product_shape(a, b):
-    """The shape of ``a @ b`` for operands of 2 or more dimensions, else None."""
-    if len(a) < 2 or len(b) < 2:
-        return None
-    try:
-        return np.broadcast_shapes(a[:-2], b[:-2]) + (a[-2], b[-1])
-    except ValueError:
-        return None
 
 
 def _true_division_operand(tensor, other):
@@ -389,12 +379,10 @@ class Tensor:
     def __contains__(self, element):
         """``value in t``: whether any element equals ``value`` (a number or a Tensor), as
         NumPy's and PyTorch's."""
-        if isinstance(element, Tensor):
-            element = element.data
-        if not isinstance(element, (int, float, np.ndarray) + _NUMPY_SCALARS):
+        if not isinstance(element, (Tensor, int, float, np.ndarray) + _NUMPY_SCALARS):
             raise TypeError(f"`in` a Tensor takes a number or a Tensor, got "
                             f"{type(element).__name__}")
-        return bool(np.any(self.data == element))
+        return bool(self._compare(element, np.equal).data.any())
 
     def __format__(self, spec):
         """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as PyTorch's and NumPy's."""
@@ -643,21 +631,17 @@ class Tensor:
                                                          casting="same_kind"))
         return self._update(np.power, ew.Pow, exponent)
 
-    def __imatmul__(self, other):
-        """``self @= other`` in place, where the product has this tensor's shape (as NumPy's)."""
-        other = self._operand(other)
-        if _product_shape(self.shape, other.shape) != self.shape:
-            raise ValueError(f"@= needs a product of this tensor's shape {self.shape}; "
-                             f"{self.shape} @ {other.shape} has another: write a = a @ b")
-        return inplace.modify(
-            self, (other,), lambda old: la.matmul(old, old if other is self else other),
-            lambda array: np.copyto(array, np.matmul(array, other.data), casting="same_kind"))
-
     __iadd__ = add_
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
     __ipow__ = pow_
+
+    def __ifloordiv__(self, other):
+        return self._update(np.floor_divide, ew.FloorDivide, other)
+
+    def __imod__(self, other):
+        return self._update(np.remainder, ew.Remainder, other)
 
     def fill_(self, value):
         """Every element set to ``value`` (a number or 0-d tensor) in place; returns self."""

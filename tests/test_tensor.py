@@ -262,3 +262,9 @@ def test_no_grad_and_enable_grad_decorate_without_parentheses_and_set_grad_enabl
         ad.set_grad_enabled(True)
     with pytest.raises(TypeError, match="set_grad_enabled takes a bool"):
         ad.set_grad_enabled("no")
+    evaluation = ad.set_grad_enabled(False)
+    ad.set_grad_enabled(True)
+    for _ in range(2):  # each block sets the mode anew, as PyTorch's
+        with evaluation:
+            assert not (x * 2).requires_grad
+        assert ad.is_grad_enabled()
