@@ -143,7 +143,10 @@ class _Recurrent(Module):
 
     def __setattr__(self, name, value):
         if "_l0" in name:  # PyTorch's layer-0 name assigns this module's parameter
-            name = self._state_dict_aliases().get(name, name)
+            try:
+                name = self._state_dict_aliases().get(name, name)
+            except AttributeError:  # a subclass's own attribute, set before __init__ ran
+                pass
         super().__setattr__(name, value)
 
     def flatten_parameters(self):
