@@ -42,6 +42,7 @@ requires grad refuses a change in grad mode (PyTorch's rule) and follows its bas
 without history. ``detach()`` aliases are not views here: they share the memory, but only
 unrecorded writes reach them.
 """
+import bisect
 import threading
 import weakref
 
@@ -163,11 +164,19 @@ def _as_recorded(tensor, sequence):
     first rebase since, if that is still alive (else the tensor itself, which then raises)."""
     if getattr(tensor, "_modified_at", 0) >= sequence:
         return tensor
-    for stamp, ref in getattr(tensor, "_versions", ()):
-        if stamp < sequence:
-            stand_in = ref()
-            return tensor if stand_in is None else stand_in
-    return tensor
+    versions = getattr(tensor, "_versions", ())
+    # stamps decrease along the list (newer changes have lower stamps): the first change after
+    # the node is the first entry below ``sequence``, found by bisection (a linear search made
+    # backward quadratic after many changes of one tensor)
+    first = bisect.bisect_left(versions, -sequence, key=_negated_stamp)
+    if first == len(versions):
+        return tensor
+    stand_in = versions[first][1]()
+    return tensor if stand_in is None else stand_in
+
+
+def _negated_stamp(version):
+    return -version[0]
 
 
 def _written_after(array, sequence):
@@ -224,14 +233,17 @@ def _check_view_made_in_grad_mode(view):
 
 def _change(tensor, compute):
     """A recorded change: ``tensor`` is rebased onto ``compute``'s result; the tensor it is a
-    view of takes the change too (`_write_back`), and so do the views of that tensor
-    (`_refresh_views`), as PyTorch's views and bases share their memory."""
-    _rebase(tensor, compute)
-    source = getattr(tensor, "_view_of", None)
-    if source is None:
-        _refresh_views(tensor)
-    else:
-        _write_back(tensor, *source)
+    view of takes the change too (`_written_back`), up to the first tensor that is no view,
+    and then every view of that one (`_refresh_views`), as PyTorch's views and bases share
+    their memory. (A loop, not recursion: a chain of views of views may be long.)"""
+    while True:
+        _rebase(tensor, compute)
+        source = getattr(tensor, "_view_of", None)
+        if source is None:
+            _refresh_views(tensor)
+            return
+        base, kind, param, _untracked = source
+        tensor, compute = base, _written_back(tensor, kind, param)
 
 
 def _rebase(tensor, compute, keep_layout=True):
@@ -329,21 +341,43 @@ def as_view(base, view, kind, param):
     view._view_of = (base, kind, param, not state.grad_enabled and base.requires_grad)
     views = getattr(base, "_views", None)
     if views is None:
-        base._views = views = []
-    elif len(views) >= 16 and len(views) & (len(views) - 1) == 0:
-        views[:] = [ref for ref in views if ref() is not None]  # at powers of two: amortized
-    views.append(weakref.ref(view))
+        base._views = views = _WeakList()
+    views.add(view)
     return view
 
 
-def _write_back(view, base, kind, param, _untracked):
-    """A recorded change of ``view`` reaches ``base``: the base is written with the view's new
-    value (recorded, e.g. ``base[index] = view`` for an index), which makes the view again from
-    the base's new value (`_refresh_views`), sharing its memory."""
+class _WeakList(list):
+    """Weak references to a tensor's views. Dead ones are dropped when the list has grown to
+    twice what the last pruning kept, so each new view costs O(1) amortized (pruning at
+    powers of two alone pruned on every new view while the live count sat just below one)."""
+
+    __slots__ = ("prune_at",)
+
+    def __init__(self):
+        super().__init__()
+        self.prune_at = 16
+
+    def add(self, obj):
+        """Add a weak reference to ``obj``, pruning first when due."""
+        if len(self) >= self.prune_at:
+            self[:] = [ref for ref in self if ref() is not None]
+            self.prune_at = max(16, 2 * len(self))
+        self.append(weakref.ref(obj))
+
+    def keep(self, objects):
+        """Hold references to exactly ``objects`` (the live ones, in order)."""
+        self[:] = [weakref.ref(obj) for obj in objects]
+        self.prune_at = max(16, 2 * len(self))
+
+
+def _written_back(view, kind, param):
+    """How a recorded change of ``view`` reaches its base: the base is written with the view's
+    new value (recorded, e.g. ``base[index] = view`` for an index), which makes the view again
+    from the base's new value (`_refresh_views`), sharing its memory."""
     changed = view._make(view.data, True)  # the view's new value and history, as an operand
     changed._ctx = view._ctx
     write = _WRITE_BACK_OPS[kind]
-    _change(base, lambda old: write(old, changed, param))
+    return lambda old: write(old, changed, param)
 
 
 def _refresh_views(base):
@@ -352,14 +386,19 @@ def _refresh_views(base):
     read what PyTorch's views would. Consumers recorded before keep the view's stand-in. (A
     view made under no_grad() of a tensor that requires grad follows the values, without
     history: PyTorch refuses to use it at all.)"""
-    refs = getattr(base, "_views", None)
-    if not refs:
-        return
-    refs[:] = [ref for ref in refs if ref() is not None]
-    for view in [ref() for ref in refs]:
-        _, kind, param, untracked = view._view_of
-        _rebase(view, lambda _old: _make_view(kind, base, param, untracked), keep_layout=False)
-        _refresh_views(view)
+    stack = [base]  # a loop, not recursion: views of views may nest deeply
+    while stack:
+        current = stack.pop()
+        refs = getattr(current, "_views", None)
+        if not refs:
+            continue
+        views = [view for view in (ref() for ref in refs) if view is not None]
+        refs.keep(views)
+        for view in views:
+            _, kind, param, untracked = view._view_of
+            _rebase(view, lambda _old: _make_view(kind, current, param, untracked),
+                    keep_layout=False)
+            stack.append(view)
 
 
 def _make_view(kind, base, param, untracked):

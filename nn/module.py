@@ -19,6 +19,7 @@ may also compute itself and the next module as one node (``_fuses_with``, ``_cal
 the caller sees.
 """
 import itertools
+import operator
 import os
 import warnings
 from collections import OrderedDict, namedtuple
@@ -836,7 +837,7 @@ class Sequential(_ListEdits, Module):
             # as PyTorch: the slice keeps the modules' names ("2.weight" stays "2.weight")
             return Sequential(OrderedDict((name, self.__dict__[name])
                                           for name in self._module_names[index]))
-        return [module for _, module in self._registered_children()][index]
+        return _child_at(self, index)
 
     def __setitem__(self, index, module):
         """Replace the module at ``index`` (an int), keeping its name and place."""
@@ -902,10 +903,9 @@ class ModuleList(_ListEdits, Module):
         return self
 
     def __getitem__(self, index):
-        modules = [module for _, module in self._registered_children()]
         if isinstance(index, slice):
-            return ModuleList(modules[index])
-        return modules[index]
+            return ModuleList([module for _, module in self._registered_children()][index])
+        return _child_at(self, index)
 
     def __setitem__(self, index, module):
         _replace_child(self, index, module)
@@ -915,3 +915,14 @@ class ModuleList(_ListEdits, Module):
 
     def __iter__(self):
         return (module for _, module in self._registered_children())
+
+
+def _child_at(container, index):
+    """The module at position ``index`` of a Sequential or ModuleList: one lookup (building the
+    list of modules on every access made a loop over ``layers[i]`` quadratic)."""
+    names = container._module_names
+    try:
+        return container.__dict__[names[operator.index(index)]]
+    except IndexError:
+        raise IndexError(f"index {index} is out of range for {type(container).__name__} of "
+                         f"{len(names)} modules") from None

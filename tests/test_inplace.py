@@ -852,3 +852,29 @@ def test_deepcopy_of_a_tensor_made_by_an_op_raises_and_pickle_keeps_no_graph():
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(h)).numpy(), [2.0, 4.0])
     twin = copy.deepcopy(w)
     assert twin is not w and twin.requires_grad and twin.data is not w.data
+
+
+def test_a_long_chain_of_views_of_views_takes_a_recorded_change():
+    """Write-back and refresh recursed once per level: RecursionError from about 400 levels,
+    and the views were left stale."""
+    x = Tensor(np.arange(2000.0), requires_grad=True)
+    base = x * 1.0
+    views = [base]
+    for _ in range(1500):
+        views.append(views[-1][1:])
+    views[-1].mul_(10.0)  # reaches the base through 1,500 levels
+    np.testing.assert_array_equal(base.data[1500:], np.arange(1500.0, 2000.0) * 10)
+    base.add_(1.0)  # and a change of the base reaches every level
+    np.testing.assert_array_equal(views[-1].data, np.arange(1500.0, 2000.0) * 10 + 1)
+    np.testing.assert_array_equal(views[700].data[:2], [701.0, 702.0])
+    views[-1].sum().backward()
+    np.testing.assert_array_equal(x.grad.data[1499:1501], [0.0, 10.0])
+
+
+def test_the_list_of_views_is_pruned_at_twice_what_survived():
+    base = Tensor(np.zeros(4000)) * 1.0
+    kept = [base[i:i + 1] for i in range(1023)]
+    views = base._views
+    for i in range(200):  # short-lived views beside many live ones
+        base[i:i + 2]
+    assert views.prune_at >= 2 * 1023 and len(kept) == 1023

@@ -724,3 +724,12 @@ def test_state_dict_prefix_keep_vars_and_destination_as_pytorch():
     destination = OrderedDict(other=1)
     assert model.state_dict(destination=destination) is destination
     assert list(destination) == ["other", "0.weight", "0.bias"]
+
+
+def test_container_indexing_looks_up_one_module():
+    layers = [Linear(1, 1) for _ in range(5)]
+    for container in (Sequential(*layers), ModuleList(layers)):
+        assert container[0] is layers[0] and container[-1] is layers[4]
+        assert container[np.int64(2)] is layers[2]
+        with pytest.raises(IndexError, match="index 5 is out of range for .* of 5 modules"):
+            container[5]
