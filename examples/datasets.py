@@ -10,6 +10,7 @@ scaled to [0, 1], labels as int64 class indices, ready for ``nn.data.DataLoader`
 
 import gzip
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +82,7 @@ def _read_bytes(path):
         return raw
     try:
         return gzip.decompress(raw)
-    except (OSError, EOFError) as exc:  # bad or truncated gzip stream
+    except (OSError, EOFError, zlib.error) as exc:  # bad or truncated gzip stream
         raise ValueError(f"{path}: corrupt or truncated gzip data ({exc})") from exc
 
 

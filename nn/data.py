@@ -10,6 +10,7 @@
 """
 
 import math
+import numbers
 import operator
 
 import numpy as np
@@ -79,14 +80,21 @@ class DataLoader:
     def __init__(self, *arrays, batch_size=1, shuffle=False, drop_last=False, rng=None):
         if not arrays:
             raise ValueError("DataLoader needs at least one array")
-        if (len(arrays) == 1 and isinstance(arrays[0], tuple) and len(arrays[0]) > 1
+        if (len(arrays) == 1 and isinstance(arrays[0], (tuple, list)) and len(arrays[0]) > 1
                 and all(isinstance(a, (np.ndarray, Tensor)) for a in arrays[0])):
             # PyTorch's habit of one dataset argument: the tuple would become one stacked
             # array (a dataset of len(tuple) samples) or fail in NumPy with a ragged error
             raise TypeError(
                 f"DataLoader takes each array as its own argument: DataLoader(X, y, "
-                f"batch_size=...), not DataLoader((X, y), ...); got one tuple of "
-                f"{len(arrays[0])} arrays (unpack it: DataLoader(*arrays, ...))")
+                f"batch_size=...), not DataLoader((X, y), ...); got one "
+                f"{type(arrays[0]).__name__} of {len(arrays[0])} arrays (unpack it: "
+                f"DataLoader(*arrays, ...))")
+        if len(arrays) > 1 and isinstance(arrays[-1], numbers.Integral) and not isinstance(
+                arrays[-1], bool):
+            raise TypeError(
+                f"DataLoader takes batch_size by keyword: DataLoader(X, y, batch_size="
+                f"{arrays[-1]}); the last positional argument is an int, not an array of "
+                f"samples")
         self.arrays = tuple(_as_array(i, a) for i, a in enumerate(arrays))
         for i, a in enumerate(self.arrays):
             if a.ndim == 0:

@@ -223,3 +223,11 @@ def test_valid_forms_still_work():
 def test_arrays_that_are_not_numbers_are_refused_when_the_loader_is_made(labels):
     with pytest.raises(TypeError, match="array 1 has dtype .*convert it first"):
         DataLoader(np.zeros((3, 2)), labels, batch_size=2)
+
+
+def test_dataloader_names_pytorch_style_positional_batch_size_and_a_list_of_arrays():
+    X, y = np.zeros((10, 2)), np.zeros(10)
+    with pytest.raises(TypeError, match=r"batch_size by keyword: DataLoader\(X, y, batch_size=32\)"):
+        nn.DataLoader(X, y, 32)
+    with pytest.raises(TypeError, match="got one list of 2 arrays"):
+        nn.DataLoader([X, y])

@@ -237,3 +237,13 @@ def test_load_dataset_dispatch(tmp_path, digits):
     np.testing.assert_array_equal(load_dataset(None)[0], digits[0])
     with pytest.raises(FileNotFoundError, match="unknown dataset 'cifar'"):
         load_dataset("cifar")
+
+
+def test_a_corrupt_gzip_file_is_named(tmp_path):
+    from examples.datasets import read_idx
+    path = tmp_path / "broken.gz"
+    data = bytearray(gzip.compress(bytes(100)))
+    data[20:30] = b"\xff" * 10  # damaged deflate stream: zlib.error, not OSError
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="broken.gz: corrupt or truncated gzip data"):
+        read_idx(path)
