@@ -633,3 +633,15 @@ def test_select_in_place_is_pytorchs_select(dtype):
                                   np.where(keep, np.inf, 0).astype(dtype))
     private = grad.copy()
     assert select_in_place(private, keep.copy(), private=True) is private
+
+
+def test_select_in_place_keeps_the_gradients_memory_layout():
+    """A new C-ordered result turned a conv's NHWC gradient into NCHW memory, and the next
+    op copied it back: the CNN step lost about 20%."""
+    from autodiff.ops.elementwise import all_finite, select_in_place
+    grad = np.random.default_rng(0).normal(size=(2, 5, 4, 3)).transpose(0, 3, 1, 2)
+    mask = np.ascontiguousarray(grad.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2) > 0
+    out = select_in_place(grad, mask.copy(), private=False)
+    assert out.strides == grad.strides
+    np.testing.assert_array_equal(out, np.where(mask, grad, 0))
+    assert all_finite(grad) and not all_finite(np.where(mask, grad, np.inf))

@@ -75,10 +75,10 @@ def select_in_place(grad, mask, private):
         return masked_in_place(grad, mask, private)  # (0-d results are NumPy scalars)
     ones = mask.view(np.int8)
     np.negative(ones, out=ones)  # True (1) -> -1: all bits set once widened to ``bits``
-    if private and mask.shape == grad.shape:
-        out = grad
-    else:
+    if mask.shape != grad.shape:
         out = np.empty(np.broadcast_shapes(grad.shape, mask.shape), dtype=grad.dtype)
+    else:  # in grad's memory layout (an NHWC conv gradient stays NHWC for the next op)
+        out = grad if private else np.empty_like(grad)
     np.bitwise_and(grad.view(bits), ones, out=out.view(bits))
     return out
 
@@ -88,7 +88,7 @@ def all_finite(array):
     makes the sum of squares inf or NaN. So may overflow of large finite values, which only
     sends the caller down its careful path. (Faster than ``np.isfinite(a).all()`` from about
     50,000 elements on, as max pooling's gradients are.)"""
-    flat = array.reshape(-1)
+    flat = array.ravel(order="K")  # no copy for any dense layout (reshape(-1) copies NHWC)
     with np.errstate(over="ignore", invalid="ignore"):
         return bool(np.isfinite(np.dot(flat, flat)))
 
