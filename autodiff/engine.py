@@ -311,11 +311,33 @@ def _deliver(leaf, grad, targets, found, taken):
         return
     if not leaf.requires_grad:
         return
+    if leaf.data.dtype.kind != "f" or (leaf.grad is not None and not _fits(leaf.grad, leaf)):
+        raise _undeliverable(leaf)
     if hooks.REGISTERED.count and hooks.leaf_hooks(leaf):  # summed first: see the caller
         previous = found.get(id(leaf))
         found[id(leaf)] = (leaf, grad if previous is None else previous[1] + grad)
         return
     leaf.grad = _owned(grad, taken) if leaf.grad is None else leaf.grad + grad
+
+
+def _fits(grad, leaf):
+    """Whether an existing ``.grad`` can take more: a Tensor of the leaf's shape."""
+    return isinstance(grad, _tensor.Tensor) and grad.shape == leaf.shape
+
+
+def _undeliverable(leaf):
+    """The error for a leaf that cannot take its gradient: ``requires_grad`` set by attribute
+    on an integer tensor (``requires_grad_()`` refuses that), or a ``.grad`` assigned by hand
+    that is not a Tensor of the leaf's shape (adding to it would broadcast silently)."""
+    if leaf.data.dtype.kind != "f":
+        return RuntimeError(
+            f"a tensor of dtype {leaf.dtype} has requires_grad=True: only floating-point "
+            f"tensors can require grad (its gradient would be truncated to integers)")
+    grad = leaf.grad
+    what = (f"a {type(grad).__name__}" if not isinstance(grad, _tensor.Tensor)
+            else f"shape {grad.shape}")
+    return RuntimeError(f"cannot accumulate into .grad: it is {what}, for a tensor of shape "
+                        f"{leaf.shape} (assign a Tensor of that shape, or None)")
 
 
 def _retain(node, grad, taken):

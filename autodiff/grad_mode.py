@@ -8,6 +8,8 @@ import functools
 import inspect
 import threading
 
+import numpy as np
+
 
 class _ThreadsWithHooks:
     """How many threads have ``hooks`` on. Every op reads this plain global first: a read of
@@ -178,21 +180,19 @@ class set_grad_enabled(_GradMode):
         return object.__new__(cls)
 
     def __init__(self, mode):
-        if not isinstance(mode, bool):
+        if not isinstance(mode, (bool, np.bool_)):
             raise TypeError(f"set_grad_enabled takes a bool, got {type(mode).__name__}")
-        self.enabled = mode
-        self._before_call = STATE.grad_enabled  # what the first block restores
+        self.enabled = mode = bool(mode)
+        self._previous = STATE.grad_enabled  # what every block restores, as PyTorch's
         STATE.grad_enabled = mode
 
     def __enter__(self):
-        before = self.__dict__.pop("_before_call", STATE.grad_enabled)
-        super().__enter__()
-        self._previous = before
+        STATE.grad_enabled = self.enabled
         return self
 
     def __call__(self, func):
-        STATE.grad_enabled = self.__dict__.pop("_before_call", STATE.grad_enabled)  # a decorator:
-        return super().__call__(func)  # the mode applies inside the function only
+        STATE.grad_enabled = self._previous  # a decorator: the mode applies inside only
+        return super().__call__(func)
 
     def _fresh(self):
         return set_grad_enabled(self.enabled)

@@ -42,7 +42,6 @@ requires grad refuses a change in grad mode (PyTorch's rule) and follows its bas
 without history. ``detach()`` aliases are not views here: they share the memory, but only
 unrecorded writes reach them.
 """
-import bisect
 import threading
 import weakref
 
@@ -168,15 +167,17 @@ def _as_recorded(tensor, sequence):
     # stamps decrease along the list (newer changes have lower stamps): the first change after
     # the node is the first entry below ``sequence``, found by bisection (a linear search made
     # backward quadratic after many changes of one tensor)
-    first = bisect.bisect_left(versions, -sequence, key=_negated_stamp)
-    if first == len(versions):
+    low, high = 0, len(versions)
+    while low < high:
+        middle = (low + high) // 2
+        if versions[middle][0] < sequence:
+            high = middle
+        else:
+            low = middle + 1
+    if low == len(versions):
         return tensor
-    stand_in = versions[first][1]()
+    stand_in = versions[low][1]()
     return tensor if stand_in is None else stand_in
-
-
-def _negated_stamp(version):
-    return -version[0]
 
 
 def _written_after(array, sequence):

@@ -81,12 +81,16 @@ def _calculate_correct_fan(tensor, mode):
 def uniform_(tensor, a=0.0, b=1.0, *, rng=None):
     """Fill with draws from U(a, b)."""
     array = _check_floating(tensor, "uniform_")
+    if not a <= b:
+        raise ValueError(f"nn.init.uniform_: the bounds must satisfy a <= b, got a={a}, b={b}")
     return _fill(tensor, get_generator(rng).uniform(a, b, size=array.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, *, rng=None):
     """Fill with draws from N(mean, std**2)."""
     array = _check_floating(tensor, "normal_")
+    if not std >= 0:
+        raise ValueError(f"nn.init.normal_: std must be >= 0, got {std}")
     return _fill(tensor, get_generator(rng).normal(mean, std, size=array.shape))
 
 
@@ -108,6 +112,7 @@ def zeros_(tensor):
 
 def xavier_uniform_(tensor, gain=1.0, *, rng=None):
     """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    _check_floating(tensor, "xavier_uniform_")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, rng=rng)
@@ -115,6 +120,7 @@ def xavier_uniform_(tensor, gain=1.0, *, rng=None):
 
 def xavier_normal_(tensor, gain=1.0, *, rng=None):
     """Glorot normal: N(0, std**2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    _check_floating(tensor, "xavier_normal_")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     return normal_(tensor, 0.0, std, rng=rng)
@@ -127,6 +133,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, r
     (0 gives ReLU's gain). ``mode`` "fan_in" keeps the forward pass's variance, "fan_out" the
     backward's. PyTorch's default Linear/Conv2d weight init is ``a=math.sqrt(5)``.
     """
+    _check_floating(tensor, "kaiming_uniform_")
     if _is_empty(tensor):
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
@@ -136,6 +143,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, r
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None):
     """He normal: N(0, std**2) with ``std = gain / sqrt(fan)`` (see `kaiming_uniform_`)."""
+    _check_floating(tensor, "kaiming_normal_")
     if _is_empty(tensor):
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
@@ -164,8 +172,11 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, rng=None):
     generator, shape = get_generator(rng), _array(tensor).shape
     if _normal_cdf(high) > 1e-300:
         z = _normal_quantile(generator.uniform(_normal_cdf(low), _normal_cdf(high), shape))
-    else:  # beyond 37 std the CDF underflows; the tail there is exponential with rate |high|
-        z = high - generator.exponential(1.0 / abs(high), shape)
+    else:  # beyond 37 std the CDF underflows; the tail there is exponential with rate |high|,
+        # cut off at the far bound (inverse CDF of the truncated exponential)
+        rate, width = abs(high), high - low
+        u = generator.uniform(0.0, 1.0, shape)
+        z = high + np.log1p(-u * -np.expm1(-rate * width)) / rate
     values = mean + std * (-z if mirrored else z)
     return _fill(tensor, np.clip(values, a, b))
 

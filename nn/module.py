@@ -185,6 +185,7 @@ class Module:
     def get_submodule(self, target):
         """The submodule at the dotted path ``target`` ("" for this module), as PyTorch's;
         AttributeError names the part that is missing or not a module."""
+        _check_target(target, "get_submodule")
         module = self
         for part in target.split(".") if target else ():
             child = module.__dict__.get(part)
@@ -196,6 +197,7 @@ class Module:
 
     def get_parameter(self, target):
         """The parameter at the dotted path ``target`` (``"0.weight"``), as PyTorch's."""
+        _check_target(target, "get_parameter")
         path, _, name = target.rpartition(".")
         module = self.get_submodule(path)
         if name not in module._parameter_names:
@@ -706,7 +708,17 @@ def _to_arguments(args, device, dtype):
             dtype if given_dtype is None else given_dtype)
 
 
+def _check_target(target, method):
+    """A dotted path is a string: ``seq.get_submodule(0)`` returned the whole Sequential."""
+    if not isinstance(target, str):
+        raise TypeError(f"{method} takes a dotted path as a string, such as \"0\" or "
+                        f"\"encoder.0.weight\", got {type(target).__name__} {target!r}")
+
+
 def _check_shape(key, value, target):
+    if value.dtype.kind not in "biuf":  # None or a string became a 0-d object array
+        raise ValueError(f"cannot load {key!r}: the checkpoint's value is not an array of "
+                        f"numbers (got dtype {value.dtype})")
     if value.shape != target.shape:
         raise ValueError(
             f"size mismatch for {key!r}: the checkpoint has shape {value.shape}, "

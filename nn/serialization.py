@@ -212,7 +212,11 @@ def save(obj, path):
     if _is_file_object(path, "write"):
         np.savez(path, **arrays)
         return
-    path = Path(os.path.realpath(os.fspath(path)))  # through symbolic links, as open() writes
+    given = os.fspath(path)
+    if given.endswith(("/", os.sep)) or os.path.isdir(given):
+        raise IsADirectoryError(errno.EISDIR, "nn.save needs a file name, not a directory "
+                                "(e.g. 'checkpoints/model.npz')", given)
+    path = Path(os.path.realpath(given))  # through symbolic links, as open() writes
 
     directory = path.parent
     if not directory.is_dir():

@@ -283,3 +283,14 @@ def test_random_fills_refuse_integer_and_bool_tensors(fill):
     for dtype in (np.int64, np.bool_):
         with pytest.raises(TypeError, match="fills floating-point tensors"):
             fill(np.zeros((4, 3), dtype=dtype))
+
+
+def test_trunc_normal_beyond_37_std_stays_inside_a_narrow_interval_without_piling_up():
+    """The exponential tail ignored the far bound: clipping piled 67% of draws onto it."""
+    w = np.zeros(100_000)
+    with pytest.warns(UserWarning):
+        nn.init.trunc_normal_(w, a=-40.0, b=-39.99, rng=0)
+    assert -40.0 <= w.min() and w.max() <= -39.99 and (w == -40.0).mean() < 0.001
+    rate, width = 39.99, 0.01  # the truncated exponential's mean below b
+    offset = 1 / rate - width * np.exp(-rate * width) / (1 - np.exp(-rate * width))
+    assert abs(w.mean() - (-39.99 - offset)) < 1e-4

@@ -245,7 +245,7 @@ def test_class_target_errors():
     x = Tensor(rand(4, 3))
     with pytest.raises(TypeError, match="integer class indices, got dtype float64"):
         F.cross_entropy(x, np.array([0.0, 1.0, 2.0, 1.0]))
-    with pytest.raises(ValueError, match=r"target of shape \(3,\) does not match input of shape \(4, 3\)"):
+    with pytest.raises(ValueError, match=r"for input of shape \(4, 3\), the target of class indices must have shape \(4,\), got \(3,\)"):
         F.cross_entropy(x, np.array([0, 1, 2]))
     with pytest.raises(IndexError, match="target 3 is out of bounds for 3 classes"):
         F.nll_loss(x, np.array([0, 1, 3, 1]))

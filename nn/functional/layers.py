@@ -161,7 +161,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 def _check_embedding_inputs(index, weight):
     """Raise unless ``index`` holds integers within the rows of the 2-d ``weight``."""
     if index.dtype.kind not in "iu":
-        raise TypeError(f"embedding: indices must be integers, got dtype {index.dtype}")
+        hint = (" (Tensor([1, 2]) is float32, as every list given to Tensor: build indices "
+                "with Tensor(np.array(indices)) or .long())" if index.dtype == np.float32 else "")
+        raise TypeError(f"embedding: indices must be integers, got dtype {index.dtype}{hint}")
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-d (num_embeddings, dim), got {weight.shape}")
     count = weight.shape[0]

@@ -204,9 +204,13 @@ def _rows(name, input, target):
     input = as_tensor(input)
     labels = np.asarray(target.data if isinstance(target, Tensor) else target)
     if labels.dtype.kind not in "iu":
+        hint = "convert labels with .astype(int); a one-hot target with .argmax(-1)"
+        if labels.dtype == np.float32:
+            hint += (", and note that Tensor([0, 1, 2]) is float32, as every list given to "
+                     "Tensor: build labels with Tensor(np.array(labels))")
         raise TypeError(
             f"{name}: target must hold integer class indices, got dtype {labels.dtype}; "
-            f"class probabilities are not supported (convert labels with .astype(int))"
+            f"class probabilities are not supported ({hint})"
         )
     shape = input.data.shape  # of the array: Tensor.shape and .ndim are calls, on a hot path
     ndim = len(shape)
@@ -214,9 +218,10 @@ def _rows(name, input, target):
         raise ValueError(f"{name}: input must have a class axis, got a 0-d tensor")
     expected = () if ndim == 1 else (shape[0],) + shape[2:]
     if labels.shape != expected:
+        one_hot = " (a one-hot target? take its .argmax(1))" if labels.shape == shape else ""
         raise ValueError(
-            f"{name}: target of shape {labels.shape} does not match input of shape "
-            f"{shape}: expected a target of shape {expected}"
+            f"{name}: for input of shape {shape}, the target of class indices must have "
+            f"shape {expected}, got {labels.shape}{one_hot}"
         )
     classes = shape[0] if ndim == 1 else shape[1]
     if ndim == 1:

@@ -142,6 +142,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             f"layer_norm: normalized_shape {normalized_shape} does not match the trailing "
             f"axes of the input of shape {x.shape}"
         )
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and tuple(np.shape(getattr(value, "data", value))) != normalized_shape:
+            raise ValueError(f"layer_norm: {name} must have the normalized shape "
+                             f"{normalized_shape}, got {np.shape(getattr(value, 'data', value))}")
     y = Normalize.apply(x, axes=tuple(range(x.ndim - k, x.ndim)), eps=eps)
     return _affine(y, weight, bias, normalized_shape)
 

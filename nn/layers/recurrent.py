@@ -189,10 +189,10 @@ class _Recurrent(Module):
         name = type(self).__name__
         x = as_tensor(x)  # an ndarray or nested lists too, as every layer takes
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
+            batched = "(N, L" if self.batch_first else "(L, N"
             raise ValueError(
-                f"{name}: expected input of shape (L, N, {self.input_size}) "
-                f"{'(N, L, ...) with batch_first ' if self.batch_first else ''}"
-                f"or (L, {self.input_size}), got {tuple(x.shape)}"
+                f"{name}: expected input of shape {batched}, {self.input_size}) or "
+                f"(L, {self.input_size}) (input_size={self.input_size}), got {tuple(x.shape)}"
             )
         if x.shape[1 if self.batch_first and x.ndim == 3 else 0] == 0:
             raise ValueError(f"{name}: the input sequence is empty (shape {tuple(x.shape)})")
@@ -206,6 +206,9 @@ class _Recurrent(Module):
         count = self.num_layers * self.num_directions
         if h is None:
             return [None] * count
+        if isinstance(h, (tuple, list)):
+            raise TypeError(f"{type(self).__name__}: {what} is one tensor, got a "
+                            f"{type(h).__name__} of {len(h)} (an LSTM's (h, c) pair?)")
         h = h if isinstance(h, Tensor) else Tensor(h)
         expected = (count, size) if unbatched else (count, batch, size)
         if tuple(h.shape) != expected:

@@ -5,6 +5,8 @@ import numpy as np
 
 from autodiff import Tensor
 
+from .optimizer import _check_params_iterable
+
 __all__ = ["clip_grad_norm_"]
 
 
@@ -33,6 +35,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     max_norm = _checked_max_norm(max_norm)
     if isinstance(parameters, Tensor):
         parameters = [parameters]
+    _check_params_iterable(parameters)  # a model, or model.parameters without the call
     params = [p for p in parameters if p.grad is not None]
     norm_type = float(norm_type)
     if not params:

@@ -110,6 +110,7 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
+            _check_grads(group["params"])
             self._update_group(group)
         self._step_count += 1
         # parameters changed in place: graphs recorded before must not backpropagate now
@@ -324,6 +325,18 @@ def _check_no_duplicates(params, existing_groups):
     for group in existing_groups:
         if any(id(p) in seen for p in group["params"]):
             raise ValueError("some parameters appear in more than one parameter group")
+
+
+def _check_grads(params):
+    """Raise, naming the parameter's shape, for a ``.grad`` assigned by hand that is not a
+    Tensor of the parameter's shape (the update would broadcast it silently, or fail in NumPy)."""
+    for p in params:
+        grad = p.grad
+        if grad is not None and (not isinstance(grad, Tensor) or grad.shape != p.shape):
+            what = (f"a {type(grad).__name__}" if not isinstance(grad, Tensor)
+                    else f"of shape {grad.shape}")
+            raise ValueError(f"a parameter of shape {p.shape} has a .grad {what}: it must be a "
+                             f"Tensor of the parameter's shape")
 
 
 def _copy_value(value):

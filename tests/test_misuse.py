@@ -1,0 +1,83 @@
+"""Typical mistakes get an error that names them, raised where they are made (session-11
+review of error messages); each of these was silently wrong, or named the wrong thing."""
+import os
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+import nn
+import nn.functional as F
+from autodiff import Tensor
+
+
+def test_requires_grad_set_by_attribute_on_an_integer_tensor_is_refused_at_backward():
+    t = Tensor(np.arange(3))
+    t.requires_grad = True  # requires_grad_() refuses; the attribute cannot check
+    with pytest.raises(RuntimeError, match="dtype int64 has requires_grad=True"):
+        (t * 2.5).sum().backward()  # the gradient was truncated to [2, 2, 2]
+
+
+def test_a_grad_assigned_by_hand_must_be_a_tensor_of_the_parameters_shape():
+    layer = nn.Linear(3, 2)
+    layer.weight.grad = ad.ones(3)  # broadcast silently by the update
+    with pytest.raises(ValueError, match=r"shape \(2, 3\) has a .grad of shape \(3,\)"):
+        nn.optim.SGD(layer.parameters(), lr=0.1).step()
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    x.grad = ad.ones(3)
+    with pytest.raises(RuntimeError, match=r"it is shape \(3,\), for a tensor of shape \(2, 3\)"):
+        (x * 2).sum().backward()
+    x.grad = np.ones((2, 3))
+    with pytest.raises(RuntimeError, match="it is a ndarray"):
+        (x * 2).sum().backward()
+
+
+def test_module_paths_are_strings_and_loaded_values_numbers():
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    with pytest.raises(TypeError, match='get_submodule takes a dotted path as a string'):
+        seq.get_submodule(0)  # returned the whole Sequential
+    with pytest.raises(TypeError, match="get_parameter takes a dotted path"):
+        seq.get_parameter(0)
+    layer = nn.Linear(3, 2)
+    with pytest.raises(ValueError, match="'weight': the checkpoint's value is not an array of "
+                                        "numbers"):
+        layer.load_state_dict({"weight": None, "bias": layer.bias.detach()})
+
+
+def test_nn_save_refuses_a_directory(tmp_path):
+    state = nn.Linear(2, 2).state_dict()
+    with pytest.raises(IsADirectoryError, match="needs a file name, not a directory"):
+        nn.save(state, str(tmp_path) + os.sep)  # wrote a file named like the directory
+    with pytest.raises(IsADirectoryError, match="needs a file name"):
+        nn.save(state, tmp_path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_float_labels_and_one_hot_targets_are_explained():
+    logits = ad.randn(4, 3)
+    with pytest.raises(TypeError, match=r"Tensor\(\[0, 1, 2\]\) is float32"):
+        F.cross_entropy(logits, Tensor([0, 1, 2, 0]))
+    with pytest.raises(ValueError, match=r"must have shape \(4,\), got \(4, 3\) \(a one-hot"):
+        F.cross_entropy(logits, np.eye(3, dtype=int)[[0, 1, 2, 0]])
+    with pytest.raises(TypeError, match=r"Tensor\(\[1, 2\]\) is float32"):
+        nn.Embedding(10, 3)(Tensor([1, 2]))
+
+
+def test_init_layer_norm_grad_mode_rnn_and_clip_name_the_mistake():
+    w = nn.Linear(3, 2).weight
+    with pytest.raises(ValueError, match="std must be >= 0"):
+        nn.init.normal_(w, std=-1)
+    with pytest.raises(ValueError, match="a <= b"):
+        nn.init.uniform_(w, 1, 0)
+    with pytest.raises(TypeError, match="xavier_uniform_ fills floating-point"):
+        nn.init.xavier_uniform_(Tensor(np.zeros((2, 3), dtype=np.int64)))
+    with pytest.raises(ValueError, match=r"weight must have the normalized shape \(3,\), got "
+                                         r"\(4,\)"):
+        F.layer_norm(ad.randn(2, 3), (3,), weight=ad.ones(4))
+    ad.set_grad_enabled(np.True_)  # a NumPy bool is a bool
+    with pytest.raises(ValueError, match=r"expected input of shape \(N, L, 4\) or \(L, 4\)"):
+        nn.RNN(4, 5, batch_first=True)(ad.randn(2, 7, 3))
+    with pytest.raises(TypeError, match=r"hx is one tensor, got a tuple of 2 \(an LSTM"):
+        nn.RNN(4, 5)(ad.randn(7, 2, 4), (ad.zeros(1, 2, 5), ad.zeros(1, 2, 5)))
+    with pytest.raises(TypeError, match="pass model.parameters()"):
+        nn.clip_grad_norm_(nn.Linear(2, 2), 1.0)
