@@ -330,9 +330,10 @@ def _check_no_duplicates(params, existing_groups):
 def _check_grads(params):
     """Raise, naming the parameter's shape, for a ``.grad`` assigned by hand that is not a
     Tensor of the parameter's shape (the update would broadcast it silently, or fail in NumPy)."""
-    for p in params:
+    for p in params:  # (on every step: .data.shape, not the .shape property)
         grad = p.grad
-        if grad is not None and (not isinstance(grad, Tensor) or grad.shape != p.shape):
+        if grad is not None and (not isinstance(grad, Tensor)
+                                 or grad.data.shape != p.data.shape):
             what = (f"a {type(grad).__name__}" if not isinstance(grad, Tensor)
                     else f"of shape {grad.shape}")
             raise ValueError(f"a parameter of shape {p.shape} has a .grad {what}: it must be a "
