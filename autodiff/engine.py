@@ -344,6 +344,8 @@ def _retain(node, grad, taken):
     """Store the gradient on an interior tensor that asked for it with retain_grad()."""
     tensor = node.out_ref()
     if tensor is not None:
+        if tensor.grad is not None and not _fits(tensor.grad, tensor):
+            raise _undeliverable(tensor)
         tensor.grad = _owned(grad, taken) if tensor.grad is None else tensor.grad + grad
 
 

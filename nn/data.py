@@ -80,7 +80,7 @@ class DataLoader:
     def __init__(self, *arrays, batch_size=1, shuffle=False, drop_last=False, rng=None):
         if not arrays:
             raise ValueError("DataLoader needs at least one array")
-        if (len(arrays) == 1 and isinstance(arrays[0], (tuple, list)) and len(arrays[0]) > 1
+        if (len(arrays) == 1 and isinstance(arrays[0], tuple) and len(arrays[0]) > 1
                 and all(isinstance(a, (np.ndarray, Tensor)) for a in arrays[0])):
             # PyTorch's habit of one dataset argument: the tuple would become one stacked
             # array (a dataset of len(tuple) samples) or fail in NumPy with a ragged error

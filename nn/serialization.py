@@ -212,7 +212,9 @@ def save(obj, path):
     if _is_file_object(path, "write"):
         np.savez(path, **arrays)
         return
-    given = os.fspath(path)
+    given = os.fsdecode(os.fspath(path))
+    if not given:
+        raise FileNotFoundError(errno.ENOENT, "nn.save needs a file name", given)
     if given.endswith(("/", os.sep)) or os.path.isdir(given):
         raise IsADirectoryError(errno.EISDIR, "nn.save needs a file name, not a directory "
                                 "(e.g. 'checkpoints/model.npz')", given)
@@ -298,7 +300,7 @@ def load(path):
         name = getattr(path, "name", f"<{type(path).__name__}>")
         arrays, path = _read_arrays_from(path, name), name
     else:
-        path = Path(os.fspath(path))
+        path = Path(os.fsdecode(os.fspath(path)))  # (bytes paths too, as open() takes)
         if not path.exists():
             raise FileNotFoundError(errno.ENOENT, "no such checkpoint file", str(path))
         with open(path, "rb") as f:  # outside the reading: permission errors stay as they are

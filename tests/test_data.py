@@ -229,5 +229,5 @@ def test_dataloader_names_pytorch_style_positional_batch_size_and_a_list_of_arra
     X, y = np.zeros((10, 2)), np.zeros(10)
     with pytest.raises(TypeError, match=r"batch_size by keyword: DataLoader\(X, y, batch_size=32\)"):
         nn.DataLoader(X, y, 32)
-    with pytest.raises(TypeError, match="got one list of 2 arrays"):
-        nn.DataLoader([X, y])
+    samples = [np.full(3, i) for i in range(100)]  # a list of samples is a dataset, as PyTorch's
+    assert next(iter(nn.DataLoader(samples, batch_size=10)))[0].shape == (10, 3)

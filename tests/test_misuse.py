@@ -81,3 +81,29 @@ def test_init_layer_norm_grad_mode_rnn_and_clip_name_the_mistake():
         nn.RNN(4, 5)(ad.randn(7, 2, 4), (ad.zeros(1, 2, 5), ad.zeros(1, 2, 5)))
     with pytest.raises(TypeError, match="pass model.parameters()"):
         nn.clip_grad_norm_(nn.Linear(2, 2), 1.0)
+
+
+def test_a_refused_step_changes_no_parameter_group():
+    a, b = Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(3), requires_grad=True)
+    optimizer = nn.optim.SGD([{"params": [a]}, {"params": [b]}], lr=0.1)
+    a.grad, b.grad = ad.ones(3), ad.ones(2)
+    with pytest.raises(ValueError, match="has a .grad of shape"):
+        optimizer.step()
+    np.testing.assert_array_equal(a.data, 1.0)  # group 0 was updated before group 1 raised
+
+
+def test_nested_list_states_empty_and_bytes_paths_and_retained_grads(tmp_path):
+    rnn = nn.RNN(2, 3)
+    out, h = rnn(ad.randn(4, 1, 2), [[[0.0, 0.0, 0.0]]])  # nested lists, as x may be
+    assert h.shape == (1, 1, 3)
+    with pytest.raises(FileNotFoundError, match="needs a file name"):
+        nn.save({"w": np.ones(2)}, "")
+    path = os.fsencode(tmp_path / "w.npz")
+    nn.save({"w": np.ones(2)}, path)
+    np.testing.assert_array_equal(nn.load(path)["w"], np.ones(2))
+    x = Tensor(np.ones(3), requires_grad=True)
+    h = x * 2.0
+    h.retain_grad()
+    h.grad = ad.ones(2)
+    with pytest.raises(RuntimeError, match="cannot accumulate into .grad"):
+        h.sum().backward()

@@ -206,9 +206,10 @@ class _Recurrent(Module):
         count = self.num_layers * self.num_directions
         if h is None:
             return [None] * count
-        if isinstance(h, (tuple, list)):
-            raise TypeError(f"{type(self).__name__}: {what} is one tensor, got a "
-                            f"{type(h).__name__} of {len(h)} (an LSTM's (h, c) pair?)")
+        if isinstance(h, tuple):
+            pair = " (an LSTM's (h, c) pair? an RNN takes h_0 alone)" if self.gates == 1 else ""
+            raise TypeError(f"{type(self).__name__}: {what} is one tensor, got a tuple of "
+                            f"{len(h)}{pair}")
         h = h if isinstance(h, Tensor) else Tensor(h)
         expected = (count, size) if unbatched else (count, batch, size)
         if tuple(h.shape) != expected:

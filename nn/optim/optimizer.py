@@ -109,8 +109,9 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
+        for group in self.param_groups:  # all checked before any changes
             _check_grads(group["params"])
+        for group in self.param_groups:
             self._update_group(group)
         self._step_count += 1
         # parameters changed in place: graphs recorded before must not backpropagate now
