@@ -12,7 +12,9 @@ from .creation import (arange, default_generator, eye, full, manual_seed, ones, 
 from .function import Function
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .gradcheck import GradcheckError, NonDifferentiablePointError, gradcheck, gradgradcheck
+from .gradcheck import (GradcheckError, LowPrecisionGradientError,
+                        NondeterministicFunctionError, NonDifferentiablePointError, gradcheck,
+                        gradgradcheck)
 from .ops.elementwise import (ceil, clone, exp, expm1, floor, log, log1p, maximum, minimum, round,
                               sigmoid, sign, sqrt, square, tanh, where)
 from .ops.linalg import einsum, matmul
@@ -25,7 +27,8 @@ __all__ = [
     "Tensor", "Value", "Function", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "grad", "value_and_grad", "jacobian", "hessian", "hvp", "jvp",
-    "gradcheck", "gradgradcheck", "NonDifferentiablePointError",
+    "gradcheck", "gradgradcheck", "NonDifferentiablePointError", "LowPrecisionGradientError",
+    "NondeterministicFunctionError",
     "tensor", "as_tensor", "zeros", "ones", "full", "arange", "eye", "zeros_like", "ones_like",
     "randn", "rand", "manual_seed", "default_generator",
     "maximum", "minimum", "where", "concatenate", "stack", "matmul", "einsum",

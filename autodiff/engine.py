@@ -234,9 +234,14 @@ def _add_scattered(tensor, grad, pending, queue, owned, targets, found, taken):
             buffer = pending[parent] = owned[parent] = np.array(buffer, copy=True)
             grad.add_into(buffer)
         return
-    if targets is not None or not tensor.requires_grad or (
-            hooks.REGISTERED.count and hooks.leaf_hooks(tensor)):
-        _deliver(tensor, grad.dense(), targets, found, taken)
+    if targets is None:
+        if not tensor.requires_grad:
+            return
+        if tensor.data.dtype.kind != "f" or (tensor.grad is not None
+                                             and not _fits(tensor.grad, tensor)):
+            raise _undeliverable(tensor)
+    if targets is not None or (hooks.REGISTERED.count and hooks.leaf_hooks(tensor)):
+        _scatter_into_found(tensor, grad, targets, found, owned)
         return
     current = tensor.grad
     if current is not None and owned.get(id(tensor)) is current.data:
@@ -248,6 +253,25 @@ def _add_scattered(tensor, grad, pending, queue, owned, targets, found, taken):
     owned[id(tensor)] = buffer
     taken.add(id(buffer))
     tensor.grad = _tensor.Tensor._make(buffer, False)
+
+
+def _scatter_into_found(leaf, grad, targets, found, owned):
+    """`_deliver` of a `ScatteredGrad` to a leaf whose sum is kept in ``found`` (one of
+    ``inputs``, or a leaf with hooks): into one buffer the engine owns, as for nodes."""
+    key = id(leaf)
+    hooked = targets is None
+    if not hooked and key not in targets:
+        return
+    entry = found.get(key)
+    previous = entry[1] if hooked and entry is not None else entry
+    if previous is not None and owned.get(("found", key)) is previous:
+        grad.add_into(previous)
+        return
+    buffer = grad.dense() if previous is None else np.array(previous, copy=True)
+    if previous is not None:
+        grad.add_into(buffer)
+    owned[("found", key)] = buffer
+    found[key] = (leaf, buffer) if hooked else buffer
 
 
 def conform(grad, tensor, node, on_arrays=False):

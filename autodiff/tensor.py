@@ -637,6 +637,26 @@ class Tensor:
     __itruediv__ = div_
     __ipow__ = pow_
 
+    def __iand__(self, other):
+        return self._bitwise_in_place(other, np.bitwise_and)
+
+    def __ior__(self, other):
+        return self._bitwise_in_place(other, np.bitwise_or)
+
+    def __ixor__(self, other):
+        return self._bitwise_in_place(other, np.bitwise_xor)
+
+    def _bitwise_in_place(self, other, ufunc):
+        """``&=``, ``|=``, ``^=``: written into the array (bool and integer tensors never
+        require grad), so aliases and views see it, as in NumPy and PyTorch."""
+        other = self._operand(other)
+        for t in (self, other):
+            if t.data.dtype.kind not in "biu":
+                raise TypeError(f"{ufunc.__name__} takes bool or integer tensors, got dtype "
+                                f"{t.dtype}")
+        return inplace.modify(self, (other,), None,
+                              lambda array: ufunc(array, other.data, out=array))
+
     def __ifloordiv__(self, other):
         return self._update(np.floor_divide, ew.FloorDivide, other)
 

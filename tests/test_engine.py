@@ -595,6 +595,14 @@ def test_slices_read_in_a_loop_scatter_into_one_buffer(monkeypatch):
     _reads(interior, 50).backward()
     assert len(made) == 2  # one buffer per tensor read, not one array per read
     np.testing.assert_allclose(leaf.grad.numpy(), 2 * _expected_reads_grad(data, 50))
+    made.clear()  # the same for autodiff.grad's inputs and for a leaf with a hook
+    np.testing.assert_allclose(ad.grad(lambda t: _reads(t, 50))(Tensor(data)).numpy(),
+                               _expected_reads_grad(data, 50))
+    hooked = Tensor(data, requires_grad=True)
+    hooked.register_hook(lambda g: g * 2)
+    _reads(hooked, 50).backward()
+    np.testing.assert_allclose(hooked.grad.numpy(), 2 * _expected_reads_grad(data, 50))
+    assert len(made) == 2
 
 
 def test_scattered_gradients_mix_with_dense_ones_and_earlier_grads():

@@ -417,6 +417,14 @@ def test_format_contains_and_logical_operators():
     with pytest.raises(TypeError, match="bitwise_and takes bool or integer tensors"):
         x & x
     assert 2.0 in x and 99.0 not in x
+    mask = x > 0
+    alias, first_row = mask, mask[0]
+    mask &= x < 1
+    mask |= np.array([[True, False], [False, False]])
+    np.testing.assert_array_equal(alias.numpy(), [[True, True], [False, False]])
+    np.testing.assert_array_equal(first_row.numpy(), [True, True])  # a view sees it too
+    mask ^= True
+    np.testing.assert_array_equal(alias.numpy(), [[False, False], [True, True]])
     with pytest.raises(TypeError, match="takes a number or a Tensor, got str"):
         "a" in x
 
