@@ -300,10 +300,11 @@ def load(path):
         name = getattr(path, "name", f"<{type(path).__name__}>")
         arrays, path = _read_arrays_from(path, name), name
     else:
-        path = Path(os.fsdecode(os.fspath(path)))  # (bytes paths too, as open() takes)
-        if not path.exists():
-            raise FileNotFoundError(errno.ENOENT, "no such checkpoint file", str(path))
-        with open(path, "rb") as f:  # outside the reading: permission errors stay as they are
+        given = os.fsdecode(os.fspath(path))  # (bytes paths too, as open() takes)
+        if not given or not os.path.exists(given):  # (Path("") would be ".")
+            raise FileNotFoundError(errno.ENOENT, "no such checkpoint file", given)
+        path = Path(given)
+        with open(given, "rb") as f:  # as given: "x.npz/" is not the file x.npz  # outside the reading: permission errors stay as they are
             arrays = _read_arrays_from(f, path)
     if META_KEY not in arrays:
         entries = ", ".join(sorted(arrays)) or "none"

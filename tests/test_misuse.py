@@ -107,3 +107,12 @@ def test_nested_list_states_empty_and_bytes_paths_and_retained_grads(tmp_path):
     h.grad = ad.ones(2)
     with pytest.raises(RuntimeError, match="cannot accumulate into .grad"):
         h.sum().backward()
+
+
+def test_nn_load_takes_the_path_as_given(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such checkpoint file"):
+        nn.load("")  # was IsADirectoryError: '.'
+    path = tmp_path / "w.npz"
+    nn.save({"w": np.ones(2)}, path)
+    with pytest.raises(FileNotFoundError, match=r"w\.npz/"):
+        nn.load(str(path) + "/")  # was loaded as w.npz
