@@ -58,6 +58,9 @@ def _as_array(data, dtype):
         if dtype is None and array.dtype.kind in _SUPPORTED_KINDS:
             array = array.astype(_DEFAULT_FLOAT)
     if array.dtype.kind not in _SUPPORTED_KINDS:
+        if array.dtype.kind == "O" and array.ndim == 0:  # one object: name what it is
+            raise TypeError(f"cannot make a Tensor from a {type(data).__name__} (Tensors hold "
+                            f"bool, integer or floating-point numbers)")
         raise TypeError(
             f"unsupported dtype {array.dtype} for a Tensor: use bool, integer or floating-point data"
         )
@@ -779,6 +782,8 @@ class Tensor:
 
     def abs(self):
         """Absolute value (gradient 0 at 0)."""
+        if self.data.dtype == np.bool_:
+            raise TypeError("abs() of a bool tensor is not defined (as in PyTorch)")
         return ew.Abs.apply(self)
 
     def sign(self):

@@ -95,6 +95,9 @@ class MLP(Module):
     """Layers of sizes ``nouts`` on ``nin`` inputs; hidden layers use ``activation``, the last is linear."""
 
     def __init__(self, nin, nouts, activation="relu", rng=None):
+        if not isinstance(nouts, (list, tuple)):
+            raise TypeError(f"MLP(nin, nouts): nouts is the list of layer sizes, as micrograd's "
+                            f"MLP(2, [16, 16, 1]); got {type(nouts).__name__} {nouts!r}")
         sizes = [nin] + list(nouts)
         last = len(nouts) - 1
         self.layers = [

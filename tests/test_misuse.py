@@ -116,3 +116,16 @@ def test_nn_load_takes_the_path_as_given(tmp_path):
     nn.save({"w": np.ones(2)}, path)
     with pytest.raises(FileNotFoundError, match=r"w\.npz/"):
         nn.load(str(path) + "/")  # was loaded as w.npz
+
+
+def test_abs_of_a_bool_tensor_and_a_scalar_mlp_without_a_list():
+    with pytest.raises(TypeError, match="abs\\(\\) of a bool tensor"):
+        abs(Tensor(np.array([True, False])))
+    from nn.scalar import MLP
+    with pytest.raises(TypeError, match=r"nouts is the list of layer sizes"):
+        MLP(3, 4)
+
+
+def test_mixing_a_value_with_a_tensor_names_the_value():
+    with pytest.raises(TypeError, match="cannot make a Tensor from a Value"):
+        ad.Value(1.0) + ad.tensor(1.0)
