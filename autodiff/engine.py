@@ -34,7 +34,7 @@ from . import anomaly, hooks, inplace
 from . import tensor as _tensor  # circular by design: the tensor module calls run_backward
 from .function import Function
 from .grad_mode import STATE
-from .ops.movement import ScatteredGrad, sum_to_shape
+from .ops.movement import ScatteredGrad, Scatters, sum_to_shape
 
 
 def _refcount_of_a_private_array():
@@ -93,6 +93,8 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
             grad = pending.pop(node)
             if owned:
                 owned.pop(node, None)  # the buffer goes on with grad (freed once used)
+            if not on_arrays and type(grad) is Scatters:
+                grad = grad.total()  # the recorded reads of the node's output, as one op
             if needed is not None and node not in needed:
                 continue  # no input lies behind it: PyTorch does not run it (nor its hooks)
             if check_hooks and node.out_hooks:
@@ -175,7 +177,8 @@ def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, ta
     consumer of a node's output was created after it (see `Function.sequence`).
     """
     if not on_arrays:
-        input_grads = node.backward(grad)
+        scattered = node._backward_scattered
+        input_grads = node.backward(grad) if scattered is None else scattered(grad)
     elif node._backward_arrays is None:
         input_grads = node.backward(_tensor.Tensor._make(grad, False))
     else:
@@ -223,6 +226,15 @@ def _add_scattered(tensor, grad, pending, queue, owned, targets, found, taken):
     add their slice into it in place. A node's pending sum stays owned when dense gradients are
     added to it (``a + b`` is a new array); a leaf's ``.grad`` is checked to be the same array."""
     parent = tensor._ctx
+    if not isinstance(grad.values, np.ndarray):  # recorded (create_graph): gathered, see Scatters
+        if parent is None:
+            _deliver(tensor, grad.dense(), targets, found, taken)
+            return
+        existing = pending.get(parent)
+        if existing is None:
+            heappush(queue, (parent.sequence, parent))
+        pending[parent] = Scatters(grad) if existing is None else Scatters(grad) + existing
+        return
     if parent is not None:
         buffer = pending.get(parent)
         if buffer is None:

@@ -85,6 +85,7 @@ class Function:
 
     params = {}  # the keyword parameters of apply(), shared empty default: never mutated
     _backward_arrays = None  # optional array form of a first-order backward (module docstring)
+    _backward_scattered = None  # optional recorded backward as a ScatteredGrad (GetItem's)
     _overwrites_grad = False  # _backward_arrays may write into a private grad (module docstring)
     reads_values = True  # backward reads input or output values (module docstring)
     reads_output = True  # with reads_values: the output's values among them (module docstring)

@@ -165,12 +165,20 @@ class GetItem(Function):
         x = self.inputs[0]
         return (ScatteredGrad(x.shape, x.dtype, self.index, grad),)
 
+    def _backward_scattered(self, grad):
+        """The recorded backward (``create_graph``) as a `ScatteredGrad` of Tensor values: the
+        engine gathers the reads of one tensor into one `IndexAddMany`."""
+        x = self.inputs[0]
+        return (ScatteredGrad(x.shape, x.dtype, self.index, grad),)
+
 
 class ScatteredGrad:
     """The gradient of ``x[index]`` for ``x``, not yet scattered: ``values`` at ``index`` of
     zeros of ``shape``. A first-order backward hands this on, and the engine adds it into one
     buffer per input (`add_into`) instead of summing one array of ``x``'s size per read: a loop
-    that reads ``x[t]`` for each of T steps then costs T slices, not T times x."""
+    that reads ``x[t]`` for each of T steps then costs T slices, not T times x. Under
+    ``create_graph`` the values are Tensors, and the engine records one `IndexAddMany` for all
+    the reads of a tensor (`Scatters`)."""
 
     __slots__ = ("shape", "dtype", "index", "values")
 
@@ -178,7 +186,10 @@ class ScatteredGrad:
         self.shape, self.dtype, self.index, self.values = shape, dtype, index, values
 
     def dense(self):
-        """A new array: zeros of ``shape`` with ``values`` added at ``index``."""
+        """A new array: zeros of ``shape`` with ``values`` added at ``index`` (a recorded
+        `IndexAdd` when the values are a Tensor)."""
+        if not isinstance(self.values, np.ndarray) and hasattr(self.values, "_ctx"):
+            return IndexAdd.apply(self.values, shape=self.shape, index=self.index)
         out = np.zeros(self.shape, dtype=self.dtype)
         if is_basic(self.index):
             out[self.index] = self.values
@@ -192,6 +203,55 @@ class ScatteredGrad:
             out[self.index] += self.values
         else:
             np.add.at(out, self.index, self.values)
+
+
+class Scatters:
+    """The recorded gradient of a tensor read by indexing, gathered: the `ScatteredGrad`s of
+    its reads and the sum of its other (dense) gradients. `total` records one `IndexAddMany`
+    for all the reads, so a recorded backward through T reads costs T slices, not T arrays of
+    the tensor's size."""
+
+    __slots__ = ("parts", "dense")
+
+    def __init__(self, part, dense=None):
+        self.parts, self.dense = [part], dense
+
+    def __add__(self, other):
+        """A dense gradient added in: kept apart from the reads until `total`."""
+        if type(other) is Scatters:
+            self.parts.extend(other.parts)
+            other = other.dense
+        if other is not None:
+            self.dense = other if self.dense is None else self.dense + other
+        return self
+
+    __radd__ = __add__
+
+    def total(self):
+        """The gradient, recorded: one `IndexAddMany` of the reads, plus the dense part."""
+        first = self.parts[0]
+        scattered = IndexAddMany.apply(*(part.values for part in self.parts), shape=first.shape,
+                                       indices=tuple(part.index for part in self.parts))
+        return scattered if self.dense is None else scattered + self.dense
+
+
+class IndexAddMany(Function):
+    """zeros(shape) with each input added at its index of ``indices`` (repeated places
+    accumulate): the adjoint of several reads ``x[index]`` of one tensor."""
+
+    reads_values = False  # backward uses the indices only
+
+    def forward(self, *values):
+        out = np.zeros(self.shape, dtype=np.result_type(*values))
+        for index, value in zip(self.indices, values):
+            if is_basic(index):
+                out[index] += value
+            else:
+                np.add.at(out, index, value)
+        return out
+
+    def backward(self, grad):
+        return tuple(GetItem.apply(grad, index=index) for index in self.indices)
 
 
 class IndexAdd(Function):
@@ -401,6 +461,9 @@ register("broadcast_to", lambda x: x.broadcast_to((2,) + x.shape), kind="shape")
 register("sum_to", lambda x: x.sum_to(tuple(1 for _ in x.shape[1:])), kind="shape")
 register("pad", lambda x: x.pad(1), kind="shape")
 register("getitem", lambda x, index: x[index], kind="getitem")
+register("index_add_many", lambda a, b, c: IndexAddMany.apply(
+    a, b, c, shape=(4, 3), indices=((0,), (slice(1, 3),), (np.array([1, 1]),))),
+    kind="strategy", params={"strategy": lambda: _index_add_many_cases()})
 register("index_put", lambda x, values, index: index_put(x, index, values), kind="setitem")
 register("concatenate", lambda a, b: concatenate([a, b, a], axis=0), arity=2, kind="same_shape")
 register("stack", lambda a, b: stack([a, b, a], axis=-1), arity=2, kind="same_shape")
@@ -415,3 +478,15 @@ register("pad_asymmetric",
 register("concatenate_unequal", lambda a, b: concatenate([b[:1], a], axis=0), arity=2,
          kind="same_shape", params={"min_ndim": 1})
 register("stack_two", lambda a, b: stack([a, b], axis=0), arity=2, kind="same_shape")
+
+
+def _index_add_many_cases():
+    """Strategy of ((a, b, c), {}) float64 arrays for `IndexAddMany` into shape (4, 3): a at
+    row 0, b at rows 1 and 2, c twice at row 1 (repeated places accumulate)."""
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    elements = st.floats(-2.0, 2.0)
+    return st.tuples(hnp.arrays(np.float64, (3,), elements=elements),
+                     hnp.arrays(np.float64, (2, 3), elements=elements),
+                     hnp.arrays(np.float64, (2, 3), elements=elements)).map(lambda t: (t, {}))
