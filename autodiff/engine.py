@@ -226,7 +226,8 @@ def _add_scattered(tensor, grad, pending, queue, owned, targets, found, taken):
     add their slice into it in place. A node's pending sum stays owned when dense gradients are
     added to it (``a + b`` is a new array); a leaf's ``.grad`` is checked to be the same array."""
     parent = tensor._ctx
-    if not isinstance(grad.values, np.ndarray):  # recorded (create_graph): gathered, see Scatters
+    if isinstance(grad.values, _tensor.Tensor):  # recorded (create_graph): see Scatters
+        # (first-order values are arrays, or NumPy scalars for 0-d reads)
         if parent is None:
             _deliver(tensor, grad.dense(), targets, found, taken)
             return

@@ -738,3 +738,14 @@ def test_a_recorded_backward_gathers_the_reads_of_a_tensor_into_one_node():
     assert names.count("IndexAddMany") == 1 and "IndexAdd" not in names
     second = ad.grad(lambda t: ad.grad(lambda u: _reads(u * 1.0, 6))(t).sum())(Tensor(data))
     np.testing.assert_allclose(second.numpy(), _expected_reads_grad(np.ones_like(data), 6))
+
+
+def test_zero_d_reads_whose_gradients_are_numpy_scalars():
+    """0-d products give NumPy scalars, which the recorded path took for Tensors."""
+    x = Tensor([0.5, 1.0, 2.0], requires_grad=True)
+    h = x * 2.0
+    a = h[0]
+    (a * a + a.exp()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2 * (2 * 1.0 + np.exp(1.0)), 0.0, 0.0])
+    m = Tensor(np.arange(1.0, 7.0).reshape(2, 3))
+    assert ad.gradgradcheck(lambda t: ((t * 1.0)[0, 1] ** 2 * (t * 1.0)[1]).sum(), [m])

@@ -188,7 +188,7 @@ class ScatteredGrad:
     def dense(self):
         """A new array: zeros of ``shape`` with ``values`` added at ``index`` (a recorded
         `IndexAdd` when the values are a Tensor)."""
-        if not isinstance(self.values, np.ndarray) and hasattr(self.values, "_ctx"):
+        if hasattr(self.values, "_ctx"):  # a Tensor (arrays and NumPy scalars have none)
             return IndexAdd.apply(self.values, shape=self.shape, index=self.index)
         out = np.zeros(self.shape, dtype=self.dtype)
         if is_basic(self.index):
