@@ -256,16 +256,11 @@ def _add_scattered(tensor, grad, pending, queue, owned, targets, found, taken):
     if targets is not None or (hooks.REGISTERED.count and hooks.leaf_hooks(tensor)):
         _scatter_into_found(tensor, grad, targets, found, owned)
         return
-    current = tensor.grad
-    if current is not None and owned.get(id(tensor)) is current.data:
-        grad.add_into(current.data)
-        return
-    buffer = grad.dense() if current is None else np.array(current.data, copy=True)
-    if current is not None:
-        grad.add_into(buffer)
-    owned[id(tensor)] = buffer
-    taken.add(id(buffer))
-    tensor.grad = _tensor.Tensor._make(buffer, False)
+    current = None if tensor.grad is None else tensor.grad.data
+    buffer = _summed_into_own(current, grad, owned, id(tensor))
+    if buffer is not current:
+        taken.add(id(buffer))
+        tensor.grad = _tensor.Tensor._make(buffer, False)
 
 
 def _scatter_into_found(leaf, grad, targets, found, owned):
@@ -277,14 +272,21 @@ def _scatter_into_found(leaf, grad, targets, found, owned):
         return
     entry = found.get(key)
     previous = entry[1] if hooked and entry is not None else entry
-    if previous is not None and owned.get(("found", key)) is previous:
+    buffer = _summed_into_own(previous, grad, owned, ("found", key))
+    found[key] = (leaf, buffer) if hooked else buffer
+
+
+def _summed_into_own(previous, grad, owned, key):
+    """``previous`` (an array or None) plus the `ScatteredGrad` ``grad``: added in place when
+    ``previous`` is the buffer this pass made under ``key``, else into a new one, made so."""
+    if previous is not None and owned.get(key) is previous:
         grad.add_into(previous)
-        return
+        return previous
     buffer = grad.dense() if previous is None else np.array(previous, copy=True)
     if previous is not None:
         grad.add_into(buffer)
-    owned[("found", key)] = buffer
-    found[key] = (leaf, buffer) if hooked else buffer
+    owned[key] = buffer
+    return buffer
 
 
 def conform(grad, tensor, node, on_arrays=False):

@@ -68,8 +68,9 @@ class NonDifferentiablePointError(GradcheckError):
         self.right = right
 
 
-def _float64_inputs(inputs):
-    """Fresh float64 leaves that require grad, one per floating Tensor or array input.
+def _float64_inputs(inputs, dtype=np.float64):
+    """Fresh float64 leaves that require grad, one per floating Tensor or array input (of their
+    own dtypes with ``dtype=None``).
 
     Integer and boolean arrays (class targets, masks, indices) are passed through unchanged.
     """
@@ -80,7 +81,7 @@ def _float64_inputs(inputs):
         if isinstance(x, (Tensor, np.ndarray)) and np.asarray(x).dtype.kind == "f":
             # C order: the finite differences write through ``data.reshape(-1)``, which is a
             # copy (so the writes are lost) for a transposed or Fortran-ordered array
-            x = Tensor(np.array(np.asarray(x), dtype=np.float64, order="C"), requires_grad=True)
+            x = Tensor(np.array(np.asarray(x), dtype=dtype, order="C"), requires_grad=True)
         converted.append(x)
     return converted
 
@@ -367,8 +368,7 @@ def _check_own_precision(f, original, v, grads, positions):
     dtypes with the float64 one (already checked), wherever the forward stays finite there."""
     if not any(_low_precision(original[i]) for i in positions):
         return
-    leaves = [Tensor(np.array(np.asarray(x), order="C"), requires_grad=True) if i in positions
-              else x for i, x in enumerate(original)]
+    leaves = _float64_inputs(original, dtype=None)
     with no_grad(), np.errstate(all="ignore"):  # what goes wrong is reported below
         outs = _outputs(f(*leaves))
     if not all(np.isfinite(o.data).all() for o in outs if o.dtype.kind == "f"):

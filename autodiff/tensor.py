@@ -553,12 +553,17 @@ class Tensor:
         return ew.Neg.apply(self)
 
     # & | ^ ~ on boolean (logical) or integer (bitwise) tensors: not differentiable, as PyTorch's
-    def _bitwise(self, other, ufunc, reflected=False):
+    def _bitwise_operand(self, other, ufunc):
+        """``other`` as a Tensor, both of them bool or integer (TypeError naming ``ufunc``)."""
         other = self._operand(other)
         for t in (self, other):
             if t.data.dtype.kind not in "biu":
                 raise TypeError(f"{ufunc.__name__} takes bool or integer tensors, got dtype "
                                 f"{t.dtype}")
+        return other
+
+    def _bitwise(self, other, ufunc, reflected=False):
+        other = self._bitwise_operand(other, ufunc)
         a, b = (other, self) if reflected else (self, other)
         return Tensor._make(np.asarray(ufunc(a.data, b.data)), False)
 
@@ -652,11 +657,7 @@ class Tensor:
     def _bitwise_in_place(self, other, ufunc):
         """``&=``, ``|=``, ``^=``: written into the array (bool and integer tensors never
         require grad), so aliases and views see it, as in NumPy and PyTorch."""
-        other = self._operand(other)
-        for t in (self, other):
-            if t.data.dtype.kind not in "biu":
-                raise TypeError(f"{ufunc.__name__} takes bool or integer tensors, got dtype "
-                                f"{t.dtype}")
+        other = self._bitwise_operand(other, ufunc)
         return inplace.modify(self, (other,), None,
                               lambda array: ufunc(array, other.data, out=array))
 

@@ -156,7 +156,7 @@ class FloorDivide(Function):
         return np.floor_divide(a, b)
 
     def backward(self, grad):
-        zeros = np.zeros_like(grad.data)  # a constant (see _zero_gradient), for both inputs
+        (zeros,) = _zero_gradient(grad)
         return zeros, zeros
 
 
@@ -703,7 +703,7 @@ register("div", lambda a, b: a / b, arity=2, domain=(0.5, 2.0))
 register("floor_divide", lambda a, b: a // b, arity=2, kind="strategy",
          params={"strategy": lambda: _division_cases()}, twice=False)
 register("remainder", lambda a, b: a % b, arity=2, kind="strategy",
-         params={"strategy": lambda: _division_cases()})
+         params={"strategy": lambda: _division_cases()})  # (defined below)
 register("neg", lambda x: -x)
 register("identity", lambda x: Identity.apply(x))
 register("transform input", lambda x: TransformInput.apply(x))
