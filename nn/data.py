@@ -33,6 +33,8 @@ def _as_array(index, data):
     """``data`` (argument ``index``) as an ndarray, or a ValueError naming the argument."""
     try:
         array = np.asarray(data)
+        if array.dtype == np.float64 and not isinstance(data, (np.ndarray, Tensor)):
+            array = array.astype(np.float32)  # Python floats become float32, as in Tensor(list)
     except ValueError as error:
         raise ValueError(f"DataLoader: array {index} ({type(data).__name__}) cannot be made an "
                          f"array: {error}") from None
@@ -63,7 +65,8 @@ class DataLoader:
     dimensions are equal: row ``i`` of each array belongs to sample ``i``. Iterating yields, per
     batch, a tuple with one ``Tensor`` per array, like PyTorch's ``DataLoader`` over a
     ``TensorDataset``: a tuple even for a single array (``for (xb,) in loader``). Batches keep the
-    arrays' dtypes (int64 labels stay integer, float32 stays float32) and do not require grad.
+    arrays' dtypes (int64 labels stay integer, float32 stays float32; Python lists of floats
+    become float32, as in ``Tensor(list)``) and do not require grad.
 
     The three flavours of gradient descent are batch sizes: full-batch gradient descent is
     ``batch_size=len(X)``, stochastic gradient descent ``batch_size=1``, mini-batch gradient

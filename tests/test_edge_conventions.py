@@ -645,3 +645,102 @@ def test_select_in_place_keeps_the_gradients_memory_layout():
     assert out.strides == grad.strides
     np.testing.assert_array_equal(out, np.where(mask, grad, 0))
     assert all_finite(grad) and not all_finite(np.where(mask, grad, np.inf))
+
+
+# ----- dtypes end to end (session-12 review) -------------------------------------------------
+def _float16_row():
+    return np.array([[300.0, -300.0, 5.0, 10.0]], np.float16)  # deviations square to inf
+
+
+def test_float16_layer_and_batch_norm_compute_their_moments_in_float32():
+    import nn.functional as F
+    x = _float16_row()
+    wide = x.astype(np.float64)
+    expected = ((wide - wide.mean()) / np.sqrt(wide.var() + 1e-5)).astype(np.float16)
+    assert F.layer_norm(Tensor(x), (4,)).data.tolist() == expected.tolist()  # all 0 before
+    running_mean, running_var = np.zeros(1, np.float16), np.ones(1, np.float16)
+    y = F.batch_norm(Tensor(x.T), running_mean, running_var, training=True)
+    assert y.dtype == np.float16 and y.data.ravel().tolist() == expected.ravel().tolist()
+    unbiased = wide.var(ddof=1)
+    np.testing.assert_allclose(running_var, 0.9 + 0.1 * unbiased, rtol=1e-3)  # inf before
+
+
+def test_float16_var_std_and_norm_accumulate_in_float32():
+    x = Tensor(_float16_row().ravel(), requires_grad=True)
+    wide = x.data.astype(np.float64)
+    for got, expected in ((x.var(), wide.var()), (x.std(ddof=1), wide.std(ddof=1)),
+                          (x.norm(), np.linalg.norm(wide)), (x.norm(3), np.sum(abs(wide) ** 3) ** (1 / 3))):
+        assert got.dtype == np.float16 and got.item() == np.float16(expected)  # inf before
+    x.norm().backward()
+    assert x.grad.dtype == np.float16
+    np.testing.assert_allclose(x.grad.data, wide / np.linalg.norm(wide), rtol=2e-3)
+
+
+def test_float16_clip_grad_norm_does_not_overflow():
+    import nn
+    params = [Tensor(np.ones(n, np.float16), requires_grad=True) for n in (3, 2)]
+    for p in params:
+        p.grad = Tensor(np.full(p.shape, 300.0, np.float16))
+    total = nn.utils.clip_grad_norm_(params, 1.0)
+    assert total.dtype == np.float16 and total.item() == np.float16(300 * np.sqrt(5))
+    for p in params:  # every gradient was zeroed by a norm of inf
+        np.testing.assert_allclose(p.grad.data, 1 / np.sqrt(5), rtol=2e-3)
+
+
+@pytest.mark.parametrize("make", [lambda x: x.max(1), lambda x: x.min(1),
+                                  lambda x: ad.maximum(x, 0.0), lambda x: ad.minimum(x, 0.0)])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_max_min_maximum_minimum_keep_a_float32_backward_in_float32(make, dtype):
+    x = Tensor(np.array([[1.0, -2.0, 1.0], [0.0, 3.0, -1.0]], dtype), requires_grad=True)
+    y = make(x)
+    assert y._ctx.weight.dtype == dtype  # a float64 weight: twice the memory, a float64 backward
+    (y * y).sum().backward(create_graph=True)  # the gradient 2y * weight is recorded
+    assert x.grad.dtype == dtype
+    assert {t.dtype for t in _tensors_of(x.grad)} == {np.dtype(dtype)}  # no float64 Mul
+
+
+def _walk(tensor):
+    """The nodes of ``tensor``'s graph."""
+    seen, stack, nodes = set(), [tensor._ctx], []
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        nodes.append(node)
+        stack.extend(t._ctx for t in getattr(node, "inputs", ()) if t is not None)
+    return nodes
+
+
+def _tensors_of(tensor):
+    """The float tensors (constants too) that ``tensor``'s recorded graph has as inputs."""
+    return [t for node in _walk(tensor) for t in node.inputs
+            if t is not None and t.dtype.kind == "f"]
+
+
+def test_maximum_splits_ties_and_keeps_zero_d_shapes():
+    a, b = Tensor(2.0, requires_grad=True), Tensor(2.0, requires_grad=True)
+    ad.maximum(a, b).backward()
+    assert a.grad.item() == b.grad.item() == 0.5 and a.grad.shape == ()
+
+
+def test_a_dataloader_makes_python_float_lists_float32_as_tensor_does():
+    import nn
+    xb, yb = next(iter(nn.DataLoader([[0.1, 0.2], [0.3, 0.4]], [0, 1], batch_size=2)))
+    assert xb.dtype == ad.Tensor([0.1]).dtype == np.float32 and yb.dtype == np.int64
+    (kept,) = next(iter(nn.DataLoader(np.zeros((2, 2)), batch_size=2)))
+    assert kept.dtype == np.float64  # a float64 array stays float64
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_tanh_gelu_has_finite_gradients_far_out(dtype):
+    import nn.functional as F
+    x = Tensor(np.array([-300.0, -12.0, 0.7, 12.0, 256.0], dtype), requires_grad=True)
+    y = F.gelu(x, approximate="tanh")
+    y.sum().backward()  # x ** 3 was inf in float16 from 256 on: inf * 0 = NaN
+    np.testing.assert_array_equal(y.data[[0, 1, 3, 4]], np.array([-0.0, -0.0, 12, 256], dtype))
+    np.testing.assert_allclose(x.grad.data[[0, 1, 3, 4]], [0, 0, 1, 1], atol=1e-6)
+    inner = np.sqrt(2 / np.pi) * (0.7 + 0.044715 * 0.7 ** 3)
+    slope = 0.5 * (1 + np.tanh(inner)) + 0.5 * 0.7 * (1 - np.tanh(inner) ** 2) * np.sqrt(
+        2 / np.pi) * (1 + 3 * 0.044715 * 0.7 ** 2)
+    np.testing.assert_allclose(x.grad.data[2], slope, rtol=2e-3)

@@ -567,8 +567,11 @@ class Maximum(Function):
     _pick, _wins = staticmethod(np.maximum), staticmethod(np.greater)
 
     def forward(self, a, b):
-        self.weight = self._wins(a, b) + 0.5 * (a == b)  # a's share of the gradient
-        return self._pick(a, b)
+        out = self._pick(a, b)
+        # a's share of the gradient, in the result's float dtype (float32 stays float32)
+        dtype = out.dtype if out.dtype.kind == "f" else np.dtype(np.float64)
+        self.weight = np.where(a == b, dtype.type(0.5), self._wins(a, b)).astype(dtype, copy=False)
+        return out
 
     def backward(self, grad):
         return masked(grad, self.weight), masked(grad, 1 - self.weight)

@@ -67,12 +67,20 @@ class Max(Function):
         mask = x == out
         if out.dtype.kind == "f" and np.isnan(out).any():  # NaN == NaN is False
             mask |= np.isnan(x)
-        self.weight = mask / np.sum(mask, axis=self.axis, keepdims=True)
+        # in x's float dtype: a float64 weight would make a float32 backward float64
+        self.weight = np.divide(mask, np.sum(mask, axis=self.axis, keepdims=True),
+                                dtype=_weight_dtype(x.dtype))
         return out if self.keepdims else np.squeeze(out, axis=self.axis)
 
     def backward(self, grad):
         (x,) = self.inputs
         return (masked(_expand(grad, x.shape, self.axis, self.keepdims), self.weight),)
+
+
+def _weight_dtype(dtype):
+    """The dtype of a saved gradient weight for input of ``dtype``: the input's own when it is
+    a float (the gradient's dtype), else float64."""
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
 
 
 class Min(Max):
@@ -249,7 +257,10 @@ def mean(x, axis=None, keepdims=False):
 
 
 def var(x, axis=None, ddof=0, keepdims=False):
-    """Variance over ``axis``: mean squared deviation with ``ddof`` degrees of freedom removed."""
+    """Variance over ``axis``: mean squared deviation with ``ddof`` degrees of freedom removed.
+    Float16 is computed in float32 (`_in_float32`)."""
+    if x.dtype == np.float16:
+        return _in_float32(var, x, axis, ddof, keepdims)
     axes = normalize_axis(axis, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes]))
     deviation = x - x.mean(axes, keepdims=True)
@@ -275,8 +286,17 @@ class StdFromVar(Function):
 
 def std(x, axis=None, ddof=0, keepdims=False):
     """Standard deviation over ``axis``: the square root of `var`, with gradient 0 where it is
-    0."""
+    0. Float16 is computed in float32 (`_in_float32`)."""
+    if x.dtype == np.float16:
+        return _in_float32(std, x, axis, ddof, keepdims)
     return StdFromVar.apply(var(x, axis, ddof, keepdims))
+
+
+def _in_float32(reduction, x, *args):
+    """``reduction(x, *args)`` for a float16 ``x``, computed in float32 and rounded back, as
+    PyTorch's CPU kernels accumulate float16: squares of deviations from 256 on are inf in
+    float16, where the variance, the deviation or the norm is still a float16 number."""
+    return reduction(x.astype(np.float32), *args).astype(np.float16)
 
 
 def cumulative_sum(x, axis):
@@ -307,6 +327,8 @@ def vector_norm(x, ord=None, axis=None, keepdims=False):
         return x.abs().min(axes, keepdims)
     if p == 1:
         return x.abs().sum(axes, keepdims)
+    if x.dtype == np.float16:
+        return _in_float32(vector_norm, x, ord, axes, keepdims)
     return Norm.apply(x, p=p, axis=axes, keepdims=keepdims)
 
 

@@ -65,8 +65,10 @@ def gelu(input, approximate="none"):
         return as_tensor(x).gelu()
     if approximate == "tanh":
         x = as_tensor(x)
-        with np.errstate(over="ignore"):  # x ** 3 = inf far out, where tanh is exactly +-1
-            inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
+        # The cube of x clipped to +-10: beyond, tanh is exactly +-1 in every dtype either way,
+        # and x ** 3 would overflow (float16 from 256 on) and make the backward inf * 0 = NaN.
+        near = x.clip(-10.0, 10.0)
+        inner = (x + near * near * near * 0.044715) * math.sqrt(2.0 / math.pi)
         return x * 0.5 * (inner.tanh() + 1.0)
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 

@@ -18,7 +18,13 @@ from autodiff.tensor import Tensor, as_tensor
 
 
 def _moments(x, axes):
-    """Mean and biased variance of ndarray ``x`` over ``axes``, keeping the reduced axes."""
+    """Mean and biased variance of ndarray ``x`` over ``axes``, keeping the reduced axes, and
+    ``x - mean``.
+
+    Float16 is computed in float32, as PyTorch's CPU kernels do: a deviation of 256 squares to
+    inf in float16, which would standardize the whole row to 0."""
+    if x.dtype == np.float16:
+        x = x.astype(np.float32)
     mean = np.mean(x, axis=axes, keepdims=True)
     centered = x - mean
     var = np.mean(np.square(centered), axis=axes, keepdims=True)
@@ -30,8 +36,9 @@ class Normalize(Function):
 
     def forward(self, x):
         _, var, centered = _moments(x, self.axes)
-        self.inv_std = 1.0 / np.sqrt(var + self.eps)
-        return centered * self.inv_std
+        inv_std = 1.0 / np.sqrt(var + self.eps)
+        self.inv_std = inv_std.astype(x.dtype, copy=False)
+        return (centered * inv_std).astype(x.dtype, copy=False)
 
     def backward(self, grad):
         xhat = self.result()

@@ -46,10 +46,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         extreme = np.max if norm_type > 0 else np.min
         norms = [extreme(np.abs(g)) for g in grads if g.size]
         total = extreme(np.asarray(norms, dtype=dtype)) if norms else dtype.type(0)
-    else:
-        norms = [np.linalg.norm(g.ravel(), ord=norm_type) for g in grads]
-        total = np.linalg.norm(np.asarray(norms, dtype=dtype), ord=norm_type)
-    total = np.asarray(total, dtype=dtype)
+    else:  # float16 in float32, as PyTorch: 300 ** 2 is inf in float16, its norm is not
+        wide = np.promote_types(dtype, np.float32)
+        norms = [np.linalg.norm(g.ravel().astype(wide, copy=False), ord=norm_type) for g in grads]
+        total = np.linalg.norm(np.asarray(norms, dtype=wide), ord=norm_type)
+    total = np.asarray(total)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
             f"the total norm of order {norm_type} of the gradients is {float(total)}, so they "
@@ -60,7 +61,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         for p in params:
             scaled = p.grad.data * p.grad.dtype.type(coef)
             p.grad = Tensor._make(scaled, False)
-    return Tensor._make(total, False)
+    return Tensor._make(total.astype(dtype, copy=False), False)
 
 
 def _checked_max_norm(max_norm):
