@@ -13,6 +13,7 @@ they all nest:
 import contextlib
 import operator
 import threading
+import weakref
 
 import numpy as np
 
@@ -28,6 +29,10 @@ class _Nesting(threading.local):
 
 
 _NESTING = _Nesting()
+# The fresh leaves transforms made for their inputs. An inner transform's leaf stays in the
+# graph of its result (``grad(grad(f, 1), 0)``) but is no weight the outer function closes over.
+# By id: a WeakSet would compare tensors with ==, which is elementwise.
+_OWN_LEAVES = weakref.WeakValueDictionary()
 
 
 @contextlib.contextmanager
@@ -87,7 +92,9 @@ def _differentiable_input(x):
         x = Tensor(x)
     if x.requires_grad and is_grad_enabled():
         return TransformInput.apply(x), True
-    return x.detach().requires_grad_(), False
+    leaf = x.detach().requires_grad_()
+    _OWN_LEAVES[id(leaf)] = leaf
+    return leaf, False
 
 
 def _prepare(args, nums):
@@ -119,7 +126,8 @@ def _uses_outer_tensors(out, inputs):
         tensor = stack.pop()
         node = tensor._ctx
         if node is None:
-            if tensor.requires_grad and id(tensor) not in own:
+            inner_leaf = _OWN_LEAVES.get(id(tensor)) is tensor
+            if tensor.requires_grad and id(tensor) not in own and not inner_leaf:
                 return True
             continue
         if node in seen:

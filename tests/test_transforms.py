@@ -277,3 +277,22 @@ def test_numpy_integer_argnums_function_checks_and_jvp_of_a_boolean_output():
     out, tangent = jvp(lambda x: x > 0, (Tensor([0.5, -1.0]),), (Tensor([1.0, 1.0]),))
     np.testing.assert_array_equal(out.numpy(), [True, False])
     np.testing.assert_array_equal(tangent.numpy(), [0.0, 0.0])
+
+
+def test_mixed_second_derivatives_of_plain_inputs_hold_no_graph():
+    """The inner transform's own leaf for y stayed in the result's graph, and the outer one took
+    it for a weight the function closes over: the result required grad and kept a graph."""
+    f = lambda x, y: (x * y * y).sum()  # noqa: E731
+    x, y = Tensor([1.0, 3.0]), Tensor([2.0, 5.0])
+    mixed = grad(lambda x, y: grad(f, 1)(x, y).sum(), 0)(x, y)
+    np.testing.assert_array_equal(mixed.numpy(), [4.0, 10.0])  # d/dx of 2xy summed: 2y
+    assert not mixed.requires_grad and mixed.is_leaf
+    blocks = hessian(f, argnums=(0, 1))(x, y)
+    assert not any(block.requires_grad for row in blocks for block in row)
+    np.testing.assert_array_equal(blocks[1][0].numpy(), np.diag([4.0, 10.0]))
+    w = Tensor([2.0], requires_grad=True)  # a real closed-over weight still connects
+    outer = grad(lambda x: grad(lambda y: (w * x * y * y).sum())(Tensor([1.0])).sum())(
+        Tensor([3.0]))
+    assert outer.requires_grad
+    outer.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0])
