@@ -369,3 +369,27 @@ def test_an_op_written_micrograds_way_has_an_unknown_not_a_zero_edge():
     assert n.grad != 0.0
     source = draw_graph(out).source
     assert "zero gradient" not in source
+
+
+@pytest.mark.parametrize("how", ["show_grad=False", "a broken backward"])
+def test_edges_without_computed_gradients_are_plain_not_zero(how):
+    """Every edge of a live graph was drawn dashed, "zero gradient", under the legend line
+    "dashed = zero", when draw_graph computed no gradients at all."""
+    class Broken(autodiff.Function):
+        def forward(self, a):
+            return a * 2
+
+        def backward(self, grad):
+            raise RuntimeError("boom")
+
+    w = Tensor(np.ones(3), requires_grad=True)
+    if how == "show_grad=False":
+        source = draw_graph((w * 3).tanh().sum(), show_grad=False).source
+    else:
+        source = draw_graph(Broken.apply(w * 3).sum()).source
+    edges = [line for line in source.splitlines() if "->" in line]
+    assert len(edges) >= 3
+    assert not any("dashed" in line or "zero gradient" in line for line in edges)
+    assert "dashed = zero" not in source
+    drawn = draw_graph((w * 3).tanh().sum() * 0).source  # computed zeros stay dashed
+    assert "zero gradient" in drawn and "dashed = zero" in drawn

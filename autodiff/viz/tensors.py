@@ -171,6 +171,7 @@ class _Grads:
         self.edges = {}
         self.leaves = {}
         self.parts = {}  # node with parts -> (text, Flow) of each part's output, first to last
+        self.computed = False  # draw_graph's own backward ran to the end on a live graph
 
 
 def _gradients(root, walk, picture, show_grad):
@@ -185,6 +186,7 @@ def _gradients(root, walk, picture, show_grad):
         except Exception as error:  # a broken backward must not stop the drawing that debugs it
             picture.notes.append(f"gradients not computed: {type(error).__name__}: {error}")
             return _Grads()  # none of a pass that stopped half way (no leaf drawn as zero)
+        grads.computed = True
         seeded = "d(output)/d(node)" if root.size == 1 else "d(sum of output)/d(node)"
         picture.notes.append(f"gradients: {seeded}, computed by draw_graph (.grad untouched)")
         if _has_tensor_hooks(walk):
@@ -286,6 +288,8 @@ def _label(picture, walk, grads, show_data, show_grad):
 
 def _edge_flow(child, consumer, index, walk, grads):
     if walk.alive:
+        if not grads.computed:  # show_grad=False, or the backward failed: no shading at all
+            return None
         return grads.edges.get((consumer, index), _NO_FLOW if child is not None else None)
     if isinstance(child, Function):
         info = grads.outs.get(child)
