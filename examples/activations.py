@@ -144,7 +144,11 @@ def plot(s, curves, path):
 
 def main(argv=None):
     """Compare the activations, show softmax's Jacobian and a dead unit, and plot."""
-    args = parse_args(make_parser("activations", __doc__, epochs=20))
+    parser = make_parser("activations", __doc__, epochs=20,
+                         seed_help="random seed (this script draws nothing at random)",
+                         epochs_help="gradient-descent steps of the dead unit")
+    args = parse_args(parser, argv)
+    steps = min(args.epochs, 10) if args.quick else args.epochs
     s = np.linspace(-4, 4, 81 if args.quick else 801)
     s = s[np.abs(s) > 1e-9]  # leave out 0 itself, where ReLU's slope is a convention (0)
     curves, errors = compare_with_formulas(s)
@@ -153,9 +157,9 @@ def main(argv=None):
     print("\na unit with bias -5, so that its sum w x + b < 0 for every input x in [-1, 1]:")
     dead = {}
     for name, make in (("ReLU", nn.ReLU), ("leaky ReLU", lambda: nn.LeakyReLU(LEAKY_SLOPE))):
-        dead[name] = gradient, bias = dead_unit(make, x, steps=args.epochs)
+        dead[name] = gradient, bias = dead_unit(make, x, steps=steps)
         print(f"  {name:<10s}: |gradient| of its weight and bias {gradient:.4f}; bias after "
-              f"{args.epochs} steps {bias:+.3f}")
+              f"{steps} steps {bias:+.3f}")
     print()
     for name, error in errors.items():
         report(f"{name} formula error", error)

@@ -28,13 +28,16 @@ __all__ = [
 ]
 
 
-def make_parser(name, description, epochs=10, seed=0):
+def make_parser(name, description, epochs=10, seed=0,
+                seed_help="random seed for initialization and shuffling",
+                epochs_help="training epochs"):
     """An ``ArgumentParser`` with the options every example shares.
 
     ``--quick`` (a reduced run of a few seconds, used by the tests), ``--out DIR`` (where every
-    file is written; default ``runs/<name>``), ``--seed`` and ``--epochs``. ``description`` is the
-    script's docstring: it is shown verbatim by ``--help``. Add script-specific options to the
-    returned parser, then call :func:`parse_args`.
+    file is written; default ``runs/<name>``), ``--seed`` and ``--epochs`` (``seed_help`` and
+    ``epochs_help`` say what they mean to the script). ``description`` is the script's
+    docstring: it is shown verbatim by ``--help``. Add script-specific options to the returned
+    parser, then call :func:`parse_args`.
     """
     parser = argparse.ArgumentParser(
         prog=f"python examples/{name}.py", description=description,
@@ -45,9 +48,9 @@ def make_parser(name, description, epochs=10, seed=0):
     parser.add_argument("--out", type=Path, default=Path("runs") / name, metavar="DIR",
                         help="folder for every file the example writes (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=seed,
-                        help="random seed for initialization and shuffling (default: %(default)s)")
+                        help=f"{seed_help} (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=None,
-                        help=f"training epochs (default: {epochs}; fewer with --quick)")
+                        help=f"{epochs_help} (default: {epochs}; fewer with --quick)")
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS threads (default: %(default)s; the examples' small matrix "
                              "products run fastest on one)")

@@ -77,14 +77,15 @@ def model(x, w):
     return activation.sum()
 
 
-def main():
+def main(argv=None):
+    """Find the naive softplus's failure with hypothesis, then name the op in a model."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="few examples, a few seconds")
     parser.add_argument("--out", type=Path, default=Path("runs/custom_function"),
                         help="output folder (accepted like every example's; this one writes no files)")
     parser.add_argument("--examples", type=int, default=200,
                         help="hypothesis examples per property (default 200; 25 with --quick)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     examples = 25 if args.quick else args.examples
 
     print("1. Property test of SoftplusNaive (textbook backward):")

@@ -3,6 +3,8 @@
 Same classes and call conventions as micrograd's ``nn.py``: ``MLP(nin, nouts)``
 called on a list of numbers (or Values) returns a Value, or a list of Values
 when the last layer has more than one neuron; the last layer is linear.
+``ACTIVATIONS`` maps each accepted ``activation`` name to the Value method it
+applies (None: linear) and the prefix of the neuron's repr.
 
 >>> import random
 >>> model = MLP(2, [4, 1], rng=random.Random(0))
@@ -17,13 +19,27 @@ from autodiff.value import Value, linear
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
-# activation name -> (Value method name or None for identity, repr prefix)
+# ACTIVATIONS: the accepted ``activation`` names -> (the Value method applied, None for the
+# identity; the prefix of the neuron's repr)
 ACTIVATIONS = {
     "relu": ("relu", "ReLU"),
     "tanh": ("tanh", "Tanh"),
     "sigmoid": ("sigmoid", "Sigmoid"),
     "linear": (None, "Linear"),
 }
+
+
+def _as_random(rng, owner):
+    """``rng`` as something with ``uniform``: a ``random.Random`` from an int seed, the
+    ``random`` module for None."""
+    if rng is None:
+        return random
+    if isinstance(rng, int) and not isinstance(rng, bool):
+        return random.Random(rng)
+    if not hasattr(rng, "uniform"):
+        raise TypeError(f"{owner}: rng must be a random.Random, an int seed or None, got "
+                        f"{type(rng).__name__}")
+    return rng
 
 
 class Module:
@@ -43,8 +59,8 @@ class Neuron(Module):
     """``activation(b + sum(w_i * x_i))`` with weights uniform in (-1, 1) and bias 0.
 
     ``activation`` is one of 'relu', 'tanh', 'sigmoid', 'linear'. micrograd's
-    ``nonlin=False`` still means linear; ``rng`` is a ``random.Random`` (the
-    module-level ``random`` when None).
+    ``nonlin=False`` still means linear; ``rng`` is a ``random.Random``, an int seed (as
+    ``nn.MLP``'s ``rng``) or None (the module-level ``random``).
     """
 
     def __init__(self, nin, nonlin=True, activation=None, rng=None):
@@ -54,7 +70,7 @@ class Neuron(Module):
             raise ValueError(f"Neuron: nonlin=False contradicts activation={activation!r}")
         if activation not in ACTIVATIONS:
             raise ValueError(f"Neuron: unknown activation {activation!r}; expected one of {sorted(ACTIVATIONS)}")
-        rng = random if rng is None else rng
+        rng = _as_random(rng, "Neuron")
         self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0.0)
         self.activation = activation
@@ -77,6 +93,8 @@ class Layer(Module):
     """``nout`` independent Neurons on the same inputs; keyword arguments go to each Neuron."""
 
     def __init__(self, nin, nout, **kwargs):
+        if "rng" in kwargs:  # one generator for all neurons: one seed each would repeat weights
+            kwargs["rng"] = _as_random(kwargs["rng"], "Layer")
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def __call__(self, x):
@@ -100,6 +118,7 @@ class MLP(Module):
                             f"MLP(2, [16, 16, 1]); got {type(nouts).__name__} {nouts!r}")
         sizes = [nin] + list(nouts)
         last = len(nouts) - 1
+        rng = _as_random(rng, "MLP")
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation=activation if i != last else "linear", rng=rng)
             for i in range(len(nouts))

@@ -139,6 +139,17 @@ def test_example_help_describes_options(script, monkeypatch):
     assert "--quick" in stdout.getvalue() and "--out" in stdout.getvalue()
 
 
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_example_main_parses_the_argv_it_is_given(script, monkeypatch):
+    """``main(argv)`` reads ``argv``, not ``sys.argv`` (activations.py read sys.argv)."""
+    module = example_module(script, monkeypatch)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--not-an-option"])
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout), pytest.raises(SystemExit) as exit_info:
+        module.main(["--help"])
+    assert exit_info.value.code in (0, None) and "--quick" in stdout.getvalue()
+
+
 def test_train_digits_learns_and_checkpoint_reloads(runs, monkeypatch):
     stdout, out = finished(runs, "train_digits")
     accuracy = metric(stdout, "test accuracy")

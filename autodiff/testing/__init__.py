@@ -7,7 +7,8 @@
   wrong (op name, input shapes, the line that created it); float32 or float16 inputs also have
   their gradient compared at their own dtype;
 * `op_cases(spec)`: the inputs of one entry of the op registry (``autodiff.ops.registry``), used
-  by the project's own property test and by anyone adding an op.
+  by the project's own property test and by anyone adding an op; `KINDS` maps each ``kind`` an
+  entry may name to the function that builds its input strategy.
 """
 from ..gradcheck import (GradcheckError, LowPrecisionGradientError,
                          NondeterministicFunctionError, NonDifferentiablePointError)
