@@ -64,6 +64,7 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
     found = {}  # id -> gradient: of each input (inputs given), or (leaf, sum) of hooked leaves
     pending = {}  # node -> gradient of its output, summed over the consumers seen so far
     owned = {}  # node or id(leaf) -> a gradient buffer made in this pass: see _add_scattered
+    leaf_reads = {}  # id(leaf) -> (leaf, Scatters): its recorded x[i] reads, delivered at the end
     queue = []  # (sequence number, node) of the nodes in pending: a heap, newest node first
     for root, grad in zip(roots, grads):  # handed on as in _propagate (inline there: hot loop)
         if on_arrays:
@@ -113,9 +114,11 @@ def run_backward(roots, grads, retain_graph=None, create_graph=False, inputs=Non
             private = (on_arrays and node._overwrites_grad and getrefcount(grad) == _PRIVATE
                        and type(grad) is ndarray and grad.base is None and grad.flags.writeable)
             _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, targets,
-                       found, taken, owned)
+                       found, taken, owned, leaf_reads)
             if not retain_graph:
                 node.release()
+        for leaf, reads in leaf_reads.values():
+            _deliver(leaf, reads.total(), targets, found, taken)
         if inputs is None:
             if found:
                 _deliver_to_hooked_leaves(found, taken)
@@ -169,7 +172,7 @@ def _deliver_to_hooked_leaves(found, taken):
 
 
 def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, targets, found,
-               taken, owned):
+               taken, owned, leaf_reads):
     """Call the node's backward and hand each input's gradient on: to its node's pending sum,
     or to the leaf. ``private`` says that the op may overwrite the array ``grad``.
 
@@ -205,7 +208,8 @@ def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, ta
             if value.shape != data.shape or value.dtype is not data.dtype:
                 input_grad = conform(input_grad, tensor, node, on_arrays)
         elif type(input_grad) is ScatteredGrad:
-            _add_scattered(tensor, input_grad, pending, queue, owned, targets, found, taken)
+            _add_scattered(tensor, input_grad, pending, queue, owned, targets, found, taken,
+                           leaf_reads)
             continue
         else:
             input_grad = conform(input_grad, tensor, node, on_arrays)
@@ -220,21 +224,25 @@ def _propagate(node, grad, private, on_arrays, check_anomaly, pending, queue, ta
             _deliver(tensor, input_grad, targets, found, taken)
 
 
-def _add_scattered(tensor, grad, pending, queue, owned, targets, found, taken):
+def _add_scattered(tensor, grad, pending, queue, owned, targets, found, taken, leaf_reads):
     """Add a `ScatteredGrad` (from ``tensor[index]``) into ``tensor``'s gradient. The first
     one makes a buffer (zeros, or a copy of the sum so far) that the engine owns; later ones
     add their slice into it in place. A node's pending sum stays owned when dense gradients are
-    added to it (``a + b`` is a new array); a leaf's ``.grad`` is checked to be the same array."""
+    added to it (``a + b`` is a new array); a leaf's ``.grad`` is checked to be the same array.
+    Recorded reads (create_graph) are gathered into `Scatters`, one op per tensor: a node's in
+    its pending sum, a leaf's in ``leaf_reads`` until the pass ends (a dense sum per read would
+    keep an array of the leaf's size per read in the new graph)."""
     parent = tensor._ctx
     if isinstance(grad.values, _tensor.Tensor):  # recorded (create_graph): see Scatters
         # (first-order values are arrays, or NumPy scalars for 0-d reads)
         if parent is None:
-            _deliver(tensor, grad.dense(), targets, found, taken)
+            entry = leaf_reads.get(id(tensor))
+            leaf_reads[id(tensor)] = (tensor, _gathered(entry and entry[1], grad))
             return
         existing = pending.get(parent)
         if existing is None:
             heappush(queue, (parent.sequence, parent))
-        pending[parent] = Scatters(grad) if existing is None else Scatters(grad) + existing
+        pending[parent] = _gathered(existing, grad)
         return
     if parent is not None:
         buffer = pending.get(parent)
@@ -261,6 +269,16 @@ def _add_scattered(tensor, grad, pending, queue, owned, targets, found, taken):
     if buffer is not current:
         taken.add(id(buffer))
         tensor.grad = _tensor.Tensor._make(buffer, False)
+
+
+def _gathered(existing, grad):
+    """`Scatters` of the recorded read ``grad`` added to ``existing`` (None, a dense gradient,
+    or `Scatters`, which takes one more part in place)."""
+    if existing is None:
+        return Scatters(grad)
+    if type(existing) is Scatters:
+        return existing + Scatters(grad)
+    return Scatters(grad) + existing
 
 
 def _scatter_into_found(leaf, grad, targets, found, owned):

@@ -740,6 +740,43 @@ def test_a_recorded_backward_gathers_the_reads_of_a_tensor_into_one_node():
     np.testing.assert_allclose(second.numpy(), _expected_reads_grad(np.ones_like(data), 6))
 
 
+def _node_names(tensor):
+    names, stack, seen = [], [tensor._ctx], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        names.append(type(node).__name__)
+        stack.extend(c for c in node.children() if isinstance(c, Function))
+    return names
+
+
+@pytest.mark.parametrize("how", ["backward", "inputs", "hooked"])
+def test_a_recorded_backward_gathers_the_reads_of_a_leaf_into_one_node(how):
+    """Reads of a leaf (not of a node) each made an IndexAdd of the leaf's size and an Add,
+    kept by the graph of x.grad: 800 reads of a 1.6 MB input took 1.3 GB."""
+    data = np.random.default_rng(0).normal(size=(6, 2))
+    x = Tensor(data, requires_grad=True)
+    if how == "hooked":
+        x.register_hook(lambda g: g * 2.0)
+    loss = _reads(x, 6) + (x * x).sum()
+    if how == "inputs":
+        (grad,) = ad.engine.run_backward((loss,), (Tensor(1.0, dtype=np.float64),),
+                                         create_graph=True, inputs=[x])
+    else:
+        loss.backward(create_graph=True)
+        grad = x.grad
+    scale = 2.0 if how == "hooked" else 1.0
+    np.testing.assert_allclose(grad.numpy(), scale * (_expected_reads_grad(data, 6) + 2 * data))
+    names = _node_names(grad)
+    assert names.count("IndexAddMany") == 1 and "IndexAdd" not in names
+    x.grad = None
+    grad.sum().backward()  # d/dx of sum(2 w^2 x + 2x); the hook doubles it once more
+    np.testing.assert_allclose(
+        x.grad.numpy(), scale ** 2 * (_expected_reads_grad(np.ones_like(data), 6) + 2.0))
+
+
 def test_zero_d_reads_whose_gradients_are_numpy_scalars():
     """0-d products give NumPy scalars, which the recorded path took for Tensors."""
     x = Tensor([0.5, 1.0, 2.0], requires_grad=True)
