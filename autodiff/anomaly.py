@@ -85,11 +85,20 @@ def on_forward(node, inputs, data):
     if not STATE.anomaly:
         return
     bad = _bad_values(data)
-    if bad and not any(_bad_values(t.data) for t in inputs) and not _inside_backward():
+    if bad and _made_here(bad, inputs) and not _inside_backward():
         raise FloatingPointError(
             f"{node.name} produced {bad} in forward "
             f"(created at {describe_site(node.site)})"
         )
+
+
+def _made_here(bad, inputs):
+    """Whether an op whose output holds ``bad`` made it: a NaN when no input holds one (an inf
+    input does not excuse a NaN: softmax of a row masked to -inf), an inf when every input is
+    finite."""
+    if bad == "NaN":
+        return not any(t.data.dtype.kind in "fc" and np.isnan(t.data).any() for t in inputs)
+    return not any(_bad_values(t.data) for t in inputs)
 
 
 def _inside_backward():

@@ -74,6 +74,13 @@ def _dims(args):
     return tuple(args)
 
 
+def _is_identity_pair(axes):
+    """Whether ``axes`` names axes 0 then 1 of a 2-d tensor (``(0, 1)``, ``(-2, -1)``, ...)."""
+    return (len(axes) == 2 and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+                                   and -2 <= a < 2 for a in axes)
+            and (axes[0] % 2, axes[1] % 2) == (0, 1))
+
+
 def _axis(axis, dim):
     """NumPy's ``axis`` with PyTorch's ``dim`` accepted as an alias."""
     if dim is not None:
@@ -992,11 +999,11 @@ class Tensor:
         PyTorch's ``transpose(dim0, dim1)``, which swaps two axes, is `swapaxes` here. Two axes
         that are no permutation (of a 3-d tensor or more) raise saying so, and ``(0, 1)`` on a
         2-d tensor, NumPy's identity and PyTorch's swap, warns."""
-        if self.ndim == 2 and _dims(axes) == (0, 1):
-            warnings.warn("transpose(0, 1) of a 2-d tensor is NumPy's identity permutation: it "
-                          "returns the tensor unchanged. To swap the axes (PyTorch's "
-                          "transpose(0, 1)), use .T, swapaxes(0, 1) or transpose(1, 0)",
-                          UserWarning, stacklevel=2)
+        if self.ndim == 2 and _is_identity_pair(_dims(axes)):
+            warnings.warn(f"transpose{_dims(axes)} of a 2-d tensor is NumPy's identity "
+                          "permutation: it returns the tensor unchanged. To swap the axes "
+                          "(PyTorch's transpose(0, 1) or transpose(-2, -1)), use .T, "
+                          "swapaxes(0, 1) or transpose(1, 0)", UserWarning, stacklevel=2)
         return self.permute(*axes)
 
     def permute(self, *axes):

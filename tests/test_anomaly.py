@@ -102,3 +102,19 @@ def test_anomaly_mode_reports_without_numpys_warning_and_restores_error_settings
             with detect_anomaly():
                 x.sqrt().sum().backward()
     assert np.geterr() == before
+
+
+def test_a_nan_made_from_masked_minus_inf_is_blamed_where_it_is_made():
+    """Softmax of a row masked to -inf makes NaN; the -inf input excused it, and the loss two
+    ops later was blamed in backward."""
+    import autodiff as ad
+    scores = Tensor(np.array([[0.5, 1.0], [2.0, 3.0]]), requires_grad=True)
+    keep = np.array([[True, True], [False, False]])
+    with pytest.raises(FloatingPointError, match=r"Softmax produced NaN in forward \(created at "
+                                                 r"test_anomaly.py:\d+: p = masked.softmax"):
+        with detect_anomaly():
+            masked = ad.where(keep, scores, -np.inf)  # an inf on purpose: no error
+            p = masked.softmax(-1)
+    with detect_anomaly():  # an op that only passes a NaN on is not blamed
+        q = Tensor(np.array([np.nan, 1.0]), requires_grad=True) + np.inf
+    assert np.isnan(q.data[0]) and np.isinf(q.data[1])

@@ -334,6 +334,13 @@ def test_transpose_0_1_of_a_matrix_warns_that_it_is_numpys_identity():
     assert m.permute(1, 0).shape == m.swapaxes(0, 1).shape == (3, 2)
     with pytest.raises(ValueError, match="is swapaxes\\(0, 1\\) here"):
         ad.randn(2, 3, 4).transpose(0, 1)
+    for axes in [(-2, -1), (0, -1), (-2, 1)]:  # attention's k.transpose(-2, -1): silent before
+        with pytest.warns(UserWarning, match=r"transpose\(-?\d, -?\d\) of a 2-d tensor"):
+            assert m.transpose(*axes).shape == (2, 3)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert m.transpose(-1, -2).shape == m.transpose(1, 0).shape == (3, 2)
 
 
 def test_pytorch_style_function_and_grad_calls_are_named():

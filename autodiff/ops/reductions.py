@@ -208,7 +208,8 @@ class LogSumExp(Function):
     def forward(self, x):
         x = _as_float(x)
         m = _max_keepdims(x, self.axis)
-        with np.errstate(divide="ignore"):
+        # a slice of -inf only (a masked attention row): -inf - -inf, silently as in PyTorch
+        with np.errstate(divide="ignore", invalid="ignore"):
             out = np.log(np.sum(np.exp(x - m), axis=self.axis, keepdims=True)) + m
         return out if self.keepdims else np.squeeze(out, axis=self.axis)
 
@@ -223,8 +224,9 @@ class Softmax(Function):
 
     def forward(self, x):
         x = _as_float(x)
-        e = np.exp(x - _max_keepdims(x, self.axis))
-        return e / np.sum(e, axis=self.axis, keepdims=True)
+        with np.errstate(invalid="ignore"):  # a slice of -inf only: NaN, silently as in PyTorch
+            e = np.exp(x - _max_keepdims(x, self.axis))
+            return e / np.sum(e, axis=self.axis, keepdims=True)
 
     def backward(self, grad):
         y = self.result()
@@ -236,8 +238,9 @@ class LogSoftmax(Function):
 
     def forward(self, x):
         x = _as_float(x)
-        shifted = x - _max_keepdims(x, self.axis)
-        with np.errstate(divide="ignore"):  # log(0) of an empty axis; its result is empty
+        # log(0) of an empty axis (its result is empty); a slice of -inf only gives NaN
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shifted = x - _max_keepdims(x, self.axis)
             return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
 
     def backward(self, grad):
