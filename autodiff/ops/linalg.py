@@ -54,17 +54,32 @@ class MatMul(Function):
             grad = grad.expand_dims(-1)
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
-            grad_a = grad @ b2.swapaxes(-1, -2)
+            if a2.ndim == 2 and b2.ndim > 2:  # a matrix against a batch: fold, as PyTorch
+                grad_a = _rows_first(grad) @ _rows_first(b2).swapaxes(0, 1)
+            else:
+                grad_a = grad @ b2.swapaxes(-1, -2)
             if a.ndim == 1:
                 grad_a = grad_a.reshape(grad_a.shape[:-2] + (a.shape[0],))
         if self.needs_input_grad[1]:
-            grad_b = a2.swapaxes(-1, -2) @ grad
+            if b2.ndim == 2 and a2.ndim > 2:  # x @ W over a batch: one product, not B summed
+                grad_b = a2.reshape(-1, a2.shape[-1]).swapaxes(0, 1) @ grad.reshape(
+                    -1, grad.shape[-1])
+            else:
+                grad_b = a2.swapaxes(-1, -2) @ grad
             if b.ndim == 1:
                 grad_b = grad_b.reshape(grad_b.shape[:-2] + (b.shape[0],))
         return grad_a, grad_b
 
     def reads_input(self, position):
         return self.needs_input_grad[1 - position]  # each factor serves the other's gradient
+
+
+def _rows_first(t):
+    """``t`` (..., R, C) as the matrix (R, batch * C): its batches side by side, so that a
+    product summed over the batch is one matrix product (of the inputs' size, where a batched
+    product and its sum would make one (R, R') array per batch element)."""
+    axes = (t.ndim - 2,) + tuple(range(t.ndim - 2)) + (t.ndim - 1,)
+    return t.transpose(axes).reshape(t.shape[-2], -1)
 
 
 def matmul(a, b):
@@ -103,12 +118,18 @@ def _explicit_subscripts(subscripts, shapes):
     return expanded, output
 
 
+_EINSUM_BLAS_SIZE = 4096  # elements of all operands, above which einsum plans its contraction
+
+
 class Einsum(Function):
     """``np.einsum`` on explicit subscripts (see `einsum`)."""
 
     def forward(self, *arrays):
         spec = ",".join(self.terms) + "->" + self.output
-        return np.einsum(spec, *arrays, optimize=len(arrays) > 2)
+        # NumPy reaches BLAS only when optimizing, which costs ~12 us of planning per call:
+        # worth it for three operands (the order of the contractions) or large arrays
+        optimize = len(arrays) > 2 or sum(a.size for a in arrays) > _EINSUM_BLAS_SIZE
+        return np.einsum(spec, *arrays, optimize=optimize)
 
     def backward(self, grad):
         grads = []
