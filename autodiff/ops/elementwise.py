@@ -11,6 +11,7 @@ import numpy as np
 from .. import tensor as _tensor  # circular by design: tensor.py imports this module
 from ..function import Function
 from ..grad_mode import STATE
+from .erf import erf as erf_array
 from .registry import register
 
 
@@ -447,15 +448,12 @@ class LeakyReluInPlace(LeakyRelu):
         return np.multiply(x, self._save_scale(x), out=x)
 
 
-_erf = np.frompyfunc(math.erf, 1, 1)
-
-
 class Erf(Function):
-    """The error function (its derivative is 2 / sqrt(pi) * exp(-x ** 2))."""
+    """The error function (its derivative is 2 / sqrt(pi) * exp(-x ** 2)), vectorized in
+    `autodiff.ops.erf`."""
 
     def forward(self, x):
-        # frompyfunc gives a Python float for 0-d
-        return np.asarray(_erf(x), dtype=float_dtype(x.dtype))
+        return erf_array(x).astype(float_dtype(x.dtype), copy=False)
 
     def backward(self, grad):
         (x,) = self.inputs
