@@ -461,6 +461,10 @@ register("broadcast_to", lambda x: x.broadcast_to((2,) + x.shape), kind="shape")
 register("sum_to", lambda x: x.sum_to(tuple(1 for _ in x.shape[1:])), kind="shape")
 register("pad", lambda x: x.pad(1), kind="shape")
 register("getitem", lambda x, index: x[index], kind="getitem")
+# IndexAdd on its own (the engine gathers reads into IndexAddMany; GetItem.backward and
+# anomaly mode's dense gradients still make it): x's read places, scattered back into zeros
+register("index_add", lambda x, index: IndexAdd.apply(x[index], shape=x.shape, index=index),
+         kind="getitem")
 register("index_add_many", lambda a, b, c: IndexAddMany.apply(
     a, b, c, shape=(4, 3), indices=((0,), (slice(1, 3),), (np.array([1, 1]),))),
     kind="strategy", params={"strategy": lambda: _index_add_many_cases()})
