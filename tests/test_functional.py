@@ -257,6 +257,27 @@ def test_embedding_scale_grad_by_freq_keeps_infinite_entries():
     np.testing.assert_array_equal(weight.grad.data, [[1.0, 1.0], [1.0, 1.0]])
 
 
+def test_embedding_scale_grad_by_freq_second_derivative_scales_once():
+    """The frequency scale was applied twice in a recorded backward: d grad[0] / d w0 came out
+    0.5 where the first derivative grad[0] = w0 gives 1. PyTorch's double backward scales
+    once: the Hessian-vector product is S^T F H S, S the reads, F the 1/count scale."""
+    rng = np.random.default_rng(0)
+    weight = Tensor(rng.normal(size=(4, 2)), requires_grad=True)
+    idx = np.array([0, 0, 1, 3, 0])
+    cube = lambda w: (F.embedding(idx, w, scale_grad_by_freq=True) ** 3).sum() / 3  # noqa: E731
+    cube(weight).backward(create_graph=True)
+    reads = np.eye(4)[idx]  # S: (5, 4)
+    scale = 1.0 / np.bincount(idx, minlength=4)[idx]  # F, per read
+    rows = reads @ weight.numpy()
+    np.testing.assert_allclose(weight.grad.numpy(), reads.T @ (scale[:, None] * rows ** 2))
+    v = rng.normal(size=(4, 2))
+    first = weight.grad
+    weight.grad = None
+    (first * Tensor(v)).sum().backward()
+    hessian_v = reads.T @ (scale[:, None] * 2 * rows * (reads @ v))  # S^T F H S v
+    np.testing.assert_allclose(weight.grad.numpy(), hessian_v)
+
+
 def test_embedding_scale_grad_by_freq_with_padding_idx():
     weight = Tensor(rand(3, 2), requires_grad=True)
     idx = np.array([0, 2, 2, 0, 0, 1])

@@ -129,3 +129,13 @@ def test_abs_of_a_bool_tensor_and_a_scalar_mlp_without_a_list():
 def test_mixing_a_value_with_a_tensor_names_the_value():
     with pytest.raises(TypeError, match="cannot make a Tensor from a Value"):
         ad.Value(1.0) + ad.tensor(1.0)
+
+
+def test_float32_positions_for_an_embedding_name_arange_and_lists():
+    """``wpe(arange(T))``, the positional-embedding idiom, was told about lists only."""
+    table = nn.Embedding(16, 4)
+    for indices in (ad.arange(4), Tensor([1, 2])):
+        with pytest.raises(TypeError, match=r"indices must be integers, got dtype float32 .*"
+                                            r"arange\(n, dtype=np.int64\) or .long\(\)"):
+            table(indices)
+    assert table(ad.arange(4, dtype=np.int64)).shape == (4, 4)

@@ -154,15 +154,17 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         keep = (index != padding_row(padding_idx, weight.shape[0]))[..., None]
         rows = where(np.broadcast_to(keep, rows.shape), rows, rows.detach())
     if scale_grad_by_freq:
-        rows = _scale_grad(rows, _inverse_counts(index, weight.shape[0], rows.dtype)[..., None])
+        factor = _inverse_counts(index, weight.shape[0], rows.dtype)[..., None]
+        rows = ScaleGradient.apply(rows, factor=factor)
     return rows
 
 
 def _check_embedding_inputs(index, weight):
     """Raise unless ``index`` holds integers within the rows of the 2-d ``weight``."""
     if index.dtype.kind not in "iu":
-        hint = (" (Tensor([1, 2]) is float32, as every list given to Tensor: build indices "
-                "with Tensor(np.array(indices)) or .long())" if index.dtype == np.float32 else "")
+        hint = (" (Tensor([1, 2]) and arange(n) are float32, as every list and number given "
+                "to Tensor: build indices with Tensor(np.array(indices)), "
+                "arange(n, dtype=np.int64) or .long())" if index.dtype == np.float32 else "")
         raise TypeError(f"embedding: indices must be integers, got dtype {index.dtype}{hint}")
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-d (num_embeddings, dim), got {weight.shape}")
@@ -200,19 +202,34 @@ def _inverse_counts(index, count, dtype):
     return np.divide(1.0, counts[index], dtype=dtype)
 
 
-def _scale_grad(x, factor):
-    """``x``'s values with its gradient multiplied by ``factor`` (constant, broadcastable).
+class ScaleGradient(Function):
+    """``x`` itself, whose gradient is multiplied by the constant ``factor`` (broadcastable):
+    ``scale_grad_by_freq``. The gradient is deliberately not the derivative (which is 1).
 
-    ``x - x.detach()`` is exactly zero with gradient one, so the forward values are ``x``'s,
-    except where ``x`` is inf or NaN (inf - inf is NaN): there ``x`` itself is taken, with its
-    gradient unscaled. The gradient is deliberately not the derivative, which is why no registry
-    entry checks it against finite differences; it is a composition of registered ops (Add,
-    Sub, Mul, Where)."""
-    frozen = x.detach()
-    with np.errstate(invalid="ignore"):  # inf - inf: replaced below
-        scaled = frozen + (x - frozen) * factor
-    finite = np.isfinite(frozen.data)
-    return scaled if finite.all() else where(finite, scaled, x)
+    Under ``create_graph`` the scaling is the recorded `GradientTimes`, whose own backward
+    leaves the factor out, as PyTorch's embedding double backward does: the second pass goes
+    back through this node too, which applies the factor once on its way."""
+
+    reads_values = False
+
+    def forward(self, x):
+        return x
+
+    def backward(self, grad):
+        return (GradientTimes.apply(grad, factor=self.factor),)
+
+
+class GradientTimes(Function):
+    """``grad * factor`` in `ScaleGradient`'s recorded backward; its backward passes the
+    gradient on unscaled (see there)."""
+
+    reads_values = False
+
+    def forward(self, grad):
+        return grad * self.factor
+
+    def backward(self, grad):
+        return (grad,)
 
 
 # ----- registry (see autodiff/ops/registry.py): inputs drawn by hypothesis -------------------
@@ -258,6 +275,9 @@ register("linear_no_bias", lambda x, w: linear(x, w), arity=2, kind="strategy",
          params={"strategy": lambda: _linear_cases(bias=False)})
 register("linear_batched", lambda x, w, b: linear(x, w, b), arity=3, kind="strategy",
          params={"strategy": lambda: _linear_cases(batch_dims=3)})
+# With a factor of 1 the scaled gradient is the derivative: this checks ScaleGradient's and
+# GradientTimes's plumbing (shapes, dtypes, recording); the factor's own test is in test_layers.
+register("scale_gradient_by_one", lambda x: ScaleGradient.apply(x * x, factor=np.ones((), x.dtype)))
 register("embedding", lambda weight, indices: embedding(indices, weight), kind="strategy",
          params={"strategy": _embedding_cases})
 # No entry with padding_idx (by design its row gets no gradient though the output uses it)
