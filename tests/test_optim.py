@@ -736,3 +736,40 @@ def test_clip_grad_norm_accepts_pytorchs_foreach():
     w = Tensor([0.0, 0.0], requires_grad=True)
     w.grad = Tensor([3.0, 4.0])
     assert clip_grad_norm_([w], 1.0, foreach=True).item() == 5.0
+
+
+def test_a_pytorch_style_custom_optimizer_starts_its_state_from_self_state_p():
+    """``state = self.state[p]; if len(state) == 0: ...`` (Lion, LAMB, ...) raised KeyError:
+    the state was a plain dict, where PyTorch's is a defaultdict(dict)."""
+    import autodiff as ad
+
+    class Lion(nn.optim.Optimizer):
+        def __init__(self, params, lr=1e-4, betas=(0.9, 0.99)):
+            super().__init__(params, dict(lr=lr, betas=betas))
+
+        def step(self, closure=None):
+            with ad.no_grad():
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        state = self.state[p]
+                        if len(state) == 0:
+                            state["exp_avg"] = ad.zeros_like(p)
+                        b1, b2 = group["betas"]
+                        m = state["exp_avg"]
+                        p.sub_((m * b1 + p.grad * (1 - b1)).sign() * group["lr"])
+                        m.mul_(b2).add_(p.grad * (1 - b2))
+
+    w = Tensor([1.0, -2.0], requires_grad=True)
+    opt = Lion([w], lr=0.1)
+    (w * w).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(w.numpy(), [0.9, -1.9])
+    # built-in optimizers start from an empty state a read made, and save none of it
+    v = Tensor([1.0, 2.0], requires_grad=True)
+    adam = nn.optim.Adam([v], lr=0.1)
+    assert adam.state[v] == {} and adam.state_dict()["state"] == {}
+    (v * v).sum().backward()
+    adam.step()
+    assert adam.state[v]["step"] == 1
+    fresh = nn.optim.Adam([Tensor([1.0, 2.0], requires_grad=True)], lr=0.1)
+    fresh.load_state_dict({"state": {0: {}}, "param_groups": adam.state_dict()["param_groups"]})

@@ -6,7 +6,7 @@ import pytest
 
 from autodiff import Tensor
 from nn import serialization
-from nn.optim import SGD, Adam, CosineAnnealingLR, ExponentialLR, StepLR
+from nn.optim import SGD, Adam, CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR
 
 # These tests check the schedules' arithmetic, stepping schedulers without training; the
 # warning about calling scheduler.step() before optimizer.step() has its own test below.
@@ -265,3 +265,34 @@ def test_a_parameter_group_added_later_is_scheduled_too(make):
         assert optimizer.param_groups[1]["lr"] == pytest.approx(expected)
     assert optimizer.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5 ** 4)
     make(optimizer).load_state_dict(scheduler.state_dict())
+
+
+def test_a_pytorch_style_scheduler_overriding_get_lr():
+    """A subclass that overrides get_lr(), as PyTorch's warm-up schedulers do, raised
+    NotImplementedError asking for lr_at."""
+    class Warmup(LRScheduler):
+        def __init__(self, optimizer, warmup, last_epoch=-1):
+            self.warmup = warmup
+            super().__init__(optimizer, last_epoch)
+
+        def get_lr(self):
+            return [base * min(1.0, (self.last_epoch + 1) / self.warmup)
+                    for base in self.base_lrs]
+
+    w = Tensor([1.0], requires_grad=True)
+    optimizer = SGD([w], lr=1.0)
+    scheduler = Warmup(optimizer, 4)
+    assert optimizer.param_groups[0]["lr"] == 0.25  # epoch 0, set at construction
+    rates = []
+    for _ in range(5):
+        optimizer.step()
+        scheduler.step()
+        rates.append(optimizer.param_groups[0]["lr"])
+    assert rates == [0.5, 0.75, 1.0, 1.0, 1.0] and scheduler.get_last_lr() == [1.0]
+
+    class Wrong(LRScheduler):
+        def get_lr(self):
+            return [0.1, 0.2]
+
+    with pytest.raises(ValueError, match=r"Wrong.get_lr\(\) returned 2 rates for 1 parameter"):
+        Wrong(optimizer)

@@ -75,7 +75,7 @@ class Adam(Optimizer):
 
     def _state(self, p, group):
         state = self.state.get(p)
-        if state is None:
+        if not state:  # none yet, or the empty one a read of self.state[p] made
             state = self.state[p] = {"step": 0, "exp_avg": np.zeros_like(p.data),
                                      "exp_avg_sq": np.zeros_like(p.data)}
             if group["amsgrad"]:

@@ -24,7 +24,9 @@ __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
 
 
 class LRScheduler:
-    """Base class: subclasses define ``lr_at(base_lr, epoch)``."""
+    """Base class: subclasses define ``lr_at(base_lr, epoch)`` (closed form, chainable), or,
+    as in PyTorch, override ``get_lr()``, which returns every group's rate at ``last_epoch``
+    (already advanced when it is called) and is then written into the groups as it is."""
 
     def __init__(self, optimizer, last_epoch=-1):
         if not hasattr(optimizer, "param_groups"):
@@ -85,6 +87,15 @@ class LRScheduler:
                               for group in groups[len(self.base_lrs):]]
         previous = self.last_epoch
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
+        if _defines_get_lr_only(type(self)):  # a PyTorch-style subclass
+            rates = list(self.get_lr())
+            if len(rates) != len(groups):
+                raise ValueError(f"{type(self).__name__}.get_lr() returned {len(rates)} rates "
+                                 f"for {len(groups)} parameter groups")
+            for group, rate in zip(groups, rates):
+                group["lr"] = rate
+            self._last_lr = [group["lr"] for group in groups]
+            return
         for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs):
             on_schedule = previous >= 0 and group["lr"] == self.lr_at(base_lr, previous)
             if chain and not on_schedule:  # changed by someone else: apply this epoch's factor
@@ -113,6 +124,11 @@ class LRScheduler:
             )
         self.__dict__.update({k: (list(v) if isinstance(v, (list, tuple)) else v)
                               for k, v in state_dict.items() if k != "optimizer"})
+
+
+def _defines_get_lr_only(cls):
+    """Whether the scheduler class ``cls`` overrides ``get_lr`` but not ``lr_at``."""
+    return cls.get_lr is not LRScheduler.get_lr and cls.lr_at is LRScheduler.lr_at
 
 
 def _counts_steps(optimizer):

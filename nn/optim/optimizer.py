@@ -17,6 +17,7 @@ a checkpoint loads into a new optimizer over new parameters of the same shapes.
 """
 import copy
 import itertools
+from collections import defaultdict
 
 import numpy as np
 
@@ -47,7 +48,9 @@ class Optimizer:
         _check_params_iterable(params)
         self.defaults = dict(defaults)
         self._step_count = 0  # read by the schedulers, which warn when they step first
-        self.state = {}
+        # parameter -> its buffers; a defaultdict, as PyTorch's, so that a subclass may start
+        # with ``state = self.state[p]; if len(state) == 0: ...``
+        self.state = defaultdict(dict)
         self.param_groups = []
         groups = list(params)
         if not groups:
@@ -137,7 +140,7 @@ class Optimizer:
             groups.append(packed)
         state = {}
         for p in self._all_params():
-            if p in self.state:
+            if self.state.get(p):  # (not the empty ones a read of self.state[p] makes)
                 state[index[id(p)]] = {k: _copy_value(v) for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
@@ -159,7 +162,7 @@ class Optimizer:
         params = {}
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             params.update(self._match_group(i, saved, group))
-        new_state = {}
+        new_state = defaultdict(dict)
         for key, values in saved_state.items():
             index = _as_index(key)
             if index not in params:
@@ -191,6 +194,8 @@ class Optimizer:
         for key in saved_state:
             index = _as_index(key)
             group_index, param = params[index]
+            if not new_state[param]:  # no step taken yet: the first step makes the buffers
+                continue
             missing = [name for name in self._required_state(groups[group_index])
                        if name not in new_state[param]]
             if missing:

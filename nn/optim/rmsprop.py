@@ -82,7 +82,7 @@ class RMSprop(Optimizer):
 
     def _state(self, p, group):
         state = self.state.get(p)
-        if state is None:
+        if not state:  # none yet, or the empty one a read of self.state[p] made
             state = self.state[p] = {"step": 0, "square_avg": np.zeros_like(p.data)}
             if group["momentum"] > 0:
                 state["momentum_buffer"] = np.zeros_like(p.data)
