@@ -517,6 +517,7 @@ class Module:
                 value = np.asarray(state_dict[key])
                 _check_shape(key, value, target)
                 values[key] = _converted(key, value, target)
+                _check_writeable(key, target)
         if strict and (missing or unexpected):
             raise KeyError(_key_error_message(type(self).__name__, missing, unexpected))
         # every value converted before any is written: a bad entry leaves the model untouched
@@ -713,6 +714,16 @@ def _check_target(target, method):
     if not isinstance(target, str):
         raise TypeError(f"{method} takes a dotted path as a string, such as \"0\" or "
                         f"\"encoder.0.weight\", got {type(target).__name__} {target!r}")
+
+
+def _check_writeable(key, target):
+    """Raise, naming the key, unless ``target``'s array can be written (a memory-mapped or
+    broadcast array cannot): found after other entries were written, it left a half-loaded
+    model."""
+    if not target.data.flags.writeable:
+        raise ValueError(f"{key}: its array is read-only (memory-mapped, or a broadcast or "
+                         f"frombuffer array?), so nothing can be loaded into it; give it its "
+                         f"own copy first (t.data = t.data.copy())")
 
 
 def _check_shape(key, value, target):

@@ -13,7 +13,8 @@ Loading never executes code: arrays are read with ``allow_pickle=False`` and the
 plain JSON. Saving is atomic: the archive is written to a temporary file next to ``path``,
 flushed to disk, then renamed onto ``path``, so a crash leaves either the old file or the new
 one at ``path``. An error during `save` removes the temporary file; only a process killed in
-the middle of writing leaves it behind (a hidden ``.<name>.<hex>.tmp`` beside ``path``).
+the middle of writing leaves it behind (a hidden ``.nn-save-<hex>.tmp`` beside ``path``). A
+path that names a device or a FIFO (``os.devnull``) is written into, as ``open()`` would.
 
 >>> import tempfile, os, numpy as np
 >>> state = {"epoch": 3, "weights": {"w": np.eye(2, dtype=np.float32)}, "betas": (0.9, 0.999)}
@@ -25,6 +26,7 @@ the middle of writing leaves it behind (a hidden ``.<name>.<hex>.tmp`` beside ``
 """
 
 import errno
+import io
 import json
 import os
 import secrets
@@ -201,7 +203,9 @@ def save(obj, path):
     archive goes to a temporary file in the same directory, is flushed and fsynced, then
     ``os.replace``-d onto ``path``; on any error the temporary file is removed and an existing
     file at ``path`` is left untouched. Overwriting keeps what a plain write would: the existing
-    file's permissions, and a symbolic link (the file it points to is replaced). Raises
+    file's permissions, owner and group (where the process may set them), and a symbolic link
+    (the file it points to is replaced). A device or a FIFO at ``path`` (``os.devnull``) is
+    written into, not replaced, as by ``open(path, "wb")``: there is no file to rename. Raises
     ``TypeError`` for values that cannot be stored without pickle (naming where in ``obj`` they
     are), before any file is created.
 
@@ -219,21 +223,37 @@ def save(obj, path):
         raise IsADirectoryError(errno.EISDIR, "nn.save needs a file name, not a directory "
                                 "(e.g. 'checkpoints/model.npz')", given)
     path = Path(os.path.realpath(given))  # through symbolic links, as open() writes
+    existing = _stat_or_none(given)  # (given: /dev/stderr resolves to no real path)
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        # A device or a FIFO: nothing to rename onto. Written whole, as zipfile seeks back
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        with open(given, "wb") as f:
+            f.write(buffer.getbuffer())
+        return
 
     directory = path.parent
     if not directory.is_dir():
         raise FileNotFoundError(errno.ENOENT, "directory for the checkpoint does not exist",
                                 str(directory))
-    tmp = directory / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    # O_EXCL: never clobber (nor, below, remove) someone else's file; mode 0o666 lets the
-    # umask apply as it would for a plain open()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    # A name of fixed length: one made from path's name would be too long for the longest
+    # names a plain open() takes
+    tmp = directory / f".nn-save-{secrets.token_hex(8)}.tmp"
+    try:
+        # O_EXCL: never clobber (nor, below, remove) someone else's file; mode 0o666 lets the
+        # umask apply as it would for a plain open()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o666)
+    except OSError as error:  # name the user's path, not the temporary one
+        raise type(error)(error.errno, f"cannot create a temporary file in {directory} to "
+                          f"write the checkpoint ({error.strerror})", given) from None
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)  # a file object, so np.savez does not append ".npz"
             f.flush()
             os.fsync(f.fileno())
-        _copy_mode_of_existing(path, tmp)
+        if existing is not None:
+            _copy_ownership(existing, tmp)
         os.replace(tmp, path)
     except BaseException:  # also on KeyboardInterrupt: never leave the temporary behind
         _remove_if_present(tmp)
@@ -256,14 +276,26 @@ def _is_file_object(path, method):
     return not isinstance(path, (str, bytes, os.PathLike)) and hasattr(path, method)
 
 
-def _copy_mode_of_existing(path, tmp):
-    """Give ``tmp`` the permission bits of the file at ``path``, if there is one (a checkpoint
-    kept private with mode 0600 stays private once overwritten)."""
+def _stat_or_none(path):
+    """``os.stat(path)``, or None when nothing is there."""
     try:
-        mode = os.stat(path).st_mode
+        return os.stat(path)
     except FileNotFoundError:
-        return
-    os.chmod(tmp, stat.S_IMODE(mode))
+        return None
+
+
+def _copy_ownership(existing, tmp):
+    """Give ``tmp`` the permission bits, owner and group of the file ``existing`` (its stat):
+    a checkpoint kept private with mode 0600 stays private, and one a user owns stays theirs
+    when root overwrites it. An owner the process may not give away is left, as a plain
+    write could not change it either."""
+    if hasattr(os, "chown") and (existing.st_uid, existing.st_gid) != (os.geteuid(),
+                                                                       os.getegid()):
+        try:
+            os.chown(tmp, existing.st_uid, existing.st_gid)
+        except PermissionError:
+            pass
+    os.chmod(tmp, stat.S_IMODE(existing.st_mode))
 
 
 def _remove_if_present(path):
@@ -341,18 +373,28 @@ _DAMAGED_ARCHIVE_ERRORS = (ValueError, EOFError, OSError, RuntimeError, NotImple
 def _read_arrays_from(f, path):
     """Every entry of the ``.npz`` in the open binary file ``f`` (named ``path`` in errors),
     read eagerly, without pickle."""
-    start = f.tell()
+    try:
+        start = f.tell()
+        f.seek(start)
+    except (OSError, AttributeError) as exc:  # a pipe or a socket: np.load must seek
+        raise ValueError(f"{path}: nn.load needs a file it can seek in ({exc}): read a stream "
+                         f"into io.BytesIO(stream.read()) first") from None
     try:
         content = np.load(f, allow_pickle=False)
         if not isinstance(content, np.lib.npyio.NpzFile):
             raise ValueError("a single .npy array, not an .npz archive")
         with content:
             _check_starts_at(content, start)
-            return {name: content[name] for name in content.files}
+            arrays = {name: content[name] for name in content.files}
     except _DAMAGED_ARCHIVE_ERRORS as exc:
         raise ValueError(
             f"{path}: not a readable autodiff checkpoint (.npz): {_reason(exc)}"
         ) from None
+    odd = sorted(name for name, value in arrays.items() if not isinstance(value, np.ndarray))
+    if odd:  # np.load gives the raw bytes of a member that is no .npy array
+        raise ValueError(f"{path}: corrupt autodiff checkpoint: entry {odd[0]!r} is not an "
+                         f".npy array")
+    return arrays
 
 
 def _check_starts_at(content, start):

@@ -773,3 +773,23 @@ def test_a_pytorch_style_custom_optimizer_starts_its_state_from_self_state_p():
     assert adam.state[v]["step"] == 1
     fresh = nn.optim.Adam([Tensor([1.0, 2.0], requires_grad=True)], lr=0.1)
     fresh.load_state_dict({"state": {0: {}}, "param_groups": adam.state_dict()["param_groups"]})
+
+
+def test_a_read_only_parameter_is_refused_before_anything_moves(tmp_path):
+    """A memory-mapped weight failed in NumPy after the parameters before it had moved and
+    their Adam state advanced; load_state_dict likewise half-loaded the model."""
+    np.save(tmp_path / "w.npy", np.ones((2, 3), np.float32))
+    head, body = nn.Linear(2, 2), nn.Linear(3, 2)
+    body.weight = nn.Parameter(np.load(tmp_path / "w.npy", mmap_mode="r"))
+    opt = Adam([head.weight, body.weight], lr=0.1)
+    before = head.weight.numpy().copy()
+    head(body(Tensor(np.ones((4, 3), np.float32)))).sum().backward()
+    with pytest.raises(ValueError, match=r"parameter of shape \(2, 3\) has a read-only array"):
+        opt.step()
+    np.testing.assert_array_equal(head.weight.numpy(), before)
+    assert not opt.state.get(head.weight)
+    model = nn.Sequential(head, body)
+    with pytest.raises(ValueError, match=r"1.weight: its array is read-only"):
+        model.load_state_dict({k: np.zeros(v.shape, np.float32)
+                               for k, v in model.state_dict().items()})
+    np.testing.assert_array_equal(head.weight.numpy(), before)

@@ -441,3 +441,83 @@ def test_a_stream_holding_two_checkpoints_is_refused_not_read_as_the_second():
     save({"a": np.zeros(1)}, prefixed)
     prefixed.seek(4)
     assert list(load(prefixed)) == ["a"]  # a checkpoint after other data, read from its start
+
+
+# ----- failures midway (session-12 review) ------------------------------------------------
+def test_a_fifo_is_written_into_not_replaced(tmp_path):
+    """save() renamed a regular file onto a FIFO or a device (as root: os.devnull itself)."""
+    import stat
+    import threading
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    save({"w": np.arange(3.0)}, fifo)
+    reader.join(timeout=10)
+    if reader.is_alive():  # the FIFO was replaced, so the reader waits for a writer forever
+        with open(fifo, "wb"):
+            pass
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and sorted(os.listdir(tmp_path)) == ["fifo"]
+    np.testing.assert_array_equal(load(io.BytesIO(received[0]))["w"], np.arange(3.0))
+
+
+def test_overwriting_keeps_the_owner_and_group(tmp_path, monkeypatch):
+    """Only the mode was copied: a user's checkpoint overwritten by root became root's."""
+    path = tmp_path / "model.npz"
+    save({"w": np.ones(2)}, path)
+    owner = os.stat(path)
+    calls = []
+    real_chown = os.chown
+    monkeypatch.setattr(os, "chown", lambda p, u, g: calls.append((u, g)) or real_chown(p, u, g))
+    monkeypatch.setattr(os, "geteuid", lambda: owner.st_uid + 1)  # as if another user saved
+    save({"w": np.zeros(2)}, path)
+    assert calls == [(owner.st_uid, owner.st_gid)]
+    assert (os.stat(path).st_uid, os.stat(path).st_gid) == (owner.st_uid, owner.st_gid)
+    np.testing.assert_array_equal(load(path)["w"], np.zeros(2))
+
+
+def test_the_longest_names_save_and_errors_name_the_users_path(tmp_path, monkeypatch):
+    """The temporary file's name was the target's plus 22 characters: names of 234 to 255
+    characters failed, and errors named the hidden temporary file."""
+    long_path = tmp_path / ("m" * 251 + ".npz")
+    save({"w": np.ones(2)}, long_path)
+    np.testing.assert_array_equal(load(long_path)["w"], np.ones(2))
+    real_open = os.open
+
+    def refuse(path, *args, **kwargs):
+        if str(path).endswith(".tmp"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
+    target = tmp_path / "ckpt.npz"
+    with pytest.raises(PermissionError, match=r"cannot create a temporary file in .* to write "
+                                              r"the checkpoint \(Permission denied\)") as error:
+        save({"w": np.ones(2)}, target)
+    assert error.value.filename == str(target) and ".tmp" not in str(error.value)
+
+
+def test_an_archive_entry_that_is_no_npy_array_is_named(tmp_path):
+    """np.load gives the raw bytes of such an entry: load() raised AttributeError without the
+    path, or returned bytes where the metadata says ndarray."""
+    good = tmp_path / "good.npz"
+    save({"w": np.ones(2)}, good)
+    bad = tmp_path / "bad.npz"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bad, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, source.read(name) if name.startswith(META_KEY) else b"junk")
+    with pytest.raises(ValueError, match=r"bad.npz: corrupt autodiff checkpoint: entry '.*' is "
+                                         r"not an .npy array"):
+        load(bad)
+
+
+def test_loading_from_a_pipe_says_to_buffer_it(tmp_path):
+    path = tmp_path / "ok.npz"
+    save({"w": np.ones(2)}, path)
+    read_end, write_end = os.pipe()
+    os.write(write_end, path.read_bytes())
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as stream:
+        with pytest.raises(ValueError, match=r"needs a file it can seek in .*io.BytesIO"):
+            load(stream)

@@ -335,15 +335,24 @@ def _check_no_duplicates(params, existing_groups):
 
 def _check_grads(params):
     """Raise, naming the parameter's shape, for a ``.grad`` assigned by hand that is not a
-    Tensor of the parameter's shape (the update would broadcast it silently, or fail in NumPy)."""
+    Tensor of the parameter's shape (the update would broadcast it silently, or fail in NumPy),
+    and for a parameter with a gradient whose array is read-only (the update would fail after
+    other parameters had moved)."""
     for p in params:  # (on every step: .data.shape, not the .shape property)
         grad = p.grad
-        if grad is not None and (not isinstance(grad, Tensor)
-                                 or grad.data.shape != p.data.shape):
+        if grad is None:
+            continue
+        data = p.data
+        if not isinstance(grad, Tensor) or grad.data.shape != data.shape:
             what = (f"a {type(grad).__name__}" if not isinstance(grad, Tensor)
                     else f"of shape {grad.shape}")
             raise ValueError(f"a parameter of shape {p.shape} has a .grad {what}: it must be a "
                              f"Tensor of the parameter's shape")
+        if not data.flags.writeable:
+            raise ValueError(f"a parameter of shape {p.shape} has a read-only array "
+                             f"(memory-mapped, or a broadcast or frombuffer array?), which "
+                             f"the step cannot update: give it its own copy first "
+                             f"(p.data = p.data.copy())")
 
 
 def _copy_value(value):
