@@ -628,6 +628,16 @@ class Tensor:
         """``self -= alpha * other`` in place; returns self."""
         return self._update(np.subtract, ew.Sub, other, alpha)
 
+    def lerp(self, end, weight):
+        """``self + weight * (end - self)``, PyTorch's ``lerp`` (``weight`` a number or a
+        tensor, broadcast)."""
+        return self + (as_tensor(end) - self) * weight
+
+    def lerp_(self, end, weight):
+        """`lerp` in place (an exponential moving average of weights:
+        ``ema.lerp_(p, 1 - decay)``); returns self."""
+        return self.add_((as_tensor(end) - self) * weight)
+
     def mul_(self, other):
         """``self *= other`` in place; returns self."""
         return self._update(np.multiply, ew.Mul, other)

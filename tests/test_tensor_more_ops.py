@@ -474,3 +474,19 @@ def test_vectorized_erf_is_within_a_few_ulps_of_math_erf():
     assert np.isnan(special[0]) and special[1:].tolist() == [1.0, -1.0]
     assert erf(np.float64(0.5)).shape == () and abs(erf(np.float64(0.5)) - math.erf(0.5)) < 1e-15
     assert ad.Tensor(np.array([0.5], np.float16)).erf().dtype == np.float16
+
+
+def test_lerp_and_lerp_in_place_for_weight_averages():
+    """timm's and others' EMA code calls ``ema.lerp_(p, 1 - decay)``."""
+    ema, weights = Tensor([0.0, 10.0]), Tensor([1.0, 0.0])
+    with ad.no_grad():
+        assert ema.lerp_(weights, 0.1) is ema
+    np.testing.assert_allclose(ema.numpy(), [0.1, 9.0])
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 5.0], requires_grad=True)
+    assert ad.gradcheck(lambda s, e: s.lerp(e, Tensor([0.25, 0.5], dtype=np.float64)),
+                        [Tensor([1.0, 2.0], dtype=np.float64), Tensor([3.0, 5.0], dtype=np.float64)])
+    moved = a * 1.0
+    moved.lerp_(b, 0.25).sum().backward()
+    np.testing.assert_allclose(moved.detach().numpy(), [1.5, 2.75])
+    np.testing.assert_allclose(a.grad.numpy(), [0.75, 0.75])
+    np.testing.assert_allclose(b.grad.numpy(), [0.25, 0.25])
