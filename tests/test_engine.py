@@ -717,6 +717,19 @@ def test_the_latest_change_never_moves_back():
     assert inplace.MODIFICATIONS.latest == latest - 10
 
 
+def _node_names(tensor):
+    """Class names of the nodes of ``tensor``'s graph."""
+    names, stack, seen = [], [tensor._ctx], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        names.append(type(node).__name__)
+        stack.extend(c for c in node.children() if isinstance(c, Function))
+    return names
+
+
 def test_a_recorded_backward_gathers_the_reads_of_a_tensor_into_one_node():
     """Under create_graph each read made a recorded array of x's size: an LSTM over 400 steps
     peaked at 3.3 GB. The reads of one tensor are now one IndexAddMany."""
@@ -727,29 +740,10 @@ def test_a_recorded_backward_gathers_the_reads_of_a_tensor_into_one_node():
     (grad,) = ad.engine.run_backward((loss,), (Tensor(1.0, dtype=np.float64),),
                                      create_graph=True, inputs=[x])
     np.testing.assert_allclose(grad.numpy(), _expected_reads_grad(data, 6) + 2 * data)
-    names, stack, seen = [], [grad._ctx], set()
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        names.append(type(node).__name__)
-        stack.extend(c for c in node.children() if isinstance(c, Function))
+    names = _node_names(grad)
     assert names.count("IndexAddMany") == 1 and "IndexAdd" not in names
     second = ad.grad(lambda t: ad.grad(lambda u: _reads(u * 1.0, 6))(t).sum())(Tensor(data))
     np.testing.assert_allclose(second.numpy(), _expected_reads_grad(np.ones_like(data), 6))
-
-
-def _node_names(tensor):
-    names, stack, seen = [], [tensor._ctx], set()
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        names.append(type(node).__name__)
-        stack.extend(c for c in node.children() if isinstance(c, Function))
-    return names
 
 
 @pytest.mark.parametrize("how", ["backward", "inputs", "hooked"])
