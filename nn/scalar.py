@@ -13,6 +13,7 @@ applies (None: linear) and the prefix of the neuron's repr.
 >>> len(model.parameters())
 17
 """
+import numbers
 import random
 
 from autodiff.value import Value, linear
@@ -34,8 +35,8 @@ def _as_random(rng, owner):
     ``random`` module for None."""
     if rng is None:
         return random
-    if isinstance(rng, int) and not isinstance(rng, bool):
-        return random.Random(rng)
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):  # np.int64 too
+        return random.Random(int(rng))
     if not hasattr(rng, "uniform"):
         raise TypeError(f"{owner}: rng must be a random.Random, an int seed or None, got "
                         f"{type(rng).__name__}")

@@ -663,6 +663,14 @@ def test_float16_layer_and_batch_norm_compute_their_moments_in_float32():
     assert y.dtype == np.float16 and y.data.ravel().tolist() == expected.ravel().tolist()
     unbiased = wide.var(ddof=1)
     np.testing.assert_allclose(running_var, 0.9 + 0.1 * unbiased, rtol=1e-3)  # inf before
+    seed = Tensor(np.array([[1.0, 2.0, 3.0, 4.0]], np.float16))
+    grads = []
+    for create_graph in (False, True):  # the recorded backward's variance was inf: zeros
+        t = Tensor(x * 4, requires_grad=True)  # a std above 256: the variance overflows float16
+        (F.layer_norm(t, (4,)) * seed).sum().backward(create_graph=create_graph)
+        grads.append(t.grad.data.astype(np.float64))
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-2)
+    assert np.abs(grads[0]).max() > 1e-4
 
 
 def test_float16_var_std_and_norm_accumulate_in_float32():
@@ -716,6 +724,12 @@ def _tensors_of(tensor):
     """The float tensors (constants too) that ``tensor``'s recorded graph has as inputs."""
     return [t for node in _walk(tensor) for t in node.inputs
             if t is not None and t.dtype.kind == "f"]
+
+
+def test_float16_max_shares_the_gradient_among_more_ties_than_float16_counts():
+    x = Tensor(np.zeros(70000, np.float16), requires_grad=True)
+    x.max().backward()  # a count of 70,000 is inf in float16: the share was 0
+    np.testing.assert_allclose(x.grad.data.astype(np.float64), 1 / 70000, rtol=2e-3)  # subnormal
 
 
 def test_maximum_splits_ties_and_keeps_zero_d_shapes():

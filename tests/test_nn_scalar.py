@@ -126,6 +126,8 @@ def test_an_int_rng_seeds_one_generator_for_the_whole_model():
     other rng= of the library takes a seed."""
     seeded = [p.data for p in MLP(2, [3, 1], rng=0).parameters()]
     assert seeded == [p.data for p in MLP(2, [3, 1], rng=random.Random(0)).parameters()]
+    import numpy as np
+    assert seeded == [p.data for p in MLP(2, [3, 1], rng=np.int64(0)).parameters()]
     weights = [n.w[0].data for n in Layer(2, 3, rng=5).neurons]
     assert len(set(weights)) == 3  # one generator, not one seed per neuron
     with pytest.raises(TypeError, match="rng must be a random.Random, an int seed or None"):

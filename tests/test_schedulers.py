@@ -290,6 +290,21 @@ def test_a_pytorch_style_scheduler_overriding_get_lr():
         rates.append(optimizer.param_groups[0]["lr"])
     assert rates == [0.5, 0.75, 1.0, 1.0, 1.0] and scheduler.get_last_lr() == [1.0]
 
+    class WarmupStep(StepLR):  # get_lr over a built-in schedule: was ignored for its lr_at
+        def get_lr(self):
+            if self.last_epoch < 3:
+                return [base * (self.last_epoch + 1) / 3 for base in self.base_lrs]
+            return super().get_lr()
+
+    optimizer = SGD([w], lr=1.0)
+    scheduler = WarmupStep(optimizer, step_size=2, gamma=0.1)
+    rates = [optimizer.param_groups[0]["lr"]]
+    for _ in range(4):
+        optimizer.step()
+        scheduler.step()
+        rates.append(optimizer.param_groups[0]["lr"])
+    assert rates == pytest.approx([1 / 3, 2 / 3, 1.0, 0.1, 0.01])
+
     class Wrong(LRScheduler):
         def get_lr(self):
             return [0.1, 0.2]

@@ -271,10 +271,11 @@ def test_no_grad_and_enable_grad_decorate_without_parentheses_and_set_grad_enabl
 
 
 @pytest.mark.parametrize("a_shape, b_shape", [((5, 1, 4), (4, 3)), ((2, 3, 1, 4), (4,)),
-                                              ((1, 4), (5, 4, 3)), ((4,), (2, 3, 4, 3))])
+                                              ((6, 5), (3, 5, 2)), ((6, 5), (2, 1, 5, 2))])
 def test_a_matrix_against_a_batch_gets_its_gradient_from_one_folded_product(a_shape, b_shape):
     """``x @ W`` with a 2-d W over batch dims made one (K, N) product per batch element and
-    summed them: 70 MB and 20x the time for a (4096, 1, 64) input. PyTorch folds the batch."""
+    summed them: 70 MB and 20x the time for a (4096, 1, 64) input. PyTorch folds the batch.
+    (``W @ x`` folds only where the (M, K) products outweigh the copies folding makes.)"""
     rng = np.random.default_rng(0)
     a = Tensor(rng.normal(size=a_shape), requires_grad=True)
     b = Tensor(rng.normal(size=b_shape), requires_grad=True)
@@ -291,9 +292,42 @@ def test_a_matrix_against_a_batch_gets_its_gradient_from_one_folded_product(a_sh
     assert "MatMul" in names and "SumTo" not in names  # one product, not a sum of products
 
 
-def test_a_large_einsum_contracts_through_blas_with_the_same_values_and_gradients():
+@pytest.mark.parametrize("a_shape, b_shape", [((2, 0), (4, 0, 2)), ((0, 3), (4, 3, 2)),
+                                              ((4, 2, 0), (0, 3)), ((4, 2, 3), (3, 0)),
+                                              ((0,), (4, 0, 2)), ((4, 2, 0), (0,)),
+                                              ((2, 3), (4, 3, 2)), ((4,), (2, 4, 3))])
+def test_matmul_gradients_of_empty_and_unfolded_matrix_batch_pairs(a_shape, b_shape):
+    """The folds reshaped with -1 beside a zero size, which NumPy refuses."""
+    rng = np.random.default_rng(1)
+    a = Tensor(rng.normal(size=a_shape), requires_grad=True)
+    b = Tensor(rng.normal(size=b_shape), requires_grad=True)
+    (a @ b).sum().backward()
+    assert a.grad.shape == a_shape and b.grad.shape == b_shape
+    ones = np.ones(np.matmul(a.numpy(), b.numpy()).shape)
+    expected_a = np.matmul(ones, np.swapaxes(b.numpy(), -1, -2)) if len(b_shape) > 1 else None
+    if len(a_shape) == 2 and expected_a is not None:
+        np.testing.assert_allclose(a.grad.numpy(),
+                                   expected_a.sum(axis=tuple(range(expected_a.ndim - 2))))
+    if a.size and b.size:
+        assert ad.gradcheck(lambda x, y: x @ y, [a, b])
+
+
+def test_a_large_einsum_contracts_through_blas_with_the_same_values_and_gradients(monkeypatch):
     """Two-operand einsums never planned their contraction, so never reached BLAS (attention
-    written with einsum took 4x the time of @); above a size they now do."""
+    written with einsum took 4x the time of @); large matrix products now do, and row-wise
+    dots and broadcast products, which planning only slows down, still do not."""
+    from autodiff.ops import linalg
+    planned = []
+    einsum = np.einsum
+    monkeypatch.setattr(linalg.np, "einsum", lambda *args, optimize=False: planned.append(
+        (args[0], bool(optimize))) or einsum(*args, optimize=optimize))
+    big = Tensor(np.ones((64, 128)))
+    ad.einsum("bi,bi->b", big, big)
+    ad.einsum("b,bi->bi", Tensor(np.ones(64)), big)
+    ad.einsum("ij,jk->ik", Tensor(np.ones((2, 3))), Tensor(np.ones((3, 2))))  # small
+    ad.einsum("ij,jk->ik", big, Tensor(np.ones((128, 64))))
+    assert [flag for _, flag in planned] == [False, False, False, True]
+    monkeypatch.undo()
     rng = np.random.default_rng(0)
     q = Tensor(rng.normal(size=(2, 2, 40, 16)), requires_grad=True)
     k = Tensor(rng.normal(size=(2, 2, 40, 16)), requires_grad=True)

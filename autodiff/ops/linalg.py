@@ -3,6 +3,7 @@
 The gradient of a product with respect to one operand is again a product: of the output's
 gradient with the other operands. Batch axes that were broadcast are summed by the engine.
 """
+import math
 import string
 
 import numpy as np
@@ -54,7 +55,7 @@ class MatMul(Function):
             grad = grad.expand_dims(-1)
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
-            if a2.ndim == 2 and b2.ndim > 2:  # a matrix against a batch: fold, as PyTorch
+            if a2.ndim == 2 and b2.ndim > 2 and _fold_pays(a2.shape, grad.shape[-1]):
                 grad_a = _rows_first(grad) @ _rows_first(b2).swapaxes(0, 1)
             else:
                 grad_a = grad @ b2.swapaxes(-1, -2)
@@ -62,8 +63,9 @@ class MatMul(Function):
                 grad_a = grad_a.reshape(grad_a.shape[:-2] + (a.shape[0],))
         if self.needs_input_grad[1]:
             if b2.ndim == 2 and a2.ndim > 2:  # x @ W over a batch: one product, not B summed
-                grad_b = a2.reshape(-1, a2.shape[-1]).swapaxes(0, 1) @ grad.reshape(
-                    -1, grad.shape[-1])
+                rows = math.prod(a2.shape[:-1])
+                grad_b = a2.reshape(rows, a2.shape[-1]).swapaxes(0, 1) @ grad.reshape(
+                    rows, grad.shape[-1])
             else:
                 grad_b = a2.swapaxes(-1, -2) @ grad
             if b.ndim == 1:
@@ -74,12 +76,20 @@ class MatMul(Function):
         return self.needs_input_grad[1 - position]  # each factor serves the other's gradient
 
 
+def _fold_pays(a_shape, n):
+    """Whether the gradient of a matrix ``a`` (M, K) used against a batch of (K, N) matrices
+    is cheaper folded (copies of the batch's grad and b, M + K rows of N per element) than as
+    a batch of (M, K) products summed (M * K per element)."""
+    m, k = a_shape
+    return m * k > n * (m + k)
+
+
 def _rows_first(t):
     """``t`` (..., R, C) as the matrix (R, batch * C): its batches side by side, so that a
     product summed over the batch is one matrix product (of the inputs' size, where a batched
     product and its sum would make one (R, R') array per batch element)."""
     axes = (t.ndim - 2,) + tuple(range(t.ndim - 2)) + (t.ndim - 1,)
-    return t.transpose(axes).reshape(t.shape[-2], -1)
+    return t.transpose(axes).reshape(t.shape[-2], math.prod(t.shape[:-2]) * t.shape[-1])
 
 
 def matmul(a, b):
@@ -126,10 +136,20 @@ class Einsum(Function):
 
     def forward(self, *arrays):
         spec = ",".join(self.terms) + "->" + self.output
-        # NumPy reaches BLAS only when optimizing, which costs ~12 us of planning per call:
-        # worth it for three operands (the order of the contractions) or large arrays
-        optimize = len(arrays) > 2 or sum(a.size for a in arrays) > _EINSUM_BLAS_SIZE
-        return np.einsum(spec, *arrays, optimize=optimize)
+        return np.einsum(spec, *arrays, optimize=self._plans(arrays))
+
+    def _plans(self, arrays):
+        """Whether to let NumPy plan the contraction (``optimize``), which costs ~12 us a call
+        and pays for three operands (the order of the contractions) and for a large matrix
+        product, which it hands to BLAS: two operands that share a label summed away and each
+        have one of their own. A row-wise dot or a broadcast product only gets slower."""
+        if len(arrays) > 2:
+            return True
+        if len(arrays) < 2 or sum(a.size for a in arrays) <= _EINSUM_BLAS_SIZE:
+            return False
+        first, second = map(set, self.terms)
+        return bool((first & second) - set(self.output)) and bool(first - second) and bool(
+            second - first)
 
     def backward(self, grad):
         grads = []

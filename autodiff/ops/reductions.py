@@ -67,9 +67,10 @@ class Max(Function):
         mask = x == out
         if out.dtype.kind == "f" and np.isnan(out).any():  # NaN == NaN is False
             mask |= np.isnan(x)
-        # in x's float dtype: a float64 weight would make a float32 backward float64
-        self.weight = np.divide(mask, np.sum(mask, axis=self.axis, keepdims=True),
-                                dtype=_weight_dtype(x.dtype))
+        # in x's float dtype: a float64 weight would make a float32 backward float64 (the
+        # share taken in float64: a count of 70,000 ties is inf in float16)
+        share = 1.0 / np.sum(mask, axis=self.axis, keepdims=True)
+        self.weight = np.multiply(mask, share, dtype=_weight_dtype(x.dtype), casting="unsafe")
         return out if self.keepdims else np.squeeze(out, axis=self.axis)
 
     def backward(self, grad):

@@ -43,7 +43,9 @@ class Normalize(Function):
     def backward(self, grad):
         xhat = self.result()
         if STATE.grad_enabled:  # higher order: inv_std as a differentiable function of x
-            inv_std = (self.inputs[0].var(self.axes, keepdims=True) + self.eps) ** -0.5
+            x = self.inputs[0]
+            wide = x.astype(np.float32) if x.dtype == np.float16 else x  # (as _moments)
+            inv_std = ((wide.var(self.axes, keepdims=True) + self.eps) ** -0.5).astype(x.dtype)
         else:
             inv_std = Tensor._make(self.inv_std, False)
         mean_grad = grad.mean(self.axes, keepdims=True)

@@ -26,7 +26,9 @@ __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
 class LRScheduler:
     """Base class: subclasses define ``lr_at(base_lr, epoch)`` (closed form, chainable), or,
     as in PyTorch, override ``get_lr()``, which returns every group's rate at ``last_epoch``
-    (already advanced when it is called) and is then written into the groups as it is."""
+    (already advanced when it is called) and is then written into the groups as it is. None
+    of the schedules here overrides ``get_lr``, so a subclass of one may (a warm-up before a
+    `StepLR`), calling ``super().get_lr()`` for the schedule's own rates."""
 
     def __init__(self, optimizer, last_epoch=-1):
         if not hasattr(optimizer, "param_groups"):
@@ -87,7 +89,7 @@ class LRScheduler:
                               for group in groups[len(self.base_lrs):]]
         previous = self.last_epoch
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
-        if _defines_get_lr_only(type(self)):  # a PyTorch-style subclass
+        if type(self).get_lr is not LRScheduler.get_lr:  # a PyTorch-style subclass
             rates = list(self.get_lr())
             if len(rates) != len(groups):
                 raise ValueError(f"{type(self).__name__}.get_lr() returned {len(rates)} rates "
@@ -124,11 +126,6 @@ class LRScheduler:
             )
         self.__dict__.update({k: (list(v) if isinstance(v, (list, tuple)) else v)
                               for k, v in state_dict.items() if k != "optimizer"})
-
-
-def _defines_get_lr_only(cls):
-    """Whether the scheduler class ``cls`` overrides ``get_lr`` but not ``lr_at``."""
-    return cls.get_lr is not LRScheduler.get_lr and cls.lr_at is LRScheduler.lr_at
 
 
 def _counts_steps(optimizer):
