@@ -522,3 +522,22 @@ def test_assigning_a_pytorch_layer_zero_name_sets_the_parameter():
     assert [n for n, _ in lstm.named_parameters()] == ["weight_ih", "weight_hh", "bias_ih",
                                                        "bias_hh"]
     np.testing.assert_array_equal(lstm.bias_ih.data, 5.0)
+
+
+def test_the_time_loop_pauses_the_cycle_collector_and_restores_it(monkeypatch):
+    """Its full passes scanned the whole growing graph: half of a 1,600-step forward."""
+    import gc
+    seen = []
+    cell = LSTM._cell
+    monkeypatch.setattr(LSTM, "_cell", lambda *args: seen.append(gc.isenabled()) or cell(*args))
+    lstm = LSTM(2, 3)
+    x = Tensor(np.ones((4, 1, 2), np.float32))
+    assert gc.isenabled()
+    lstm(x)
+    assert seen == [False] * 4 and gc.isenabled()
+    gc.disable()
+    try:
+        lstm(x)
+        assert not gc.isenabled()  # left off, as the caller had it
+    finally:
+        gc.enable()
