@@ -59,7 +59,7 @@ def test_float_labels_and_one_hot_targets_are_explained():
         F.cross_entropy(logits, Tensor([0, 1, 2, 0]))
     with pytest.raises(ValueError, match=r"must have shape \(4,\), got \(4, 3\) \(a one-hot"):
         F.cross_entropy(logits, np.eye(3, dtype=int)[[0, 1, 2, 0]])
-    with pytest.raises(TypeError, match=r"Tensor\(\[1, 2\]\) is float32"):
+    with pytest.raises(TypeError, match=r"Tensor\(\[1, 2\]\) and arange\(n\) are float32"):
         nn.Embedding(10, 3)(Tensor([1, 2]))
 
 
