@@ -721,3 +721,26 @@ def test_avg_pool2d_of_integers_averages_in_float64(dtype):
 def test_conv2d_layer_takes_numpy_integer_groups():
     conv = nn.Conv2d(4, 4, 3, groups=np.int64(2))
     assert conv.groups == 2 and conv.weight.shape == (4, 2, 3, 3)
+
+
+@pytest.mark.parametrize("stride, padding, dilation", [(1, 1, 1), (2, 0, 1), ((2, 1), (1, 2), 2)])
+def test_depthwise_input_gradient_matches_the_same_conv_written_dense(stride, padding, dilation):
+    """A depthwise input gradient (one input channel per output channel) is computed offset
+    by offset: the general batched product ran NumPy's slow loop on (N*H*W, 1) @ (1, 1)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 3, 7, 6))
+    w = rng.normal(size=(3, 1, 3, 2))
+    dense_w = np.zeros((3, 3, 3, 2))
+    for c in range(3):
+        dense_w[c, c] = w[c, 0]
+    grads = []
+    for weight, groups in ((w, 3), (dense_w, 1)):
+        xt = Tensor(x, requires_grad=True)
+        out = F.conv2d(xt, Tensor(weight), stride=stride, padding=padding, dilation=dilation,
+                       groups=groups)
+        (out * Tensor(np.arange(out.size, dtype=float).reshape(out.shape))).sum().backward()
+        grads.append(xt.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-12)
+    assert gradgradcheck(lambda t, u: F.conv2d(t, u, stride=stride, padding=padding,
+                                               dilation=dilation, groups=3),
+                            [Tensor(x[:1, :, :5, :4]), Tensor(w)])

@@ -156,6 +156,8 @@ class Conv2dInputGrad(_Geometry, Function):
         n, _, ho, wo = g.shape
         groups = self.groups
         (sh, sw), (ph, pw), (dh, dw), (h, wd) = self.stride, self.padding, self.dilation, self.in_hw
+        if cg == 1 and o == groups:
+            return self._depthwise(g, w)
         w_offsets = w.reshape(groups, o // groups, cg, kh, kw).transpose(3, 4, 0, 1, 2)
         # One batched product: per kernel offset and group, an (N*Ho*Wo, C/groups) block of
         # patch gradients.
@@ -168,6 +170,25 @@ class Conv2dInputGrad(_Geometry, Function):
                 cols = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
                 dxp[:, rows, cols] += dcols[i, j]
         dxp = dxp.reshape(dxp.shape[:3] + (groups * cg,))
+        return dxp[:, ph:ph + h, pw:pw + wd, :].transpose(0, 3, 1, 2)
+
+    def _depthwise(self, g, w):
+        """The input gradient of a depthwise convolution (one input channel per output
+        channel): per kernel offset, the gradient times that offset's weights, added at the
+        offset. The batched product of the general case multiplies (N*Ho*Wo, 1) @ (1, 1)
+        blocks there, in NumPy's slow generic loop (the op took as long as a dense conv)."""
+        o, _, kh, kw = w.shape
+        n, _, ho, wo = g.shape
+        (sh, sw), (ph, pw), (dh, dw), (h, wd) = self.stride, self.padding, self.dilation, self.in_hw
+        gh = g.transpose(0, 2, 3, 1)  # channels last: a view of the layout convs hand back
+        dtype = np.result_type(g, w)
+        dxp = np.zeros((n, h + 2 * ph, wd + 2 * pw, o), dtype=dtype)
+        term = np.empty(gh.shape, dtype=dtype)
+        for i in range(kh):
+            for j in range(kw):
+                rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+                cols = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
+                dxp[:, rows, cols] += np.multiply(gh, w[:, 0, i, j], out=term)
         return dxp[:, ph:ph + h, pw:pw + wd, :].transpose(0, 3, 1, 2)
 
     def backward(self, grad):
