@@ -758,3 +758,29 @@ def test_tanh_gelu_has_finite_gradients_far_out(dtype):
     slope = 0.5 * (1 + np.tanh(inner)) + 0.5 * 0.7 * (1 - np.tanh(inner) ** 2) * np.sqrt(
         2 / np.pi) * (1 + 3 * 0.044715 * 0.7 ** 2)
     np.testing.assert_allclose(x.grad.data[2], slope, rtol=2e-3)
+
+
+@pytest.mark.parametrize("dtype, tolerance", [(np.float32, 3e-7), (np.float64, 5e-16)])
+def test_sigmoid_softplus_and_leaky_relu_keep_their_values_without_where(dtype, tolerance):
+    """NumPy's where (sigmoid, leaky ReLU) and logaddexp (softplus) made these 4x to 9x the
+    NumPy floor; the arithmetic that replaced them must keep the values, tails included."""
+    x = np.linspace(-120, 60, 200001).astype(dtype)
+    wide = x.astype(np.longdouble)
+    sigmoid = Tensor(x).sigmoid().numpy().astype(np.longdouble)
+    expected = 1 / (1 + np.exp(-wide))
+    normal = expected > np.finfo(dtype).tiny
+    assert (np.abs(sigmoid - expected)[normal] / expected[normal]).max() < tolerance
+    assert Tensor(np.array(-100.0, dtype)).sigmoid().item() > 0  # a float32 subnormal, not 0
+    special = Tensor(np.array([np.inf, -np.inf, np.nan, 0.0], dtype)).sigmoid().numpy()
+    np.testing.assert_array_equal(special, np.array([1.0, 0.0, np.nan, 0.5], dtype))
+    softplus = Tensor(x).softplus().numpy().astype(np.longdouble)
+    expected = np.logaddexp(0, wide)
+    normal = expected > np.finfo(dtype).tiny
+    assert (np.abs(softplus - expected)[normal] / expected[normal]).max() < 2 * tolerance
+    special = Tensor(np.array([np.inf, -np.inf, np.nan], dtype)).softplus().numpy()
+    np.testing.assert_array_equal(special, np.array([np.inf, 0.0, np.nan], dtype))
+    from autodiff.ops.elementwise import leaky_relu_scale
+    values = np.array([-1.0, 0.0, -0.0, 2.0, np.nan, np.inf, -np.inf], dtype)
+    np.testing.assert_array_equal(leaky_relu_scale(values, 0.2),
+                                  np.where(values > 0, 1, 0.2).astype(dtype))
+    assert leaky_relu_scale(np.array(3.0, dtype), 0.2).shape == ()
