@@ -378,6 +378,14 @@ class NLLLoss(Function):
         grad = grad if self.reduce else grad.reshape(-1, 1)
         return (grad * -self.targets.q,)
 
+    def _backward_arrays(self, grad, private):
+        # First order: -q written into zeros at the target entries only, then scaled (the dense
+        # q, its negation and the product were three arrays of the input's size)
+        x = self.inputs[0].data
+        out = self.targets.subtract_from(np.zeros(x.shape, dtype=np.result_type(x, grad)))
+        out *= grad if self.reduce else grad[:, None]
+        return (out,)
+
 
 def _nothing_counted(targets, labels):
     """Whether no target counts towards a mean: none at all, or every one ignored or weighted
