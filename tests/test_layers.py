@@ -760,8 +760,8 @@ def test_loss_reprs():
 def test_regression_and_hinge_losses(reduction):
     a, b = randn(4, 3), randn(4, 3)
     cases = [
-        (MSELoss(reduction), (a, b), (a - b) ** 2),
-        (L1Loss(reduction), (a, b), np.abs(a - b)),
+        (MSELoss(reduction=reduction), (a, b), (a - b) ** 2),
+        (L1Loss(reduction=reduction), (a, b), np.abs(a - b)),
         (HingeLoss(reduction), (SCORES, SIGNS), np.maximum(0, 1 - SIGNS * SCORES)),
     ]
     for loss_fn, (x, y), elementwise in cases:

@@ -99,7 +99,7 @@ def test_bce_with_logits_matches_log_sigmoid_formula():
                                              reduction="sum")
     np.testing.assert_allclose(out.data, expected.sum())
     inputs = [x, t, weight, pos_weight]
-    f = lambda x, t, w, pw: F.binary_cross_entropy_with_logits(x, t, w, pw)  # noqa: E731
+    f = lambda x, t, w, pw: F.binary_cross_entropy_with_logits(x, t, w, pos_weight=pw)  # noqa: E731
     assert gradcheck(f, inputs)
     assert gradgradcheck(f, inputs)
 
@@ -368,3 +368,36 @@ def test_targets_all_weighted_zero_count_as_nothing_too():
     loss = F.cross_entropy(x, np.zeros(4, int), weight=np.array([0.0, 1.0, 1.0]))
     loss.backward()
     assert np.isnan(loss.item()) and not x.grad.data.any()
+
+
+def test_pytorchs_deprecated_positional_slots_keep_their_meaning():
+    """PyTorch keeps size_average and reduce in their positional slots; without them,
+    ``NLLLoss(w, False)`` (old code for "sum") set ignore_index=False and averaged, and
+    ``binary_cross_entropy_with_logits(x, t, w, False)`` zeroed the positive term."""
+    import warnings
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=(6, 4))
+    labels = np.array([0, 1, 2, 3, 1, 1])
+    log_probs = scores - np.log(np.exp(scores).sum(1, keepdims=True))
+    total = -log_probs[np.arange(6), labels].sum()
+    with pytest.warns(UserWarning, match=r"use reduction='sum' instead"):
+        loss = nn.NLLLoss(None, False)(Tensor(log_probs), labels)
+    assert loss.item() == pytest.approx(total)
+    with pytest.warns(UserWarning, match="reduction='none'"):
+        assert nn.CrossEntropyLoss(None, True, -100, False)(Tensor(scores), labels).shape == (6,)
+    x = Tensor(rng.normal(size=(6, 4)))
+    t = Tensor((rng.uniform(size=(6, 4)) > 0.5).astype(np.float64))
+    with pytest.warns(UserWarning):
+        summed = F.binary_cross_entropy_with_logits(x, t, None, False)
+    assert summed.item() == pytest.approx(F.binary_cross_entropy_with_logits(
+        x, t, reduction="sum").item())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the modern spellings do not warn
+        assert F.nll_loss(Tensor(log_probs), labels, reduction="sum").item() == pytest.approx(total)
+    for bad in (lambda: F.cross_entropy(Tensor(scores), labels, ignore_index=True),
+                lambda: nn.NLLLoss(ignore_index=True),
+                lambda: nn.BCEWithLogitsLoss(pos_weight=False)):
+        with pytest.raises(TypeError, match="ignore_index must be an int|pos_weight must be"):
+            bad()
+    with pytest.raises(TypeError, match=r"got 'sum': pass reduction='sum' by keyword"):
+        nn.MSELoss("sum")

@@ -9,6 +9,7 @@ the loss of row i is ``-sum_c q[i, c] * log_probs[i, c]``. It holds the class we
 class (zero for ``ignore_index``), plus ``label_smoothing / C`` times every class weight, and is
 divided by the total target weight when ``reduction="mean"`` (PyTorch's weighted mean).
 """
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -82,16 +83,47 @@ def _prepare(name, input, target, reduction):
     return input, target
 
 
+def legacy_reduction(name, size_average, reduce, reduction):
+    """``reduction``, or PyTorch's translation of its deprecated ``size_average``/``reduce``
+    (either given: "mean" when both are true or None, "sum" for size_average=False, "none" for
+    reduce=False), with PyTorch's warning. They keep their positional slots, as in PyTorch, so
+    that ported calls such as ``NLLLoss(w, False)`` mean what they meant there."""
+    if size_average is None and reduce is None:
+        return reduction
+    for what, value in (("size_average", size_average), ("reduce", reduce)):
+        if value is not None and not isinstance(value, (bool, np.bool_)):
+            hint = (f": pass reduction={value!r} by keyword" if isinstance(value, str) else "")
+            raise TypeError(f"{name}: {what} (PyTorch's deprecated slot for reduction, as it "
+                            f"keeps it) must be a bool or None, got {value!r}{hint}")
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    translated = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"{name}: size_average and reduce are deprecated, as in PyTorch: use "
+                  f"reduction={translated!r} instead", UserWarning, stacklevel=3)
+    return translated
+
+
+def check_ignore_index(name, ignore_index):
+    """Raise unless ``ignore_index`` is an int (a bool is refused, as PyTorch refuses it)."""
+    if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index,
+                                                                    (int, np.integer)):
+        raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
+
+
 # ----- regression -------------------------------------------------------------------------------
-def mse_loss(input, target, reduction="mean"):
-    """Squared error ``(input - target) ** 2``, reduced."""
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Squared error ``(input - target) ** 2``, reduced. ``size_average`` and ``reduce`` are
+    PyTorch's deprecated spellings of ``reduction`` (`legacy_reduction`)."""
+    reduction = legacy_reduction("mse_loss", size_average, reduce, reduction)
     input, target = _prepare("mse_loss", input, target, reduction)
     diff = input - target
     return _reduce(diff * diff, reduction)
 
 
-def l1_loss(input, target, reduction="mean"):
-    """Absolute error ``|input - target|``, reduced."""
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Absolute error ``|input - target|``, reduced (``size_average``/``reduce``: see
+    `mse_loss`)."""
+    reduction = legacy_reduction("l1_loss", size_average, reduce, reduction)
     input, target = _prepare("l1_loss", input, target, reduction)
     return _reduce((input - target).abs(), reduction)
 
@@ -157,12 +189,15 @@ def _check_binary_target(name, target):
                      f"[{low}, {high}]{hint}")
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
     """Cross-entropy of probabilities ``input`` against targets in [0, 1] (PyTorch's BCELoss).
 
     ``weight`` (broadcastable to the input) rescales each element's loss; the mean is the plain
     mean over elements. Logs are clamped to >= -100, so probabilities of 0 and 1 stay finite.
+    ``size_average``/``reduce``: see `mse_loss`.
     """
+    reduction = legacy_reduction("binary_cross_entropy", size_average, reduce, reduction)
     input, target = _prepare("binary_cross_entropy", input, target, reduction)
     _check_binary_target("binary_cross_entropy", target)
     _check_weight("binary_cross_entropy", "weight", weight, input)
@@ -172,14 +207,19 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return _reduce(loss, reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None,
-                                     reduction="mean"):
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction="mean", pos_weight=None):
     """Binary cross-entropy of ``sigmoid(input)``, computed from the logits without overflow.
 
     ``-(pos_weight * t * log sigmoid(x) + (1 - t) * log(1 - sigmoid(x)))`` rewritten as
     ``(1 - t) * x + (1 + (pos_weight - 1) * t) * softplus(-x)``; ``pos_weight`` broadcasts
     along the last axis (one weight per class), ``weight`` rescales each element's loss.
     """
+    reduction = legacy_reduction("binary_cross_entropy_with_logits", size_average, reduce,
+                                 reduction)
+    if isinstance(pos_weight, (bool, np.bool_)):
+        raise TypeError(f"binary_cross_entropy_with_logits: pos_weight must be a tensor of "
+                        f"weights (one per class), got {pos_weight!r}")
     input, target = _prepare("binary_cross_entropy_with_logits", input, target, reduction)
     _check_binary_target("binary_cross_entropy_with_logits", target)
     _check_weight("binary_cross_entropy_with_logits", "weight", weight, input)
@@ -397,6 +437,7 @@ def _nothing_counted(targets, labels):
 
 def _class_loss(op, name, input, target, weight, ignore_index, reduction, smoothing=0.0):
     _check_reduction(name, reduction)
+    check_ignore_index(name, ignore_index)
     if isinstance(weight, Tensor) and weight.requires_grad and is_grad_enabled():
         # the class weights enter the loss as constants: refuse, as PyTorch does, rather than
         # leave weight.grad silently None
@@ -415,8 +456,8 @@ def _class_loss(op, name, input, target, weight, ignore_index, reduction, smooth
     return loss if reduction != "none" else loss.reshape(shape)
 
 
-def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",
-                  label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy of logits against integer class targets, as PyTorch.
 
     ``input`` is (C,), (N, C) or (N, C, d1, ...); ``target`` holds class indices of shape (),
@@ -430,15 +471,18 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     """
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    reduction = legacy_reduction("cross_entropy", size_average, reduce, reduction)
     return _class_loss(CrossEntropy, "cross_entropy", input, target, weight, ignore_index,
                        reduction, label_smoothing)
 
 
-def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
     """Negative log-likelihood of log-probabilities ``input`` (e.g. from log_softmax).
 
     Shapes, ``weight`` and ``ignore_index`` as in `cross_entropy`.
     """
+    reduction = legacy_reduction("nll_loss", size_average, reduce, reduction)
     return _class_loss(NLLLoss, "nll_loss", input, target, weight, ignore_index, reduction)
 
 

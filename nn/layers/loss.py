@@ -9,6 +9,7 @@ import numpy as np
 from autodiff import Tensor
 
 from .. import functional as F
+from ..functional.losses import check_ignore_index, legacy_reduction
 from ..module import Module
 from ._common import reject_data
 
@@ -28,11 +29,16 @@ def _check_class_weight(owner, weight):
 
 
 class _Loss(Module):
-    """A loss with a ``reduction``; subclasses set ``function`` and may add keyword arguments."""
+    """A loss with a ``reduction``; subclasses set ``function`` and may add keyword arguments.
 
-    def __init__(self, reduction="mean"):
+    ``size_average`` and ``reduce`` are PyTorch's deprecated spellings of ``reduction``, kept in
+    PyTorch's positional slots and translated as PyTorch does (`legacy_reduction`)."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
-        reject_data(type(self).__name__, reduction=reduction)
+        reject_data(type(self).__name__, size_average=size_average, reduce=reduce,
+                    reduction=reduction)
+        reduction = legacy_reduction(type(self).__name__, size_average, reduce, reduction)
         if reduction not in REDUCTIONS:
             raise ValueError(
                 f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
@@ -65,8 +71,8 @@ class L1Loss(_Loss):
 class BCELoss(_Loss):
     """Binary cross-entropy on probabilities (logs clamped at -100, as PyTorch)."""
 
-    def __init__(self, weight=None, reduction="mean"):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
         self._buffer("weight", weight)
 
     def forward(self, input, target):
@@ -79,8 +85,12 @@ class BCEWithLogitsLoss(_Loss):
     ``pos_weight`` multiplies the loss of positive targets (one value per class).
     """
 
-    def __init__(self, weight=None, reduction="mean", pos_weight=None):
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
+                 pos_weight=None):
+        if isinstance(pos_weight, (bool, np.bool_)):
+            raise TypeError(f"BCEWithLogitsLoss: pos_weight must be a tensor of weights (one "
+                            f"per class), got {pos_weight!r}")
+        super().__init__(size_average, reduce, reduction)
         self._buffer("weight", weight)
         self._buffer("pos_weight", pos_weight)
 
@@ -97,10 +107,12 @@ class CrossEntropyLoss(_Loss):
     ``label_smoothing`` mixes the target with the uniform distribution, all as PyTorch.
     """
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        reject_data("CrossEntropyLoss", ignore_index=ignore_index)
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean", label_smoothing=0.0):
+        reject_data("CrossEntropyLoss", size_average=size_average, ignore_index=ignore_index)
         _check_class_weight("CrossEntropyLoss", weight)
-        super().__init__(reduction)
+        check_ignore_index("CrossEntropyLoss", ignore_index)
+        super().__init__(size_average, reduce, reduction)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(
                 f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}")
@@ -124,10 +136,12 @@ class CrossEntropyLoss(_Loss):
 class NLLLoss(_Loss):
     """Negative log-likelihood of log-probabilities and integer class targets."""
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
-        reject_data("NLLLoss", ignore_index=ignore_index)
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean"):
+        reject_data("NLLLoss", size_average=size_average, ignore_index=ignore_index)
         _check_class_weight("NLLLoss", weight)
-        super().__init__(reduction)
+        check_ignore_index("NLLLoss", ignore_index)
+        super().__init__(size_average, reduce, reduction)
         self._buffer("weight", weight)
         self.ignore_index = ignore_index
 
@@ -138,6 +152,9 @@ class NLLLoss(_Loss):
 
 class HingeLoss(_Loss):
     """micrograd's max-margin loss ``max(0, 1 - y * score)`` with labels y in {-1, +1}."""
+
+    def __init__(self, reduction="mean"):  # (not PyTorch's: no deprecated slots to keep)
+        super().__init__(reduction=reduction)
 
     def forward(self, input, target):
         return F.hinge_loss(input, target, reduction=self.reduction)
