@@ -90,10 +90,20 @@ def _axis(axis, dim):
     return axis
 
 
+def _keep(keepdims, keepdim):
+    """NumPy's ``keepdims`` with PyTorch's ``keepdim`` accepted as an alias (not both, saying
+    opposite things)."""
+    if keepdim is None:
+        return bool(keepdims)
+    if keepdims and not keepdim:
+        raise TypeError("pass either keepdims or keepdim, not both")
+    return bool(keepdim)
+
+
 def _ddof(ddof, unbiased, correction):
     """NumPy's ``ddof`` from it or PyTorch's ``unbiased`` / ``correction`` (one of them)."""
-    if unbiased is not None and correction is not None:
-        raise TypeError("pass either unbiased or correction, not both")
+    if sum(x is not None for x in (unbiased, correction)) + (ddof != 0) > 1:
+        raise TypeError("pass one of ddof, unbiased and correction, not several")
     if unbiased is not None:
         return 1 if unbiased else 0
     return ddof if correction is None else correction
@@ -364,11 +374,11 @@ class Tensor:
 
     def any(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Whether any element (over ``axis``) is true: a boolean tensor, not differentiable."""
-        return self._unrecorded(np.any, _axis(axis, dim), keepdims or bool(keepdim))
+        return self._unrecorded(np.any, _axis(axis, dim), _keep(keepdims, keepdim))
 
     def all(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Whether every element (over ``axis``) is true: a boolean tensor, not differentiable."""
-        return self._unrecorded(np.all, _axis(axis, dim), keepdims or bool(keepdim))
+        return self._unrecorded(np.all, _axis(axis, dim), _keep(keepdims, keepdim))
 
     def __array__(self, dtype=None, copy=None):
         if dtype is not None and dtype != self.data.dtype:
@@ -878,30 +888,30 @@ class Tensor:
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Sum over ``axis`` (None: all axes; an int or a tuple)."""
         return rd.Sum.apply(self, axis=rd.normalize_axis(_axis(axis, dim), self.ndim),
-                            keepdims=keepdims or bool(keepdim))
+                            keepdims=_keep(keepdims, keepdim))
 
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Mean over ``axis``."""
-        return rd.mean(self, _axis(axis, dim), keepdims or bool(keepdim))
+        return rd.mean(self, _axis(axis, dim), _keep(keepdims, keepdim))
 
     def var(self, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None, unbiased=None,
             correction=None):
         """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's default 0;
         PyTorch's ``unbiased=True`` or ``correction=1`` is ddof 1, and PyTorch's default)."""
         return rd.var(self, _axis(axis, dim), _ddof(ddof, unbiased, correction),
-                      keepdims or bool(keepdim))
+                      _keep(keepdims, keepdim))
 
     def std(self, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None, unbiased=None,
             correction=None):
         """Standard deviation over ``axis`` (``ddof`` as in `var`); its gradient is 0 where
         it is 0, as PyTorch's."""
         return rd.std(self, _axis(axis, dim), _ddof(ddof, unbiased, correction),
-                      keepdims or bool(keepdim))
+                      _keep(keepdims, keepdim))
 
     def prod(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Product over ``axis``; the gradient is exact where elements are zero."""
         return rd.Prod.apply(self, axis=rd.normalize_axis(_axis(axis, dim), self.ndim),
-                             keepdims=keepdims or bool(keepdim))
+                             keepdims=_keep(keepdims, keepdim))
 
     def cumsum(self, axis=None, *, dim=None):
         """Running sums along the int ``axis``; None (the default) flattens first, as NumPy.
@@ -927,25 +937,25 @@ class Tensor:
             if ord is not None:
                 raise TypeError(f"norm: pass either ord or p, not both (got {ord!r} and {p!r})")
             ord = p
-        return rd.vector_norm(self, ord, _axis(axis, dim), keepdims or bool(keepdim))
+        return rd.vector_norm(self, ord, _axis(axis, dim), _keep(keepdims, keepdim))
 
     def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Maximum over ``axis``; tied maxima share the gradient equally."""
         return rd.Max.apply(self, axis=rd.normalize_axis(_axis(axis, dim), self.ndim),
-                            keepdims=keepdims or bool(keepdim))
+                            keepdims=_keep(keepdims, keepdim))
 
     def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Minimum over ``axis``; tied minima share the gradient equally."""
         return rd.Min.apply(self, axis=rd.normalize_axis(_axis(axis, dim), self.ndim),
-                            keepdims=keepdims or bool(keepdim))
+                            keepdims=_keep(keepdims, keepdim))
 
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Indices of the maxima (an integer tensor, not differentiable)."""
-        return self._unrecorded(np.argmax, _axis(axis, dim), keepdims or bool(keepdim))
+        return self._unrecorded(np.argmax, _axis(axis, dim), _keep(keepdims, keepdim))
 
     def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Indices of the minima (an integer tensor, not differentiable)."""
-        return self._unrecorded(np.argmin, _axis(axis, dim), keepdims or bool(keepdim))
+        return self._unrecorded(np.argmin, _axis(axis, dim), _keep(keepdims, keepdim))
 
     def _unrecorded(self, reduce, axis, keepdims):
         """``reduce`` (np.argmax, np.any, ...) of the data over ``axis`` as a new Tensor outside
@@ -958,7 +968,7 @@ class Tensor:
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """log(sum(exp(x))) over ``axis``, computed without overflow."""
         return rd.LogSumExp.apply(self, axis=rd.normalize_axis(_axis(axis, dim), self.ndim),
-                                  keepdims=keepdims or bool(keepdim))
+                                  keepdims=_keep(keepdims, keepdim))
 
     def softmax(self, axis=None, *, dim=None):
         """exp(x) / sum(exp(x)) along ``axis`` (or ``dim``; the last axis when neither is
@@ -1028,6 +1038,9 @@ class Tensor:
 
     def swapaxes(self, axis1, axis2):
         """Two axes exchanged."""
+        for axis in (axis1, axis2):
+            if isinstance(axis, (bool, np.bool_)):  # a list index would take it for 0 or 1
+                raise TypeError(f"swapaxes: axes must be ints, got {axis!r}")
         axes = list(range(self.ndim))
         try:
             axes[axis1], axes[axis2] = axes[axis2], axes[axis1]

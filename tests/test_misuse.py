@@ -139,3 +139,28 @@ def test_float32_positions_for_an_embedding_name_arange_and_lists():
                                             r"arange\(n, dtype=np.int64\) or .long\(\)"):
             table(indices)
     assert table(ad.arange(4, dtype=np.int64)).shape == (4, 4)
+
+
+def test_axes_must_be_ints_and_spellings_may_not_contradict_each_other():
+    """A bool axis was axis 1, a float in a tuple was truncated, PyTorch's x.max(other)
+    reduced over the axes other held, and stack(axis=2, dim=0) stacked along 0."""
+    a = Tensor([[1.0, 5.0], [3.0, 2.0]])
+    for call in (lambda: a.sum(True), lambda: a.mean(axis=(1.7,)), lambda: a.sum("1"),
+                 lambda: a.var(1.0)):
+        with pytest.raises(TypeError, match="axis must be an int, a tuple of ints or None"):
+            call()
+    with pytest.raises(TypeError, match=r"max\(other\) .* are maximum\(x, other\)"):
+        a.max(Tensor([0.5]))
+    for call, name in ((lambda: a.expand_dims(True), "expand_dims"),
+                       (lambda: a.swapaxes(0, True), "swapaxes"),
+                       (lambda: ad.stack([a, a], True), "stack")):
+        with pytest.raises(TypeError, match=f"{name}: ax"):
+            call()
+    for call in (lambda: ad.stack([a, a], axis=2, dim=0), lambda: ad.concatenate([a, a], 1, dim=0),
+                 lambda: a.sum(1, keepdims=True, keepdim=False),
+                 lambda: a.var(1, ddof=1, unbiased=False)):
+        with pytest.raises(TypeError, match="not both|not several"):
+            call()
+    assert ad.cat([a, a], axis=1).shape == (2, 4)  # as torch.cat takes it
+    assert a.expand_dims((0, 2)).shape == (1, 2, 1, 2) and a.expand_dims(-1).shape == (2, 2, 1)
+    assert a.sum(1, keepdim=True).shape == (2, 1) and a.var(1, unbiased=True).shape == (2,)

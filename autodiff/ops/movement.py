@@ -361,9 +361,20 @@ class Stack(Function):
         return tuple(grad[(slice(None),) * axis + (i,)] for i in range(len(self.inputs)))
 
 
+def _join_axis(name, axis, dim):
+    """The axis of a join from NumPy's ``axis`` (default 0) or PyTorch's ``dim``."""
+    if dim is not None:
+        if axis != 0:
+            raise TypeError(f"{name}: pass either axis or dim, not both")
+        axis = dim
+    if isinstance(axis, (bool, np.bool_)):
+        raise TypeError(f"{name}: axis must be an int, got {axis!r}")
+    return axis
+
+
 def concatenate(tensors, axis=0, *, dim=None):
     """Join tensors along an existing axis (``dim`` is PyTorch's name for it)."""
-    axis = axis if dim is None else dim
+    axis = _join_axis("concatenate", axis, dim)
     _check_sequence("concatenate", tensors)
     tensors = list(tensors)
     if not tensors:
@@ -377,7 +388,7 @@ def concatenate(tensors, axis=0, *, dim=None):
 
 def stack(tensors, axis=0, *, dim=None):
     """Join tensors of one shape along a new axis (``dim`` is PyTorch's name for it)."""
-    axis = axis if dim is None else dim
+    axis = _join_axis("stack", axis, dim)
     _check_sequence("stack", tensors)
     tensors = list(tensors)
     if not tensors:
@@ -385,9 +396,10 @@ def stack(tensors, axis=0, *, dim=None):
     return Stack.apply(*tensors, axis=axis)
 
 
-def cat(tensors, dim=0):
-    """PyTorch's name for `concatenate`: join tensors along the existing axis ``dim``."""
-    return concatenate(tensors, dim)
+def cat(tensors, dim=0, *, axis=None):
+    """PyTorch's name for `concatenate`: join tensors along the existing axis ``dim`` (or
+    ``axis``, which torch.cat accepts too)."""
+    return concatenate(tensors, dim if axis is None else _join_axis("cat", dim, axis))
 
 
 def _check_sequence(name, tensors):
@@ -443,12 +455,22 @@ def _checked_axis(axis, x, name):
 
 
 def expand_dims(x, axis):
-    """Insert a size-1 axis at ``axis`` (negative counts from the end of the result)."""
-    ndim = x.ndim + 1
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"expand_dims: axis {axis} is out of range for a result with {ndim} dims")
-    axis %= ndim
-    return x.reshape(x.shape[:axis] + (1,) + x.shape[axis:])
+    """Insert a size-1 axis at ``axis``, an int or a tuple of them, as NumPy (negative counts
+    from the end of the result)."""
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    ndim = x.ndim + len(axes)
+    places = set()
+    for a in axes:
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"expand_dims: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < ndim:
+            raise ValueError(f"expand_dims: axis {a} is out of range for a result with {ndim} "
+                             f"dims")
+        places.add(int(a) % ndim)
+    if len(places) != len(axes):
+        raise ValueError(f"expand_dims: repeated axis in {axis}")
+    sizes = iter(x.shape)
+    return x.reshape(tuple(1 if i in places else next(sizes) for i in range(ndim)))
 
 
 register("reshape", lambda x: x.reshape(-1), kind="shape")

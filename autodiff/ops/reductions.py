@@ -15,10 +15,19 @@ from .registry import register
 
 
 def normalize_axis(axis, ndim):
-    """``axis`` as a sorted tuple of non-negative ints (None means every axis)."""
+    """``axis`` as a sorted tuple of non-negative ints (None means every axis). A bool, a
+    float, a string or a tensor is refused (a bool was axis 1, a float in a tuple truncated,
+    and PyTorch's ``x.max(other)`` reduced over the axes ``other`` held)."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if _is_int(axis):
+        axes = (axis,)
+    elif isinstance(axis, (tuple, list)) and all(map(_is_int, axis)):
+        axes = tuple(axis)
+    else:
+        hint = (" (PyTorch's x.max(other) and x.min(other) are maximum(x, other) and "
+                "minimum(x, other) here)" if hasattr(axis, "shape") else "")
+        raise TypeError(f"axis must be an int, a tuple of ints or None, got {axis!r}{hint}")
     normalized = []
     for a in axes:
         if not -max(ndim, 1) <= a < max(ndim, 1):
@@ -29,6 +38,11 @@ def normalize_axis(axis, ndim):
     if ndim == 0:  # as PyTorch: axis 0 (or -1) of a 0-d tensor reduces nothing
         return ()
     return tuple(sorted(normalized))
+
+
+def _is_int(value):
+    """Whether ``value`` is an int (Python's or NumPy's) and not a bool."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def _expand(grad, shape, axes, keepdims):
