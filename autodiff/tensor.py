@@ -17,6 +17,7 @@ import weakref
 import numpy as np
 
 from . import engine, hooks, inplace
+from .grad_mode import STATE as _GRAD_MODE
 from .ops import elementwise as ew
 from .ops import linalg as la
 from .ops import movement as mv
@@ -154,8 +155,10 @@ class Tensor:
         ``tensor <op> array`` is. An ufunc writing into an ndarray (``p.data -= lr * p.grad``,
         PyTorch's manual update) writes into it, unrecorded, as PyTorch's ``.data`` does. Any
         other call (``np.exp(t)``) computes on the arrays and returns arrays, as for any
-        array-like. Writing into a Tensor with ``out=`` is refused: it would go around the
-        records that keep gradients right (use its in-place methods)."""
+        array-like, except on a tensor that requires grad while grad mode is on: the result
+        would silently have no gradient, so that raises, as PyTorch does (use ``t.exp()``, or
+        ``t.detach()`` for the values). Writing into a Tensor with ``out=`` is refused: it would
+        go around the records that keep gradients right (use its in-place methods)."""
         if (out is None and method == "__call__" and not kwargs and len(inputs) == 2
                 and inputs[1] is self and ufunc in _REFLECTED):
             return getattr(self, _REFLECTED[ufunc])(inputs[0])
@@ -163,6 +166,12 @@ class Tensor:
             if any(isinstance(o, Tensor) for o in out):
                 return NotImplemented
             kwargs["out"] = out
+        elif _GRAD_MODE.grad_enabled and any(isinstance(x, Tensor) and x.requires_grad
+                                       for x in inputs):
+            raise TypeError(f"np.{ufunc.__name__} of a Tensor that requires grad would return "
+                            f"an array without its gradient: use the Tensor's own method "
+                            f"(t.{ufunc.__name__}() where there is one, or autodiff's "
+                            f"function), or t.detach() for the values alone")
         arrays = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
         return getattr(ufunc, method)(*arrays, **kwargs)
 

@@ -292,7 +292,12 @@ def test_arrays_on_the_left_of_an_operator_still_give_recorded_tensors():
     for result in (a * t, a - t, a / t, a ** t, a @ t, np.float64(2.0) * t):
         assert isinstance(result, ad.Tensor) and result.requires_grad
     assert (a < t).data.tolist() == [False, True, True]
-    assert type(np.exp(t)) is np.ndarray  # other ufuncs compute on the arrays
+    assert type(np.exp(t.detach())) is np.ndarray  # other ufuncs compute on the arrays
+    with ad.no_grad():
+        assert type(np.exp(t)) is np.ndarray
+    with pytest.raises(TypeError, match=r"np.exp of a Tensor that requires grad would return an "
+                                        r"array without its gradient: use .*t.exp\(\)"):
+        np.exp(t)  # the gradient would be lost silently (PyTorch raises too)
     with pytest.raises(TypeError):
         np.add(a, a, out=t)  # would write around the in-place records
 

@@ -562,9 +562,10 @@ def _class_cases(log_probs=False):
     return cases()
 
 
-register("mse_loss", lambda x, t, reduction: mse_loss(x, t, reduction), arity=2,
+register("mse_loss", lambda x, t, reduction: mse_loss(x, t, reduction=reduction), arity=2,
          kind="strategy", params={"strategy": lambda: _pair_cases("any")})
-register("l1_loss", lambda x, t, reduction: l1_loss(x, t, reduction), arity=2, kind="strategy",
+register("l1_loss", lambda x, t, reduction: l1_loss(x, t, reduction=reduction), arity=2,
+         kind="strategy",
          params={"strategy": lambda: _pair_cases("kinked")})
 register("hinge_loss", lambda s, y, reduction: hinge_loss(s, y, reduction), kind="strategy",
          params={"strategy": lambda: _pair_cases("hinge")})
