@@ -103,6 +103,26 @@ def rand(*shape, rng=None, dtype=None, requires_grad=False):
     return Tensor(values.astype(_random_float("rand", dtype)), requires_grad=requires_grad)
 
 
+def randn_like(t, rng=None, dtype=None, requires_grad=False):
+    """Standard normal samples with the shape (and floating dtype, unless given) of ``t``."""
+    array = np.asarray(t)
+    return randn(*array.shape, rng=rng, dtype=dtype or _like_float(array),
+                 requires_grad=requires_grad)
+
+
+def rand_like(t, rng=None, dtype=None, requires_grad=False):
+    """Uniform samples in [0, 1) with the shape (and floating dtype, unless given) of ``t``."""
+    array = np.asarray(t)
+    return rand(*array.shape, rng=rng, dtype=dtype or _like_float(array),
+                requires_grad=requires_grad)
+
+
+def _like_float(array):
+    """``array``'s dtype when floating, else the default float32 (as torch.randn_like refuses
+    integer input, an integer tensor gets float draws)."""
+    return array.dtype if array.dtype.kind == "f" else None
+
+
 def _random_float(name, dtype):
     """The dtype of random draws: floating only (an integer one would truncate every draw, as
     PyTorch's ``randn`` refuses it too)."""

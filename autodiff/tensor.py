@@ -647,6 +647,22 @@ class Tensor:
         """``self -= alpha * other`` in place; returns self."""
         return self._update(np.subtract, ew.Sub, other, alpha)
 
+    def add(self, other, alpha=1):
+        """``self + alpha * other``, as PyTorch's ``add`` (out of place)."""
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1):
+        """``self - alpha * other``, as PyTorch's ``sub``."""
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        """``self * other``, as PyTorch's ``mul``."""
+        return self * other
+
+    def div(self, other):
+        """``self / other``, as PyTorch's ``div``."""
+        return self / other
+
     def lerp(self, end, weight):
         """``self + weight * (end - self)``, PyTorch's ``lerp`` (``weight`` a number or a
         tensor, broadcast)."""

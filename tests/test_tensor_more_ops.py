@@ -495,3 +495,20 @@ def test_lerp_and_lerp_in_place_for_weight_averages():
     np.testing.assert_allclose(moved.detach().numpy(), [1.5, 2.75])
     np.testing.assert_allclose(a.grad.numpy(), [0.75, 0.75])
     np.testing.assert_allclose(b.grad.numpy(), [0.25, 0.25])
+
+
+def test_out_of_place_arithmetic_methods_and_random_like_as_pytorch():
+    """A PyTorch VAE's reparameterize: ``std = logvar.mul(0.5).exp()`` and
+    ``eps = torch.randn_like(std)`` both failed with AttributeError."""
+    logvar = Tensor([0.0, 2.0], requires_grad=True)
+    std = logvar.mul(0.5).exp()
+    eps = ad.randn_like(std, rng=0)
+    assert eps.shape == std.shape and eps.dtype == std.dtype and not eps.requires_grad
+    (std * eps).sum().backward()
+    np.testing.assert_allclose(logvar.grad.numpy(), 0.5 * np.exp([0.0, 1.0]) * eps.numpy(),
+                               rtol=1e-6)
+    t = Tensor([1.0, 2.0])
+    np.testing.assert_array_equal(t.add(t, alpha=2).sub(1, alpha=3).div(2).numpy(), [-0.5, 1.5])
+    assert ad.rand_like(Tensor(np.ones((2, 3), np.float64)), rng=1).dtype == np.float64
+    assert ad.rand_like(Tensor(np.arange(3)), rng=1).dtype == np.float32  # floats for ints
+    assert 0 <= ad.rand_like(t, rng=2).numpy().min()
