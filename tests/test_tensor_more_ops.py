@@ -508,7 +508,7 @@ def test_out_of_place_arithmetic_methods_and_random_like_as_pytorch():
     np.testing.assert_allclose(logvar.grad.numpy(), 0.5 * np.exp([0.0, 1.0]) * eps.numpy(),
                                rtol=1e-6)
     t = Tensor([1.0, 2.0])
-    np.testing.assert_array_equal(t.add(t, alpha=2).sub(1, alpha=3).div(2).numpy(), [-0.5, 1.5])
+    np.testing.assert_array_equal(t.add(t, alpha=2).sub(1, alpha=3).div(2).numpy(), [0.0, 1.5])
     assert ad.rand_like(Tensor(np.ones((2, 3), np.float64)), rng=1).dtype == np.float64
     assert ad.rand_like(Tensor(np.arange(3)), rng=1).dtype == np.float32  # floats for ints
     assert 0 <= ad.rand_like(t, rng=2).numpy().min()
