@@ -78,16 +78,27 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def uniform_(tensor, a=0.0, b=1.0, *, rng=None):
+def _generator_alias(rng, generator, name):
+    """``rng``, or PyTorch's ``generator=`` spelling of it (not both)."""
+    if generator is None:
+        return rng
+    if rng is not None:
+        raise TypeError(f"nn.init.{name}: pass either rng or generator, not both")
+    return generator
+
+
+def uniform_(tensor, a=0.0, b=1.0, *, rng=None, generator=None):
     """Fill with draws from U(a, b)."""
+    rng = _generator_alias(rng, generator, "uniform_")
     array = _check_floating(tensor, "uniform_")
     if not a <= b:
         raise ValueError(f"nn.init.uniform_: the bounds must satisfy a <= b, got a={a}, b={b}")
     return _fill(tensor, get_generator(rng).uniform(a, b, size=array.shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0, *, rng=None):
+def normal_(tensor, mean=0.0, std=1.0, *, rng=None, generator=None):
     """Fill with draws from N(mean, std**2)."""
+    rng = _generator_alias(rng, generator, "normal_")
     array = _check_floating(tensor, "normal_")
     if not std >= 0:
         raise ValueError(f"nn.init.normal_: std must be >= 0, got {std}")
@@ -110,29 +121,32 @@ def zeros_(tensor):
     return constant_(tensor, 0.0)
 
 
-def xavier_uniform_(tensor, gain=1.0, *, rng=None):
+def xavier_uniform_(tensor, gain=1.0, *, rng=None, generator=None):
     """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    rng = _generator_alias(rng, generator, "xavier_uniform_")
     _check_floating(tensor, "xavier_uniform_")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, rng=rng)
 
 
-def xavier_normal_(tensor, gain=1.0, *, rng=None):
+def xavier_normal_(tensor, gain=1.0, *, rng=None, generator=None):
     """Glorot normal: N(0, std**2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    rng = _generator_alias(rng, generator, "xavier_normal_")
     _check_floating(tensor, "xavier_normal_")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     return normal_(tensor, 0.0, std, rng=rng)
 
 
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None):
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None, generator=None):
     """He uniform: U(-bound, bound) with ``bound = gain * sqrt(3 / fan)``.
 
     ``gain = calculate_gain(nonlinearity, a)``; ``a`` is the negative slope of a leaky ReLU
     (0 gives ReLU's gain). ``mode`` "fan_in" keeps the forward pass's variance, "fan_out" the
     backward's. PyTorch's default Linear/Conv2d weight init is ``a=math.sqrt(5)``.
     """
+    rng = _generator_alias(rng, generator, "kaiming_uniform_")
     _check_floating(tensor, "kaiming_uniform_")
     if _is_empty(tensor):
         return tensor
@@ -141,8 +155,9 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, r
     return uniform_(tensor, -bound, bound, rng=rng)
 
 
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None):
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None, generator=None):
     """He normal: N(0, std**2) with ``std = gain / sqrt(fan)`` (see `kaiming_uniform_`)."""
+    rng = _generator_alias(rng, generator, "kaiming_normal_")
     _check_floating(tensor, "kaiming_normal_")
     if _is_empty(tensor):
         return tensor
@@ -151,12 +166,13 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, rn
     return normal_(tensor, 0.0, std, rng=rng)
 
 
-def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, rng=None):
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, rng=None, generator=None):
     """Fill with draws from N(mean, std**2) truncated to [a, b] (bounds in the values' units, as
     PyTorch's), by PyTorch's method: uniform draws between the normal CDF's values at the
     bounds, mapped back through its inverse, so any bounds take one pass (drawing again until
     a value falls inside would never end for bounds far in a tail). Warns, as PyTorch does,
     when the mean is more than 2 std from [a, b]."""
+    rng = _generator_alias(rng, generator, "trunc_normal_")
     _check_floating(tensor, "trunc_normal_")
     if not a < b:
         raise ValueError(f"trunc_normal_: the bounds must satisfy a < b, got a={a}, b={b}")
@@ -238,11 +254,12 @@ def _horner(coefficients, x, out):
     return out
 
 
-def orthogonal_(tensor, gain=1.0, *, rng=None):
+def orthogonal_(tensor, gain=1.0, *, rng=None, generator=None):
     """Fill with a (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2013), as PyTorch's:
     the tensor seen as (shape[0], the rest flattened) has orthonormal rows, or columns when it
     has more rows than columns. The matrix is the Q of the QR decomposition of a normal draw,
     with its columns' signs fixed by R's diagonal, so that it is uniformly distributed."""
+    rng = _generator_alias(rng, generator, "orthogonal_")
     shape = _check_floating(tensor, "orthogonal_").shape
     if len(shape) < 2:
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "

@@ -500,11 +500,14 @@ class Module:
             state[prefix + key] = value if keep_vars else value.detach()
         return state
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy values from ``state_dict`` into this module's parameters and buffers.
 
         Every key must match in name and shape; with ``strict=False`` missing and unexpected
-        keys are returned instead of raising (shape mismatches always raise).
+        keys are returned instead of raising (shape mismatches always raise). As PyTorch's
+        ``assign``: False (the default) writes the values into the existing arrays, in their
+        dtype; True makes each tensor hold a copy of the value as it is, its dtype included
+        (``requires_grad`` stays the module's).
         """
         _check_state_dict_type(type(self).__name__, state_dict)
         own = OrderedDict(self._named_state())
@@ -516,13 +519,19 @@ class Module:
             if key in state_dict:
                 value = np.asarray(state_dict[key])
                 _check_shape(key, value, target)
+                if assign:
+                    values[key] = np.array(value)  # a copy, in its own dtype
+                    continue
                 values[key] = _converted(key, value, target)
                 _check_writeable(key, target)
         if strict and (missing or unexpected):
             raise KeyError(_key_error_message(type(self).__name__, missing, unexpected))
         # every value converted before any is written: a bad entry leaves the model untouched
         for key, value in values.items():
-            own[key].data[...] = value
+            if assign:
+                own[key].data = value
+            else:
+                own[key].data[...] = value
         # written in place: graphs recorded before must not backpropagate
         inplace.stamp_written([own[key] for key in values])
         return IncompatibleKeys(missing, unexpected)

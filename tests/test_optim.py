@@ -366,7 +366,7 @@ def test_state_dict_layout_is_pytorchs():
     assert [g["params"] for g in state["param_groups"]] == [[0], [1]]
     assert state["param_groups"][1] == {"lr": 0.5, "betas": (0.9, 0.999), "eps": 1e-8,
                                         "weight_decay": 0, "amsgrad": True, "maximize": False,
-                                        "params": [1]}
+                                        "decoupled_weight_decay": False, "params": [1]}
     assert set(state["state"]) == {0, 1}
     assert set(state["state"][1]) == {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
     assert state["state"][1]["step"] == 2 and state["state"][1]["exp_avg"].shape == (2, 3)
@@ -570,9 +570,10 @@ def test_generator_used_twice():
         optim.SGD(params, lr=0.1)
 
 
-def test_named_parameters():
-    with pytest.raises(TypeError, match=r"not named_parameters\(\)"):
-        optim.SGD(nn.Linear(2, 2).named_parameters(), lr=0.1)
+def test_named_parameters_mixed_with_plain_ones_are_refused():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"a \(name, parameter\) pair among plain parameters"):
+        optim.SGD([layer.weight, ("bias", layer.bias)], lr=0.1)
 
 
 def test_empty_list_message_unchanged():
@@ -793,3 +794,38 @@ def test_a_read_only_parameter_is_refused_before_anything_moves(tmp_path):
         model.load_state_dict({k: np.zeros(v.shape, np.float32)
                                for k, v in model.state_dict().items()})
     np.testing.assert_array_equal(head.weight.numpy(), before)
+
+
+def test_pytorch_2_keyword_forms_of_optimizers_init_and_loading():
+    """named_parameters() given to an optimizer, Adam(decoupled_weight_decay=True),
+    nn.init's generator= and load_state_dict(assign=) all raised TypeError."""
+    model = nn.Linear(3, 2, dtype=np.float64)
+    opt = AdamW(model.named_parameters(), lr=0.1)
+    assert opt.param_groups[0]["param_names"] == ["weight", "bias"]
+    assert all(p is q for p, q in zip(opt.param_groups[0]["params"], model.parameters()))
+
+    def trained(make):
+        m = nn.Linear(3, 2, dtype=np.float64)
+        m.load_state_dict({k: np.ones(v.shape) for k, v in m.state_dict().items()})
+        o = make(m.parameters())
+        for _ in range(3):
+            o.zero_grad()
+            m(Tensor(np.ones((2, 3)))).sum().backward()
+            o.step()
+        return m.weight.numpy()
+
+    decoupled = trained(lambda ps: Adam(ps, lr=0.1, weight_decay=0.5, decoupled_weight_decay=True))
+    np.testing.assert_array_equal(decoupled, trained(lambda ps: AdamW(ps, lr=0.1, weight_decay=0.5)))
+    assert not np.array_equal(decoupled, trained(lambda ps: Adam(ps, lr=0.1, weight_decay=0.5)))
+    w = nn.Parameter(np.zeros((3, 4), np.float32))
+    nn.init.kaiming_uniform_(w, generator=np.random.default_rng(0))
+    drawn = w.numpy().copy()
+    nn.init.kaiming_uniform_(w, rng=0)
+    np.testing.assert_array_equal(drawn, w.numpy())
+    with pytest.raises(TypeError, match="either rng or generator"):
+        nn.init.normal_(w, rng=0, generator=1)
+    layer = nn.Linear(2, 2)
+    layer.load_state_dict({"weight": np.full((2, 2), 3.0), "bias": np.zeros(2)}, assign=True)
+    assert layer.weight.dtype == np.float64 and layer.weight.requires_grad  # the value's dtype
+    layer.load_state_dict({"weight": np.ones((2, 2)), "bias": np.zeros(2)})
+    assert layer.weight.numpy().tolist() == [[1.0, 1.0], [1.0, 1.0]]

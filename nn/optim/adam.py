@@ -30,11 +30,13 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False, foreach=None, capturable=False,
-                 differentiable=False, fused=None):
+                 differentiable=False, fused=None, decoupled_weight_decay=None):
         _check_implementation_options(type(self).__name__, differentiable)
         _check_hyperparameters(type(self).__name__, lr, betas, eps, weight_decay)
+        decoupled = (type(self)._decoupled_weight_decay if decoupled_weight_decay is None
+                     else bool(decoupled_weight_decay))  # (PyTorch's Adam(decoupled=True): AdamW)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize)
+                        amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=decoupled)
         super().__init__(params, defaults)
 
     def _update_group(self, group):
@@ -47,7 +49,7 @@ class Adam(Optimizer):
             state = self._state(p, group)
             state["step"] = step = state["step"] + 1
             if weight_decay != 0:
-                if self._decoupled_weight_decay:
+                if group.get("decoupled_weight_decay", self._decoupled_weight_decay):
                     p.data *= 1 - lr * weight_decay
                 else:
                     g = g + weight_decay * p.data

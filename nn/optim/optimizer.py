@@ -81,6 +81,9 @@ class Optimizer:
         elif isinstance(params, (set, frozenset)):
             raise TypeError(_SET_MESSAGE)
         group["params"] = params = list(params)
+        if params and all(_is_named(entry) for entry in params):  # named_parameters(), as
+            group["param_names"] = [name for name, _ in params]   # PyTorch 2 takes them
+            group["params"] = params = [param for _, param in params]
         for param in params:
             _check_param(param)
         _check_no_duplicates(params, self.param_groups)
@@ -307,12 +310,17 @@ def _check_params_iterable(params):
                         f"{name}: call it, e.g. model.parameters() (with the parentheses)")
 
 
+def _is_named(entry):
+    """Whether ``entry`` is a (name, parameter) pair, as ``named_parameters()`` yields."""
+    return (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)
+            and isinstance(entry[1], Tensor))
+
+
 def _check_param(param):
     if not isinstance(param, Tensor):
         hint = ""
-        if (isinstance(param, tuple) and len(param) == 2 and isinstance(param[0], str)
-                and isinstance(param[1], Tensor)):
-            hint = " (a (name, parameter) pair: pass model.parameters(), not named_parameters())"
+        if _is_named(param):
+            hint = " (a (name, parameter) pair among plain parameters: give all of them named)"
         raise TypeError(
             f"optimizer can only optimize Tensors, but one of the params is "
             f"{type(param).__name__}{hint}"
