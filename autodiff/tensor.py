@@ -649,10 +649,12 @@ class Tensor:
 
     def add(self, other, alpha=1):
         """``self + alpha * other``, as PyTorch's ``add`` (out of place)."""
+        other = self._operand(other)  # (a list times alpha would repeat the list)
         return self + (other if alpha == 1 else other * alpha)
 
     def sub(self, other, alpha=1):
         """``self - alpha * other``, as PyTorch's ``sub``."""
+        other = self._operand(other)
         return self - (other if alpha == 1 else other * alpha)
 
     def mul(self, other):
@@ -895,7 +897,10 @@ class Tensor:
         return ew.Softplus.apply(self)
 
     def clip(self, lo=None, hi=None):
-        """Values limited to [lo, hi] (gradient 0 outside)."""
+        """Values limited to [lo, hi] (gradient 0 outside); tensor bounds as in `clamp`, whose
+        alias it is in PyTorch."""
+        if isinstance(lo, Tensor) or isinstance(hi, Tensor):
+            return self.clamp(lo, hi)
         return ew.Clip.apply(self, lo=lo, hi=hi)
 
     def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names

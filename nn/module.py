@@ -520,6 +520,10 @@ class Module:
                 value = np.asarray(state_dict[key])
                 _check_shape(key, value, target)
                 if assign:
+                    if target.requires_grad and value.dtype.kind != "f":
+                        raise ValueError(f"{key}: assign=True would make it {value.dtype}, "
+                                         f"which cannot require grad (load without assign to "
+                                         f"cast it to {target.dtype})")
                     values[key] = np.array(value)  # a copy, in its own dtype
                     continue
                 values[key] = _converted(key, value, target)

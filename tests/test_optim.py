@@ -829,3 +829,26 @@ def test_pytorch_2_keyword_forms_of_optimizers_init_and_loading():
     assert layer.weight.dtype == np.float64 and layer.weight.requires_grad  # the value's dtype
     layer.load_state_dict({"weight": np.ones((2, 2)), "bias": np.zeros(2)})
     assert layer.weight.numpy().tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def test_an_adam_state_dict_from_before_decoupled_weight_decay_still_loads():
+    """The new hyperparameter made every older Adam/AdamW checkpoint 'lack' it."""
+    for cls, decoupled in ((Adam, False), (AdamW, True)):
+        w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+        optimizer = cls([w], lr=0.1)
+        w.grad = Tensor(np.array([0.5, 0.5]))
+        optimizer.step()
+        old = optimizer.state_dict()
+        for group in old["param_groups"]:
+            del group["decoupled_weight_decay"]  # as written before this option existed
+        fresh = cls([Tensor(np.array([1.0, -2.0]), requires_grad=True)], lr=0.1)
+        fresh.load_state_dict(old)
+        assert fresh.param_groups[0]["decoupled_weight_decay"] is decoupled
+
+
+def test_load_state_dict_assign_refuses_integer_values_for_trainable_parameters():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(ValueError, match=r"weight: assign=True would make it int64"):
+        layer.load_state_dict({"weight": np.array([[1, 2], [3, 4]]), "bias": np.zeros(2)},
+                              assign=True)
+    assert layer.weight.dtype == np.float32

@@ -531,10 +531,13 @@ def test_the_time_loop_pauses_the_cycle_collector_and_restores_it(monkeypatch):
     cell = LSTM._cell
     monkeypatch.setattr(LSTM, "_cell", lambda *args: seen.append(gc.isenabled()) or cell(*args))
     lstm = LSTM(2, 3)
-    x = Tensor(np.ones((4, 1, 2), np.float32))
+    x = Tensor(np.ones((300, 1, 2), np.float32))
     assert gc.isenabled()
     lstm(x)
-    assert seen == [False] * 4 and gc.isenabled()
+    assert seen == [False] * 300 and gc.isenabled()
+    seen.clear()
+    lstm(x[:10])  # a short loop leaves the process's collector alone
+    assert seen == [True] * 10
     gc.disable()
     try:
         lstm(x)

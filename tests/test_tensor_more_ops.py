@@ -512,3 +512,16 @@ def test_out_of_place_arithmetic_methods_and_random_like_as_pytorch():
     assert ad.rand_like(Tensor(np.ones((2, 3), np.float64)), rng=1).dtype == np.float64
     assert ad.rand_like(Tensor(np.arange(3)), rng=1).dtype == np.float32  # floats for ints
     assert 0 <= ad.rand_like(t, rng=2).numpy().min()
+
+
+def test_add_with_alpha_scales_a_list_and_clip_takes_tensor_bounds():
+    """``x.add([1., 2.], alpha=2)`` repeated the list; ``x.clip(lo_tensor, 1)`` raised."""
+    x = Tensor([0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(x.add([1.0, 2.0, 3.0, 4.0], alpha=2).numpy(), [2, 4, 6, 8])
+    np.testing.assert_array_equal(x.sub([1.0, 2.0, 3.0, 4.0], alpha=2).numpy(), [-2, -4, -6, -8])
+    values = Tensor(np.linspace(-2, 2, 5), requires_grad=True)
+    lo = Tensor(-1.0, requires_grad=True)
+    clipped = values.clip(lo, 1.0)
+    np.testing.assert_array_equal(clipped.detach().numpy(), [-1, -1, 0, 1, 1])
+    clipped.sum().backward()
+    assert lo.grad.item() == 1.5  # as clamp: the tie at -1 shares

@@ -145,15 +145,16 @@ class Einsum(Function):
     def _plans(self, arrays):
         """Whether to let NumPy plan the contraction (``optimize``), which costs ~12 us a call
         and pays for three operands (the order of the contractions) and for a large matrix
-        product, which it hands to BLAS: two operands that share a label summed away and each
-        have one of their own. A row-wise dot or a broadcast product only gets slower."""
+        product, which it hands to BLAS: two operands that share a label summed away, one of
+        them with a label of its own (a matrix times a matrix or a vector). A row-wise dot or
+        a broadcast product only gets slower."""
         if len(arrays) > 2:
             return True
         if len(arrays) < 2 or sum(a.size for a in arrays) <= _EINSUM_BLAS_SIZE:
             return False
         first, second = map(set, self.terms)
-        return bool((first & second) - set(self.output)) and bool(first - second) and bool(
-            second - first)
+        contracted = (first & second) - set(self.output)
+        return bool(contracted) and bool((first - second) | (second - first))
 
     def backward(self, grad):
         grads = []

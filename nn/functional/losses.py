@@ -105,6 +105,8 @@ def legacy_reduction(name, size_average, reduce, reduction):
 
 def check_ignore_index(name, ignore_index):
     """Raise unless ``ignore_index`` is an int (a bool is refused, as PyTorch refuses it)."""
+    if type(ignore_index) is int:  # the usual case, on every loss call
+        return
     if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(ignore_index,
                                                                     (int, np.integer)):
         raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")

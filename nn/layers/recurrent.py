@@ -30,13 +30,20 @@ __all__ = ["RNN", "LSTM"]
 _KINDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
 
 
+_PAUSE_FROM_STEPS = 256  # shorter loops make too few objects for a full collection to matter
+
+
 @contextlib.contextmanager
-def _collector_paused():
-    """Python's cycle collector off while the time loop records its graph, as ``timeit`` turns
-    it off. The graph holds no cycles, so there is nothing for it to find, but each of its
-    full passes scans every live node: over 1,600 steps of a 2-layer bidirectional LSTM they
-    took half of the forward, and the time per step grew with the sequence. Left as it was
-    found (a thread that turned it off keeps it off)."""
+def _collector_paused(steps):
+    """Python's cycle collector off while a time loop of ``steps`` records its graph, as
+    ``timeit`` turns it off. The graph holds no cycles, so there is nothing for it to find, but
+    each of its full passes scans every live node: over 1,600 steps of a 2-layer bidirectional
+    LSTM they took half of the forward, and the time per step grew with the sequence. The
+    switch is the process's, as ``gc.disable`` is: only long loops pause it, and it is left as
+    it was found (a caller that turned it off keeps it off)."""
+    if steps < _PAUSE_FROM_STEPS:
+        yield
+        return
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -197,7 +204,7 @@ class _Recurrent(Module):
         w_hr_t = None if w_hr is None else w_hr.T
         steps = range(x.shape[0])
         hs = [None] * len(steps)
-        with _collector_paused():
+        with _collector_paused(len(steps)):
             for t in reversed(steps) if reverse else steps:
                 state = self._cell(projected[t], state, w_hh_t, w_hr_t)
                 hs[t] = self._hidden(state)

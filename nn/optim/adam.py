@@ -27,6 +27,7 @@ class Adam(Optimizer):
     """Adam (Kingma and Ba, 2014), as ``torch.optim.Adam``; ``weight_decay`` is an L2 penalty."""
 
     _decoupled_weight_decay = False
+    _added_later = ("decoupled_weight_decay",)  # (an older checkpoint loads with the class's)
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False, foreach=None, capturable=False,

@@ -55,8 +55,11 @@ class LRScheduler:
         raise NotImplementedError(f"{type(self).__name__} must implement lr_at(base_lr, epoch)")
 
     def get_lr(self):
-        """The rates of every group at the current ``last_epoch``."""
-        return [self.lr_at(base_lr, self.last_epoch) for base_lr in self.base_lrs]
+        """The rates of every group at the current ``last_epoch``, from each group's current
+        rate (PyTorch's chainable form, which a subclass's ``super().get_lr()`` expects: a
+        warm-up that ends at the base rate goes on from there)."""
+        return [self.chained_lr(group["lr"], base_lr, self.last_epoch)
+                for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs)]
 
     def chained_lr(self, lr, base_lr, epoch):
         """The rate at ``epoch`` from the group's current rate ``lr`` (PyTorch's chainable form);

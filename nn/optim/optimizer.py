@@ -37,6 +37,8 @@ class Optimizer:
              {"params": model.head.parameters(), "lr": 1e-3}], lr=1e-2, momentum=0.9)
     """
 
+    _added_later = ()  # hyperparameters older state dicts may lack (see _match_group)
+
     def __init__(self, params, defaults):
         if isinstance(params, (Tensor, np.ndarray)):
             raise TypeError(
@@ -222,7 +224,9 @@ class Optimizer:
                 f"loaded param_groups[{i}] has {len(saved['params'])} parameters, this "
                 f"optimizer's group {i} has {len(group['params'])}"
             )
-        missing = [name for name in self.defaults if name not in saved]
+        # (hyperparameters added after checkpoints were written take this optimizer's value)
+        missing = [name for name in self.defaults
+                   if name not in saved and name not in self._added_later]
         if missing:
             raise ValueError(
                 f"loaded param_groups[{i}] lacks the hyperparameters {missing} of "
