@@ -281,10 +281,34 @@ def var(x, axis=None, ddof=0, keepdims=False):
         return _in_float32(var, x, axis, ddof, keepdims)
     axes = normalize_axis(axis, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes]))
-    deviation = x - x.mean(axes, keepdims=True)
     # NumPy and PyTorch divide by max(0, N - ddof): inf when N <= ddof (nan where the sum is 0)
     scale = 1.0 / (count - ddof) if count > ddof else float("inf")
+    if x.dtype.kind == "f" and count:
+        return Var.apply(x, axis=axes, scale=scale, keepdims=keepdims)
+    deviation = x - x.mean(axes, keepdims=True)  # (integers, empty axes: as the ops give them)
     return (deviation * deviation).sum(axes, keepdims=keepdims) * scale
+
+
+class Var(Function):
+    """``sum((x - mean) ** 2) * scale`` over ``axis`` as one node; the gradient is
+    ``2 * scale * (x - mean) * grad``. As a chain of five ops its backward made about seven
+    passes over x (std over an axis took 4.7x the NumPy floor)."""
+
+    def forward(self, x):
+        deviation = x - np.mean(x, axis=self.axis, keepdims=True)
+        out = np.sum(np.square(deviation), axis=self.axis, keepdims=self.keepdims) * self.scale
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        deviation = x - x.mean(self.axis, keepdims=True)
+        return (_expand(grad, x.shape, self.axis, self.keepdims) * (2 * self.scale) * deviation,)
+
+    def _backward_arrays(self, grad, private):
+        x = self.inputs[0].data
+        deviation = x - np.mean(x, axis=self.axis, keepdims=True)
+        deviation *= _expand(grad, x.shape, self.axis, self.keepdims) * (2 * self.scale)
+        return (deviation,)
 
 
 class StdFromVar(Function):
