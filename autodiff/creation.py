@@ -86,35 +86,94 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
     return Tensor(values.astype(_float(dtype)), requires_grad=requires_grad)
 
 
+def linspace(start, end, steps, dtype=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive, as
+    ``torch.linspace`` (float32 unless ``dtype``)."""
+    values = np.linspace(start, end, steps)
+    return Tensor(values.astype(_float(dtype)), requires_grad=requires_grad)
+
+
+def randint(*args, size=None, rng=None, generator=None, dtype=np.int64):
+    """Random integers in [low, high), as ``torch.randint(low=0, high, size)``: called
+    ``randint(high, size)`` or ``randint(low, high, size)`` (``size`` a tuple, positional or
+    keyword). int64 unless ``dtype``."""
+    if size is None:
+        *args, size = args
+    if len(args) not in (1, 2):
+        raise TypeError("randint takes (high, size) or (low, high, size)")
+    low, high = (0, args[0]) if len(args) == 1 else args
+    values = get_generator(rng_or_generator(rng, generator, "randint")).integers(
+        low, high, size=_shape((size,)) if isinstance(size, int) else tuple(size))
+    return Tensor(values.astype(dtype))
+
+
+def multinomial(input, num_samples, replacement=False, *, rng=None, generator=None):
+    """``num_samples`` indices drawn from each row of the non-negative weights ``input`` (1-d
+    or 2-d), as ``torch.multinomial``: int64, of shape (num_samples,) or (rows,
+    num_samples); without ``replacement`` an index is drawn at most once per row."""
+    weights = np.asarray(input, dtype=np.float64)
+    if weights.ndim not in (1, 2) or (weights < 0).any() or not np.isfinite(weights).all():
+        raise ValueError(f"multinomial: input must be 1-d or 2-d finite non-negative weights, "
+                         f"got shape {weights.shape}")
+    rows = weights.reshape(-1, weights.shape[-1])
+    if (rows.sum(axis=1) <= 0).any():
+        raise ValueError("multinomial: every row of weights must have a positive sum")
+    if not replacement and num_samples > rows.shape[1]:
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement "
+                         f"from {rows.shape[1]} categories")
+    generator = get_generator(rng_or_generator(rng, generator, "multinomial"))
+    drawn = np.stack([generator.choice(row.size, size=num_samples, replace=replacement,
+                                       p=row / row.sum()) for row in rows])
+    return Tensor(drawn.reshape(weights.shape[:-1] + (num_samples,)).astype(np.int64))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether ``a`` and ``b`` (tensors, arrays or numbers) are equal within the tolerances,
+    as ``np.allclose`` and ``torch.allclose``: a Python bool."""
+    return bool(np.allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol,
+                            equal_nan=equal_nan))
+
+
 def eye(n, m=None, dtype=None, requires_grad=False):
     """The identity matrix (n by m)."""
     return Tensor(np.eye(n, m, dtype=_float(dtype)), requires_grad=requires_grad)
 
 
-def randn(*shape, rng=None, dtype=None, requires_grad=False):
-    """Standard normal samples (a floating ``dtype``: float32 unless given)."""
-    values = get_generator(rng).standard_normal(_shape(shape))
+def randn(*shape, rng=None, dtype=None, requires_grad=False, generator=None):
+    """Standard normal samples (a floating ``dtype``: float32 unless given); ``generator`` is
+    PyTorch's name for ``rng``."""
+    values = get_generator(rng_or_generator(rng, generator, "randn")).standard_normal(_shape(shape))
     return Tensor(values.astype(_random_float("randn", dtype)), requires_grad=requires_grad)
 
 
-def rand(*shape, rng=None, dtype=None, requires_grad=False):
-    """Uniform samples in [0, 1) (a floating ``dtype``: float32 unless given)."""
-    values = get_generator(rng).random(_shape(shape))
+def rand(*shape, rng=None, dtype=None, requires_grad=False, generator=None):
+    """Uniform samples in [0, 1) (a floating ``dtype``: float32 unless given); ``generator``
+    is PyTorch's name for ``rng``."""
+    values = get_generator(rng_or_generator(rng, generator, "rand")).random(_shape(shape))
     return Tensor(values.astype(_random_float("rand", dtype)), requires_grad=requires_grad)
 
 
-def randn_like(t, rng=None, dtype=None, requires_grad=False):
+def randn_like(t, rng=None, dtype=None, requires_grad=False, generator=None):
     """Standard normal samples with the shape (and floating dtype, unless given) of ``t``."""
     array = np.asarray(t)
-    return randn(*array.shape, rng=rng, dtype=dtype or _like_float(array),
-                 requires_grad=requires_grad)
+    return randn(*array.shape, rng=rng_or_generator(rng, generator, "randn_like"),
+                 dtype=dtype or _like_float(array), requires_grad=requires_grad)
 
 
-def rand_like(t, rng=None, dtype=None, requires_grad=False):
+def rand_like(t, rng=None, dtype=None, requires_grad=False, generator=None):
     """Uniform samples in [0, 1) with the shape (and floating dtype, unless given) of ``t``."""
     array = np.asarray(t)
-    return rand(*array.shape, rng=rng, dtype=dtype or _like_float(array),
-                requires_grad=requires_grad)
+    return rand(*array.shape, rng=rng_or_generator(rng, generator, "rand_like"),
+                dtype=dtype or _like_float(array), requires_grad=requires_grad)
+
+
+def rng_or_generator(rng, generator, name):
+    """``rng``, or PyTorch's ``generator=`` spelling of it (not both)."""
+    if generator is None:
+        return rng
+    if rng is not None:
+        raise TypeError(f"{name}: pass either rng or generator, not both")
+    return generator
 
 
 def _like_float(array):

@@ -11,6 +11,7 @@ floating tensor (or a floating scalar), NumPy scalars (``np.float64(2)``, the ``
 float32; integer scalars with integer data keep NumPy's promotion.
 """
 import copy
+import math
 import warnings
 import weakref
 
@@ -241,6 +242,8 @@ class Tensor:
     def numel(self):
         """The number of elements, an int (PyTorch's spelling of ``.size``)."""
         return self.data.size
+
+    nelement = numel
 
     def dim(self):
         """The number of dimensions (PyTorch's spelling of ``.ndim``)."""
@@ -818,6 +821,14 @@ class Tensor:
     def log(self):
         """Natural logarithm."""
         return ew.Log.apply(self)
+
+    def log10(self):
+        """Base-10 logarithm: ``log(x) / log(10)``."""
+        return ew.Log.apply(self) * (1.0 / math.log(10.0))
+
+    def log2(self):
+        """Base-2 logarithm: ``log(x) / log(2)``."""
+        return ew.Log.apply(self) * (1.0 / math.log(2.0))
 
     def log1p(self):
         """log(1 + x), accurate for small x."""

@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 from autodiff import Tensor, no_grad
-from autodiff.creation import get_generator
+from autodiff.creation import get_generator, rng_or_generator
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_",
@@ -78,18 +78,9 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _generator_alias(rng, generator, name):
-    """``rng``, or PyTorch's ``generator=`` spelling of it (not both)."""
-    if generator is None:
-        return rng
-    if rng is not None:
-        raise TypeError(f"nn.init.{name}: pass either rng or generator, not both")
-    return generator
-
-
 def uniform_(tensor, a=0.0, b=1.0, *, rng=None, generator=None):
     """Fill with draws from U(a, b)."""
-    rng = _generator_alias(rng, generator, "uniform_")
+    rng = rng_or_generator(rng, generator, "nn.init.uniform_")
     array = _check_floating(tensor, "uniform_")
     if not a <= b:
         raise ValueError(f"nn.init.uniform_: the bounds must satisfy a <= b, got a={a}, b={b}")
@@ -98,7 +89,7 @@ def uniform_(tensor, a=0.0, b=1.0, *, rng=None, generator=None):
 
 def normal_(tensor, mean=0.0, std=1.0, *, rng=None, generator=None):
     """Fill with draws from N(mean, std**2)."""
-    rng = _generator_alias(rng, generator, "normal_")
+    rng = rng_or_generator(rng, generator, "nn.init.normal_")
     array = _check_floating(tensor, "normal_")
     if not std >= 0:
         raise ValueError(f"nn.init.normal_: std must be >= 0, got {std}")
@@ -123,7 +114,7 @@ def zeros_(tensor):
 
 def xavier_uniform_(tensor, gain=1.0, *, rng=None, generator=None):
     """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
-    rng = _generator_alias(rng, generator, "xavier_uniform_")
+    rng = rng_or_generator(rng, generator, "nn.init.xavier_uniform_")
     _check_floating(tensor, "xavier_uniform_")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
@@ -132,7 +123,7 @@ def xavier_uniform_(tensor, gain=1.0, *, rng=None, generator=None):
 
 def xavier_normal_(tensor, gain=1.0, *, rng=None, generator=None):
     """Glorot normal: N(0, std**2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
-    rng = _generator_alias(rng, generator, "xavier_normal_")
+    rng = rng_or_generator(rng, generator, "nn.init.xavier_normal_")
     _check_floating(tensor, "xavier_normal_")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
@@ -146,7 +137,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, r
     (0 gives ReLU's gain). ``mode`` "fan_in" keeps the forward pass's variance, "fan_out" the
     backward's. PyTorch's default Linear/Conv2d weight init is ``a=math.sqrt(5)``.
     """
-    rng = _generator_alias(rng, generator, "kaiming_uniform_")
+    rng = rng_or_generator(rng, generator, "nn.init.kaiming_uniform_")
     _check_floating(tensor, "kaiming_uniform_")
     if _is_empty(tensor):
         return tensor
@@ -157,7 +148,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, r
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None, generator=None):
     """He normal: N(0, std**2) with ``std = gain / sqrt(fan)`` (see `kaiming_uniform_`)."""
-    rng = _generator_alias(rng, generator, "kaiming_normal_")
+    rng = rng_or_generator(rng, generator, "nn.init.kaiming_normal_")
     _check_floating(tensor, "kaiming_normal_")
     if _is_empty(tensor):
         return tensor
@@ -172,7 +163,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, *, rng=None, generat
     bounds, mapped back through its inverse, so any bounds take one pass (drawing again until
     a value falls inside would never end for bounds far in a tail). Warns, as PyTorch does,
     when the mean is more than 2 std from [a, b]."""
-    rng = _generator_alias(rng, generator, "trunc_normal_")
+    rng = rng_or_generator(rng, generator, "nn.init.trunc_normal_")
     _check_floating(tensor, "trunc_normal_")
     if not a < b:
         raise ValueError(f"trunc_normal_: the bounds must satisfy a < b, got a={a}, b={b}")
@@ -259,7 +250,7 @@ def orthogonal_(tensor, gain=1.0, *, rng=None, generator=None):
     the tensor seen as (shape[0], the rest flattened) has orthonormal rows, or columns when it
     has more rows than columns. The matrix is the Q of the QR decomposition of a normal draw,
     with its columns' signs fixed by R's diagonal, so that it is uniformly distributed."""
-    rng = _generator_alias(rng, generator, "orthogonal_")
+    rng = rng_or_generator(rng, generator, "nn.init.orthogonal_")
     shape = _check_floating(tensor, "orthogonal_").shape
     if len(shape) < 2:
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "

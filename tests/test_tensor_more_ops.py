@@ -525,3 +525,42 @@ def test_add_with_alpha_scales_a_list_and_clip_takes_tensor_bounds():
     np.testing.assert_array_equal(clipped.detach().numpy(), [-1, -1, 0, 1, 1])
     clipped.sum().backward()
     assert lo.grad.item() == 1.5  # as clamp: the tie at -1 shares
+
+
+def test_tutorial_forms_float_index_message_generator_and_creation():
+    """makemore and the PyTorch tutorials: ``C[X]`` with a float X got NumPy's message with
+    the whole array; randn(generator=g), linspace, randint, multinomial, allclose, log10,
+    nelement and F.one_hot raised AttributeError or TypeError."""
+    import nn.functional as F
+    x = Tensor(np.arange(12.0).reshape(3, 4))
+    for index in (ad.arange(2), Tensor([0, 1])):
+        with pytest.raises(IndexError, match=r"dtype float32 and shape \(2,\) cannot index .*"
+                                             r"arange\(n, dtype=np.int64\)"):
+            x[index]
+    with pytest.raises(IndexError, match="cannot index"):
+        x[ad.arange(2)] = 1.0
+    assert x[[]].shape == (0, 4) and x[ad.arange(2, dtype=np.int64)].shape == (2, 4)
+    g = np.random.default_rng(5)
+    np.testing.assert_array_equal(ad.randn(3, generator=g).numpy(),
+                                  ad.randn(3, rng=np.random.default_rng(5)).numpy())
+    with pytest.raises(TypeError, match="either rng or generator"):
+        ad.rand(2, rng=0, generator=1)
+    np.testing.assert_allclose(ad.linspace(0, 1, 5).numpy(), [0, 0.25, 0.5, 0.75, 1])
+    drawn = ad.randint(2, 5, (1000,), generator=np.random.default_rng(0)).numpy()
+    assert drawn.dtype == np.int64 and set(drawn.tolist()) == {2, 3, 4}
+    assert ad.randint(3, size=(2, 2), rng=0).shape == (2, 2)
+    samples = ad.multinomial(Tensor([[0.0, 1.0, 0.0], [1.0, 1.0, 2.0]]), 500, replacement=True,
+                             rng=0).numpy()
+    assert samples.shape == (2, 500) and (samples[0] == 1).all()
+    assert abs((samples[1] == 2).mean() - 0.5) < 0.1
+    assert sorted(ad.multinomial(np.array([1.0, 2.0, 3.0]), 3, rng=0).numpy()) == [0, 1, 2]
+    with pytest.raises(ValueError, match="without replacement"):
+        ad.multinomial(np.array([1.0, 2.0]), 3)
+    assert ad.allclose(Tensor([1.0, 2.0]), [1.0, 2.0000001]) is True
+    y = Tensor([10.0, 100.0], requires_grad=True)
+    y.log10().sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), 1 / (np.array([10.0, 100.0]) * np.log(10)),
+                               rtol=1e-6)
+    assert Tensor([8.0]).log2().item() == pytest.approx(3.0) and x.nelement() == 12
+    np.testing.assert_array_equal(F.one_hot(np.array([0, 2, 1])).numpy(), np.eye(3)[[0, 2, 1]])
+    assert F.one_hot(Tensor(np.array([[1], [0]])), 3).shape == (2, 1, 3)

@@ -125,14 +125,26 @@ def normalize_index(index):
 
     def one(item):
         if isinstance(item, Tensor):
-            return item.data.copy()
+            return _integer_index(item.data.copy(), "a Tensor")
         if isinstance(item, (list, np.ndarray)):
-            return np.array(item)
+            return _integer_index(np.array(item), type(item).__name__)
         return item
 
     if isinstance(index, tuple):
         return tuple(one(item) for item in index)
     return one(index)
+
+
+def _integer_index(array, what):
+    """``array`` if it can index (integers or booleans), else a TypeError that says why a float
+    index is a float: NumPy's message prints the whole array and names no cure."""
+    if array.dtype.kind in "biu" or (array.dtype.kind == "f" and array.size == 0):
+        return array if array.dtype.kind != "f" else array.astype(np.intp)
+    hint = (" (Tensor([1, 2]) and arange(n) are float32, as every list and number given to "
+            "Tensor: build indices with np.array(...), arange(n, dtype=np.int64) or .long())"
+            if array.dtype.kind == "f" else "")
+    raise IndexError(f"an index must hold integers or booleans; {what} of dtype {array.dtype} "
+                     f"and shape {array.shape} cannot index{hint}")
 
 
 def is_basic(index):

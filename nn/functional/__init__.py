@@ -5,7 +5,7 @@
 """
 from .activations import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .conv import conv2d
-from .layers import dropout, embedding, linear
+from .layers import dropout, embedding, linear, one_hot
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                      hinge_loss, l1_loss, mse_loss, nll_loss)
 from .normalization import batch_norm, layer_norm
@@ -13,7 +13,7 @@ from .pooling import avg_pool2d, max_pool2d
 
 __all__ = [
     "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "softmax", "log_softmax",
-    "linear", "dropout", "embedding", "conv2d", "max_pool2d", "avg_pool2d",
+    "linear", "dropout", "embedding", "one_hot", "conv2d", "max_pool2d", "avg_pool2d",
     "batch_norm", "layer_norm",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss", "hinge_loss",

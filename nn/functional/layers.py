@@ -160,6 +160,22 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     return rows
 
 
+def one_hot(tensor, num_classes=-1):
+    """Integer class indices as one-hot rows, as PyTorch's ``F.one_hot``: int64 of shape
+    ``tensor.shape + (num_classes,)`` (-1: one more than the largest index)."""
+    index = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: indices must be integers, got dtype {index.dtype}")
+    if index.size and index.min() < 0:
+        raise ValueError(f"one_hot: indices must be non-negative, got {index.min()}")
+    if num_classes == -1:
+        num_classes = int(index.max()) + 1 if index.size else 0
+    if index.size and index.max() >= num_classes:
+        raise ValueError(f"one_hot: index {index.max()} is out of range for {num_classes} "
+                         f"classes")
+    return Tensor(np.eye(num_classes, dtype=np.int64)[index])
+
+
 def _check_embedding_inputs(index, weight):
     """Raise unless ``index`` holds integers within the rows of the 2-d ``weight``."""
     if index.dtype.kind not in "iu":
