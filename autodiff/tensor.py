@@ -33,6 +33,10 @@ _REFLECTED = {np.add: "__radd__", np.subtract: "__rsub__", np.multiply: "__rmul_
               np.greater_equal: "__le__", np.equal: "__eq__", np.not_equal: "__ne__",
               np.bitwise_and: "__rand__", np.bitwise_or: "__ror__", np.bitwise_xor: "__rxor__"}
 _NUMPY_SCALARS = (np.bool_, np.integer, np.floating)  # operands that count as Python numbers
+# ufuncs whose result has no gradient to lose (np.isnan(loss) is fine on a tensor in a graph)
+_PREDICATES = frozenset({np.isnan, np.isinf, np.isfinite, np.signbit, np.less, np.less_equal,
+                         np.greater, np.greater_equal, np.equal, np.not_equal, np.logical_and,
+                         np.logical_or, np.logical_xor, np.logical_not})
 _SUPPORTED_KINDS = "biuf"  # bool, signed and unsigned integers, floating point
 
 
@@ -103,9 +107,16 @@ def _keep(keepdims, keepdim):
 
 
 def _ddof(ddof, unbiased, correction):
-    """NumPy's ``ddof`` from it or PyTorch's ``unbiased`` / ``correction`` (one of them)."""
-    if sum(x is not None for x in (unbiased, correction)) + (ddof != 0) > 1:
-        raise TypeError("pass one of ddof, unbiased and correction, not several")
+    """NumPy's ``ddof`` from it or PyTorch's ``unbiased`` / ``correction`` (several only when
+    they agree)."""
+    given = {ddof} if ddof != 0 else set()  # (1, 1.0 and True are one element of a set)
+    if unbiased is not None:
+        given.add(1 if unbiased else 0)
+    if correction is not None:
+        given.add(correction)
+    if len(given) > 1:
+        raise TypeError(f"ddof, unbiased and correction disagree: ddof={ddof}, "
+                        f"unbiased={unbiased}, correction={correction}")
     if unbiased is not None:
         return 1 if unbiased else 0
     return ddof if correction is None else correction
@@ -167,12 +178,13 @@ class Tensor:
             if any(isinstance(o, Tensor) for o in out):
                 return NotImplemented
             kwargs["out"] = out
-        elif _GRAD_MODE.grad_enabled and any(isinstance(x, Tensor) and x.requires_grad
-                                       for x in inputs):
+        elif (_GRAD_MODE.grad_enabled and ufunc not in _PREDICATES
+              and any(isinstance(x, Tensor) and x.requires_grad for x in inputs)):
+            own = (f"t.{ufunc.__name__}()" if hasattr(Tensor, ufunc.__name__)
+                   else "the Tensor's methods and autodiff's functions")
             raise TypeError(f"np.{ufunc.__name__} of a Tensor that requires grad would return "
-                            f"an array without its gradient: use the Tensor's own method "
-                            f"(t.{ufunc.__name__}() where there is one, or autodiff's "
-                            f"function), or t.detach() for the values alone")
+                            f"an array without its gradient: use {own}, or t.detach() for "
+                            f"the values alone")
         arrays = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
         return getattr(ufunc, method)(*arrays, **kwargs)
 

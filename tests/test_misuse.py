@@ -159,8 +159,10 @@ def test_axes_must_be_ints_and_spellings_may_not_contradict_each_other():
     for call in (lambda: ad.stack([a, a], axis=2, dim=0), lambda: ad.concatenate([a, a], 1, dim=0),
                  lambda: a.sum(1, keepdims=True, keepdim=False),
                  lambda: a.var(1, ddof=1, unbiased=False)):
-        with pytest.raises(TypeError, match="not both|not several"):
+        with pytest.raises(TypeError, match="not both|disagree"):
             call()
+    assert a.var(1, ddof=1, unbiased=True).shape == (2,)  # agreeing spellings are accepted
+    assert ad.stack([a, a], axis=1, dim=1).shape == (2, 2, 2)
     assert ad.cat([a, a], axis=1).shape == (2, 4)  # as torch.cat takes it
     assert a.expand_dims((0, 2)).shape == (1, 2, 1, 2) and a.expand_dims(-1).shape == (2, 2, 1)
     assert a.sum(1, keepdim=True).shape == (2, 1) and a.var(1, unbiased=True).shape == (2,)

@@ -311,3 +311,17 @@ def test_a_pytorch_style_scheduler_overriding_get_lr():
 
     with pytest.raises(ValueError, match=r"Wrong.get_lr\(\) returned 2 rates for 1 parameter"):
         Wrong(optimizer)
+
+
+def test_get_lr_called_from_outside_warns_and_gives_the_schedules_rate():
+    """The chainable get_lr, called outside step(), gave half StepLR's current rate (and 1.7x
+    the base for cosine) without a word; PyTorch warns there."""
+    w = Tensor([1.0], requires_grad=True)
+    optimizer = SGD([w], lr=1.0)
+    scheduler = StepLR(optimizer, step_size=1, gamma=0.5)
+    for _ in range(3):
+        optimizer.step()
+        scheduler.step()
+    with pytest.warns(UserWarning, match="please use get_last_lr"):
+        assert scheduler.get_lr() == [0.125] == scheduler.get_last_lr()
+    assert "_in_step" not in scheduler.state_dict()

@@ -564,3 +564,13 @@ def test_tutorial_forms_float_index_message_generator_and_creation():
     assert Tensor([8.0]).log2().item() == pytest.approx(3.0) and x.nelement() == 12
     np.testing.assert_array_equal(F.one_hot(np.array([0, 2, 1])).numpy(), np.eye(3)[[0, 2, 1]])
     assert F.one_hot(Tensor(np.array([[1], [0]])), 3).shape == (2, 1, 3)
+
+
+def test_predicates_of_grad_tensors_and_leaky_relu_with_an_array_slope():
+    """The ufunc guard refused np.isnan(loss); the table lookup broke an array slope."""
+    t = Tensor([-1.0, 2.0], requires_grad=True)
+    assert np.isnan(t).tolist() == [False, False] and np.less(t, 0).tolist() == [True, False]
+    with pytest.raises(TypeError, match="use the Tensor's methods and autodiff's functions"):
+        np.absolute(t)  # (no t.absolute: the message does not invent one)
+    out = t.leaky_relu(np.array([0.1, 0.2]))
+    np.testing.assert_allclose(out.detach().numpy(), [-0.1, 2.0])

@@ -376,8 +376,9 @@ class Stack(Function):
 def _join_axis(name, axis, dim):
     """The axis of a join from NumPy's ``axis`` (default 0) or PyTorch's ``dim``."""
     if dim is not None:
-        if axis != 0:
-            raise TypeError(f"{name}: pass either axis or dim, not both")
+        if axis != 0 and axis != dim:
+            raise TypeError(f"{name}: pass either axis or dim, not both (they disagree: "
+                            f"{axis} and {dim})")
         axis = dim
     if isinstance(axis, (bool, np.bool_)):
         raise TypeError(f"{name}: axis must be an int, got {axis!r}")

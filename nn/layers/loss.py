@@ -36,6 +36,8 @@ class _Loss(Module):
 
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
+        if isinstance(size_average, str):  # before the data check: ("sum", pos_weight) is no data
+            legacy_reduction(type(self).__name__, size_average, reduce, reduction)
         reject_data(type(self).__name__, size_average=size_average, reduce=reduce,
                     reduction=reduction)
         reduction = legacy_reduction(type(self).__name__, size_average, reduce, reduction)

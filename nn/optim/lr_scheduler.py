@@ -55,9 +55,14 @@ class LRScheduler:
         raise NotImplementedError(f"{type(self).__name__} must implement lr_at(base_lr, epoch)")
 
     def get_lr(self):
-        """The rates of every group at the current ``last_epoch``, from each group's current
-        rate (PyTorch's chainable form, which a subclass's ``super().get_lr()`` expects: a
-        warm-up that ends at the base rate goes on from there)."""
+        """The rates of every group at the current ``last_epoch``. While ``step()`` runs (a
+        subclass's ``super().get_lr()``), from each group's current rate, PyTorch's chainable
+        form: a warm-up that ends at the base rate goes on from there. Called from outside, it
+        warns as PyTorch does and returns the rates the schedule gives at ``last_epoch``."""
+        if not self.__dict__.get("_in_step"):
+            warnings.warn("To get the last learning rate computed by the scheduler, please use "
+                          "get_last_lr()", UserWarning, stacklevel=2)
+            return [self.lr_at(base_lr, self.last_epoch) for base_lr in self.base_lrs]
         return [self.chained_lr(group["lr"], base_lr, self.last_epoch)
                 for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs)]
 
@@ -93,7 +98,11 @@ class LRScheduler:
         previous = self.last_epoch
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if type(self).get_lr is not LRScheduler.get_lr:  # a PyTorch-style subclass
-            rates = list(self.get_lr())
+            self._in_step = True
+            try:
+                rates = list(self.get_lr())
+            finally:
+                self._in_step = False
             if len(rates) != len(groups):
                 raise ValueError(f"{type(self).__name__}.get_lr() returned {len(rates)} rates "
                                  f"for {len(groups)} parameter groups")
@@ -116,7 +125,7 @@ class LRScheduler:
     def state_dict(self):
         """Everything but the optimizer (its rates live in the optimizer's own state dict)."""
         return {k: (list(v) if isinstance(v, list) else v)
-                for k, v in self.__dict__.items() if k != "optimizer"}
+                for k, v in self.__dict__.items() if k not in ("optimizer", "_in_step")}
 
     def load_state_dict(self, state_dict):
         """Restore a `state_dict`; the number of groups must match the optimizer's."""
