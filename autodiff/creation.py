@@ -93,15 +93,19 @@ def linspace(start, end, steps, dtype=None, requires_grad=False):
     return Tensor(values.astype(_float(dtype)), requires_grad=requires_grad)
 
 
-def randint(*args, size=None, rng=None, generator=None, dtype=np.int64):
+def randint(*args, low=None, high=None, size=None, rng=None, generator=None, dtype=np.int64):
     """Random integers in [low, high), as ``torch.randint(low=0, high, size)``: called
-    ``randint(high, size)`` or ``randint(low, high, size)`` (``size`` a tuple, positional or
-    keyword). int64 unless ``dtype``."""
-    if size is None:
-        *args, size = args
-    if len(args) not in (1, 2):
+    ``randint(high, size)``, ``randint(low, high, size)`` or with keywords (``size`` a tuple
+    or an int). int64 unless ``dtype``."""
+    args = list(args)
+    if size is None and args:
+        size = args.pop()
+    if high is None and args:
+        high = args.pop()
+    if low is None:
+        low = args.pop() if args else 0
+    if args or high is None or size is None:
         raise TypeError("randint takes (high, size) or (low, high, size)")
-    low, high = (0, args[0]) if len(args) == 1 else args
     values = get_generator(rng_or_generator(rng, generator, "randint")).integers(
         low, high, size=_shape((size,)) if isinstance(size, int) else tuple(size))
     return Tensor(values.astype(dtype))
@@ -116,6 +120,8 @@ def multinomial(input, num_samples, replacement=False, *, rng=None, generator=No
         raise ValueError(f"multinomial: input must be 1-d or 2-d finite non-negative weights, "
                          f"got shape {weights.shape}")
     rows = weights.reshape(-1, weights.shape[-1])
+    if not rows.shape[0]:
+        return Tensor(np.zeros(weights.shape[:-1] + (num_samples,), dtype=np.int64))
     if (rows.sum(axis=1) <= 0).any():
         raise ValueError("multinomial: every row of weights must have a positive sum")
     if not replacement and num_samples > rows.shape[1]:

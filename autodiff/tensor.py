@@ -835,12 +835,12 @@ class Tensor:
         return ew.Log.apply(self)
 
     def log10(self):
-        """Base-10 logarithm: ``log(x) / log(10)``."""
-        return ew.Log.apply(self) * (1.0 / math.log(10.0))
+        """Base-10 logarithm (exact at powers of 10, as NumPy's)."""
+        return ew.LogBase.apply(self, base=10)
 
     def log2(self):
-        """Base-2 logarithm: ``log(x) / log(2)``."""
-        return ew.Log.apply(self) * (1.0 / math.log(2.0))
+        """Base-2 logarithm (exact at powers of 2, as NumPy's)."""
+        return ew.LogBase.apply(self, base=2)
 
     def log1p(self):
         """log(1 + x), accurate for small x."""

@@ -325,3 +325,21 @@ def test_get_lr_called_from_outside_warns_and_gives_the_schedules_rate():
     with pytest.warns(UserWarning, match="please use get_last_lr"):
         assert scheduler.get_lr() == [0.125] == scheduler.get_last_lr()
     assert "_in_step" not in scheduler.state_dict()
+
+
+def test_a_get_lr_subclass_jumped_to_an_epoch_takes_the_closed_form():
+    class Warm(StepLR):
+        def get_lr(self):
+            if self.last_epoch < 1:
+                return [b * 0.5 for b in self.base_lrs]
+            return super().get_lr()
+
+    w = Tensor([1.0], requires_grad=True)
+    optimizer = SGD([w], lr=1.0)
+    scheduler = Warm(optimizer, step_size=1, gamma=0.5)
+    optimizer.step()
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (step(epoch) is deprecated in PyTorch too)
+        scheduler.step(5)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.5 ** 5)

@@ -574,3 +574,18 @@ def test_predicates_of_grad_tensors_and_leaky_relu_with_an_array_slope():
         np.absolute(t)  # (no t.absolute: the message does not invent one)
     out = t.leaky_relu(np.array([0.1, 0.2]))
     np.testing.assert_allclose(out.detach().numpy(), [-0.1, 2.0])
+
+
+def test_log10_log2_exact_at_powers_one_hot_memory_and_randint_keywords():
+    """log(x) / log(10) gave 2.9999999999999996 at 1000 (floor off by one); one_hot built a
+    num_classes-square identity (3 GB for 20,000 classes); randint refused high=."""
+    import nn.functional as F
+    powers = np.array([10.0, 1000.0, 1e6, 1e15])
+    assert Tensor(powers).log10().numpy().tolist() == [1.0, 3.0, 6.0, 15.0]
+    assert Tensor(2.0 ** np.arange(1, 41)).log2().numpy().tolist() == list(range(1, 41))
+    assert ad.gradcheck(lambda t: t.log10() + t.log2(), [Tensor(np.array([0.5, 3.0]))])
+    hot = F.one_hot(np.array([3, 0]), 50257)  # GPT-2's vocabulary: an eye would be 20 GB
+    assert hot.shape == (2, 50257) and hot.numpy().sum() == 2 and hot.numpy()[0, 3] == 1
+    assert ad.randint(high=10, size=(3,), rng=0).shape == (3,)
+    assert set(ad.randint(low=2, high=4, size=100, rng=0).numpy().tolist()) == {2, 3}
+    assert ad.multinomial(np.zeros((0, 3)), 2).shape == (0, 2)

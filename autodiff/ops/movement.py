@@ -142,6 +142,7 @@ def _integer_index(array, what):
         return array if array.dtype.kind != "f" else array.astype(np.intp)
     hint = (" (Tensor([1, 2]) and arange(n) are float32, as every list and number given to "
             "Tensor: build indices with np.array(...), arange(n, dtype=np.int64) or .long())"
+            if array.dtype == np.float32 else " (integers: .long() or astype(np.int64))"
             if array.dtype.kind == "f" else "")
     raise IndexError(f"an index must hold integers or booleans; {what} of dtype {array.dtype} "
                      f"and shape {array.shape} cannot index{hint}")

@@ -173,7 +173,9 @@ def one_hot(tensor, num_classes=-1):
     if index.size and index.max() >= num_classes:
         raise ValueError(f"one_hot: index {index.max()} is out of range for {num_classes} "
                          f"classes")
-    return Tensor(np.eye(num_classes, dtype=np.int64)[index])
+    out = np.zeros(index.shape + (num_classes,), dtype=np.int64)  # (an eye would be C x C)
+    np.put_along_axis(out, index[..., None], 1, axis=-1)
+    return Tensor(out)
 
 
 def _check_embedding_inputs(index, weight):

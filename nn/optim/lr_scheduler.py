@@ -59,9 +59,11 @@ class LRScheduler:
         subclass's ``super().get_lr()``), from each group's current rate, PyTorch's chainable
         form: a warm-up that ends at the base rate goes on from there. Called from outside, it
         warns as PyTorch does and returns the rates the schedule gives at ``last_epoch``."""
-        if not self.__dict__.get("_in_step"):
-            warnings.warn("To get the last learning rate computed by the scheduler, please use "
-                          "get_last_lr()", UserWarning, stacklevel=2)
+        in_step = self.__dict__.get("_in_step")
+        if not in_step:
+            if in_step is None:  # (False: a step to a given epoch, which takes the closed form)
+                warnings.warn("To get the last learning rate computed by the scheduler, please "
+                              "use get_last_lr()", UserWarning, stacklevel=2)
             return [self.lr_at(base_lr, self.last_epoch) for base_lr in self.base_lrs]
         return [self.chained_lr(group["lr"], base_lr, self.last_epoch)
                 for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs)]
@@ -98,11 +100,11 @@ class LRScheduler:
         previous = self.last_epoch
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if type(self).get_lr is not LRScheduler.get_lr:  # a PyTorch-style subclass
-            self._in_step = True
+            self._in_step = chain  # (step(epoch) jumps: get_lr gives the closed form there)
             try:
                 rates = list(self.get_lr())
             finally:
-                self._in_step = False
+                del self._in_step
             if len(rates) != len(groups):
                 raise ValueError(f"{type(self).__name__}.get_lr() returned {len(rates)} rates "
                                  f"for {len(groups)} parameter groups")
