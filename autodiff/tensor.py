@@ -11,7 +11,6 @@ floating tensor (or a floating scalar), NumPy scalars (``np.float64(2)``, the ``
 float32; integer scalars with integer data keep NumPy's promotion.
 """
 import copy
-import math
 import warnings
 import weakref
 

@@ -130,7 +130,8 @@ def xavier_normal_(tensor, gain=1.0, *, rng=None, generator=None):
     return normal_(tensor, 0.0, std, rng=rng)
 
 
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None, generator=None):
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None,
+                     generator=None):
     """He uniform: U(-bound, bound) with ``bound = gain * sqrt(3 / fan)``.
 
     ``gain = calculate_gain(nonlinearity, a)``; ``a`` is the negative slope of a leaky ReLU
@@ -146,7 +147,8 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, r
     return uniform_(tensor, -bound, bound, rng=rng)
 
 
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None, generator=None):
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", *, rng=None,
+                    generator=None):
     """He normal: N(0, std**2) with ``std = gain / sqrt(fan)`` (see `kaiming_uniform_`)."""
     rng = rng_or_generator(rng, generator, "nn.init.kaiming_normal_")
     _check_floating(tensor, "kaiming_normal_")

@@ -815,7 +815,8 @@ def test_pytorch_2_keyword_forms_of_optimizers_init_and_loading():
         return m.weight.numpy()
 
     decoupled = trained(lambda ps: Adam(ps, lr=0.1, weight_decay=0.5, decoupled_weight_decay=True))
-    np.testing.assert_array_equal(decoupled, trained(lambda ps: AdamW(ps, lr=0.1, weight_decay=0.5)))
+    np.testing.assert_array_equal(decoupled,
+                                  trained(lambda ps: AdamW(ps, lr=0.1, weight_decay=0.5)))
     assert not np.array_equal(decoupled, trained(lambda ps: Adam(ps, lr=0.1, weight_decay=0.5)))
     w = nn.Parameter(np.zeros((3, 4), np.float32))
     nn.init.kaiming_uniform_(w, generator=np.random.default_rng(0))

@@ -488,8 +488,9 @@ def test_lerp_and_lerp_in_place_for_weight_averages():
         assert ema.lerp_(weights, 0.1) is ema
     np.testing.assert_allclose(ema.numpy(), [0.1, 9.0])
     a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 5.0], requires_grad=True)
-    assert ad.gradcheck(lambda s, e: s.lerp(e, Tensor([0.25, 0.5], dtype=np.float64)),
-                        [Tensor([1.0, 2.0], dtype=np.float64), Tensor([3.0, 5.0], dtype=np.float64)])
+    weight = Tensor([0.25, 0.5], dtype=np.float64)
+    assert ad.gradcheck(lambda s, e: s.lerp(e, weight), [Tensor([1.0, 2.0], dtype=np.float64),
+                                                         Tensor([3.0, 5.0], dtype=np.float64)])
     moved = a * 1.0
     moved.lerp_(b, 0.25).sum().backward()
     np.testing.assert_allclose(moved.detach().numpy(), [1.5, 2.75])
