@@ -295,7 +295,8 @@ register("linear_no_bias", lambda x, w: linear(x, w), arity=2, kind="strategy",
 register("linear_batched", lambda x, w, b: linear(x, w, b), arity=3, kind="strategy",
          params={"strategy": lambda: _linear_cases(batch_dims=3)})
 # With a factor of 1 the scaled gradient is the derivative: this checks ScaleGradient's and
-# GradientTimes's plumbing (shapes, dtypes, recording); the factor's own test is in test_layers.
+# GradientTimes's plumbing (shapes, dtypes, recording); the factor's own test is in
+# tests/test_functional.py (first and second order against PyTorch's formulas).
 register("scale_gradient_by_one", lambda x: ScaleGradient.apply(x * x, factor=np.ones((), x.dtype)))
 register("embedding", lambda weight, indices: embedding(indices, weight), kind="strategy",
          params={"strategy": _embedding_cases})
