@@ -810,3 +810,28 @@ def test_var_as_one_node_matches_numpy_and_its_derivative(dtype):
     assert type(x.var(1)._ctx).__name__ == "Var"
     wide = Tensor(x.numpy().astype(np.float64))
     assert ad.gradgradcheck(lambda t: t.std(0, ddof=1), [wide])
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_max_over_an_axis_without_ties_scatters_its_gradient(op):
+    """A dense tie-sharing weight made max over an axis and its backward 7x NumPy's; without
+    ties the gradient is scattered to each slice's extreme, with the same values."""
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((4, 6))
+    for axis, keepdims in ((1, False), (0, True), (-1, True)):
+        x = Tensor(data, requires_grad=True)
+        y = getattr(x, op)(axis, keepdims=keepdims)
+        seed = rng.standard_normal(y.shape)
+        y.backward(seed)
+        expected = np.zeros_like(data)
+        place = getattr(np, "arg" + op)(data, axis=axis)
+        np.put_along_axis(expected, np.expand_dims(place, axis), np.reshape(
+            seed, np.expand_dims(place, axis).shape), axis=axis)
+        np.testing.assert_array_equal(x.grad.numpy(), expected)
+    x = Tensor(data, requires_grad=True)
+    (getattr(x, op)(1) ** 2).sum().backward(create_graph=True)  # the recorded path
+    extreme = getattr(data, op)(1)
+    expected = np.zeros_like(data)
+    np.put_along_axis(expected, getattr(np, "arg" + op)(data, 1)[:, None],
+                      (2 * extreme)[:, None], axis=1)
+    np.testing.assert_allclose(x.grad.numpy(), expected)

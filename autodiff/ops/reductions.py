@@ -9,7 +9,7 @@ import numpy as np
 from .. import tensor as _tensor  # circular by design: tensor.py imports this module
 from ..function import Function
 from ..grad_mode import STATE
-from .elementwise import float_dtype, masked, times_constant, where
+from .elementwise import float_dtype, masked, masked_in_place, times_constant, where
 from .movement import concatenate
 from .registry import register
 
@@ -81,15 +81,41 @@ class Max(Function):
         mask = x == out
         if out.dtype.kind == "f" and np.isnan(out).any():  # NaN == NaN is False
             mask |= np.isnan(x)
-        # in x's float dtype: a float64 weight would make a float32 backward float64 (the
-        # share taken in float64: a count of 70,000 ties is inf in float16)
-        share = 1.0 / np.sum(mask, axis=self.axis, keepdims=True)
-        self.weight = np.multiply(mask, share, dtype=_weight_dtype(x.dtype), casting="unsafe")
+        counts = np.sum(mask, axis=self.axis, keepdims=True)
+        self.index = self._weight = None
+        self.x_meta = (x.shape, _weight_dtype(x.dtype))
+        if len(self.axis) == 1 and x.size and counts.max() == 1:
+            # one maximum per slice (no ties): its place, for a scatter in backward instead of
+            # a dense weight (a max over an axis and its backward took 7x NumPy's)
+            self.index = np.argmax(mask, axis=self.axis[0], keepdims=True)
+        else:
+            # in x's float dtype: a float64 weight would make a float32 backward float64 (the
+            # share taken in float64: a count of 70,000 ties is inf in float16)
+            self._weight = np.multiply(mask, 1.0 / counts, dtype=self.x_meta[1],
+                                       casting="unsafe")
         return out if self.keepdims else np.squeeze(out, axis=self.axis)
+
+    @property
+    def weight(self):
+        """Each element's share of its slice's gradient: 1 at the maximum, ties sharing."""
+        if self._weight is None:
+            shape, dtype = self.x_meta
+            self._weight = np.zeros(shape, dtype=dtype)
+            np.put_along_axis(self._weight, self.index, 1, axis=self.axis[0])
+        return self._weight
 
     def backward(self, grad):
         (x,) = self.inputs
         return (masked(_expand(grad, x.shape, self.axis, self.keepdims), self.weight),)
+
+    def _backward_arrays(self, grad, private):
+        if self.index is None:
+            return (masked_in_place(_expand(grad, self.x_meta[0], self.axis, self.keepdims),
+                                    self.weight, private=False),)
+        out = np.zeros(self.x_meta[0], dtype=np.result_type(grad, self.x_meta[1]))
+        np.put_along_axis(out, self.index, _expand(grad, self.x_meta[0], self.axis,
+                                                   self.keepdims), axis=self.axis[0])
+        return (out,)
 
 
 def _weight_dtype(dtype):
