@@ -67,6 +67,7 @@ def erf(x):
     x = x.astype(dtype, copy=False).reshape(-1)  # (0-d: indexing below needs an axis)
     coefficients = _COEFFICIENTS[dtype]
     size = np.abs(x)
+    outside = ~(size < END)  # (NaN too)
     np.fmin(size, dtype.type(_LAST), out=size)  # beyond, and NaN: mended at the end
     position = size * dtype.type(1.0 / STEP)  # the interval's number plus the place in it
     interval = position.astype(np.intp)
@@ -82,7 +83,6 @@ def erf(x):
     if small.any():
         result[small] = _taylor(size[small]).astype(dtype, copy=False)
     np.copysign(result, x, out=result)
-    outside = ~(np.abs(x) < END)
     if outside.any():  # +-1 from END on, where float64 rounds erf to it; NaN stays NaN
         result[outside] = np.sign(x[outside])
     return result.reshape(shape)

@@ -292,11 +292,11 @@ class LogSoftmax(Function):
 def mean(x, axis=None, keepdims=False):
     """Mean over ``axis``: the sum divided by the number of reduced elements. Float16 sums in
     float32, as NumPy's and PyTorch's means do (a float16 sum of 70,000 ones is inf)."""
+    if x.dtype == np.float16:
+        return _in_float32(mean, x, axis, keepdims)
     axes = normalize_axis(axis, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes]))
     scale = 1.0 / max(count, 1) if count else np.nan
-    if x.dtype == np.float16:
-        return (x.astype(np.float32).sum(axes, keepdims=keepdims) * scale).astype(np.float16)
     return x.sum(axes, keepdims=keepdims) * scale
 
 
@@ -362,8 +362,8 @@ def std(x, axis=None, ddof=0, keepdims=False):
 
 def _in_float32(reduction, x, *args):
     """``reduction(x, *args)`` for a float16 ``x``, computed in float32 and rounded back, as
-    PyTorch's CPU kernels accumulate float16: squares of deviations from 256 on are inf in
-    float16, where the variance, the deviation or the norm is still a float16 number."""
+    PyTorch's CPU kernels accumulate float16: a float16 sum of 70,000 ones is inf, and squares
+    of deviations from 256 on are, where the mean, variance or norm is a float16 number."""
     return reduction(x.astype(np.float32), *args).astype(np.float16)
 
 
