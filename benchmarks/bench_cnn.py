@@ -13,8 +13,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
+from pathlib import Path
 
 import numpy as np
+
+if not __package__:  # run as a plain script (python benchmarks/x.py): make the package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench_mlp import ours_step
 from benchmarks.harness import (

@@ -12,8 +12,13 @@ All start from the same weights. Run from the repository root::
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 import numpy as np
+
+if not __package__:  # run as a plain script (python benchmarks/x.py): make the package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import (
     compare,

@@ -18,9 +18,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+if not __package__:  # run as a plain script (python benchmarks/x.py): make the package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import bench_mlp
 from benchmarks.harness import environment, limit_threads, reexec_with_malloc_tunables

@@ -14,9 +14,14 @@ sort cannot walk it). Run from the repository root::
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+if not __package__:  # run as a plain script (python benchmarks/x.py): make the package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import (
     compare,
