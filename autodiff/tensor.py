@@ -910,9 +910,13 @@ class Tensor:
         """The error function."""
         return ew.Erf.apply(self)
 
+    def erfc(self):
+        """The complementary error function 1 - erf(x), precise where it is small."""
+        return ew.Erfc.apply(self)
+
     def gelu(self):
         """x * Phi(x), the exact (erf) form of GELU."""
-        return ew.gelu(self)
+        return ew.Gelu.apply(self)
 
     def softplus(self):
         """log(1 + e ** x), without overflow for large |x|."""
