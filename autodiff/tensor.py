@@ -1022,18 +1022,21 @@ class Tensor:
             raise _axis_error(reduce.__name__, axis, self.shape) from None
 
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        """log(sum(exp(x))) over ``axis``, computed without overflow."""
-        return rd.LogSumExp.apply(self, axis=rd.normalize_axis(_axis(axis, dim), self.ndim),
-                                  keepdims=_keep(keepdims, keepdim))
+        """log(sum(exp(x))) over ``axis``, computed without overflow (float16 in float32)."""
+        axis, keepdims = _axis(axis, dim), _keep(keepdims, keepdim)
+        if self.dtype == np.float16:
+            return rd.in_float32(Tensor.logsumexp, self, axis, keepdims)
+        return rd.LogSumExp.apply(self, axis=rd.normalize_axis(axis, self.ndim),
+                                  keepdims=keepdims)
 
     def softmax(self, axis=None, *, dim=None):
         """exp(x) / sum(exp(x)) along ``axis`` (or ``dim``; the last axis when neither is
-        given), computed without overflow."""
+        given), computed without overflow (float16 in float32)."""
         return self._along_axis(rd.Softmax, "softmax", axis, dim)
 
     def log_softmax(self, axis=None, *, dim=None):
         """x - logsumexp(x) along ``axis`` (or ``dim``; the last axis when neither is given),
-        computed without overflow."""
+        computed without overflow (float16 in float32)."""
         return self._along_axis(rd.LogSoftmax, "log_softmax", axis, dim)
 
     def _along_axis(self, op, name, axis, dim):
@@ -1041,6 +1044,8 @@ class Tensor:
         an axis out of range is named with this tensor's shape."""
         axis = _axis(axis, dim)
         axis = -1 if axis is None else axis
+        if self.dtype == np.float16:
+            return rd.in_float32(Tensor._along_axis, self, op, name, axis, None)
         try:
             return op.apply(self, axis=axis)
         except np.exceptions.AxisError:

@@ -835,3 +835,28 @@ def test_max_over_an_axis_without_ties_scatters_its_gradient(op):
     np.put_along_axis(expected, getattr(np, "arg" + op)(data, 1)[:, None],
                       (2 * extreme)[:, None], axis=1)
     np.testing.assert_allclose(x.grad.numpy(), expected)
+
+
+def test_float16_softmax_family_and_class_losses_sum_in_float32():
+    """A float16 sum of the exps of 70,000 equal logits (a fresh language-model head) is inf:
+    softmax gave 0, log_softmax -inf, logsumexp and cross-entropy inf. PyTorch's CPU kernels
+    sum float16 in float32; so do these, rounding once at the end."""
+    import nn.functional as F
+    n = 70_000
+    logits = Tensor(np.zeros((2, n), np.float16), requires_grad=True)
+    want = np.log(n)
+    assert F.softmax(logits, dim=1).data[0, 0] == np.float16(1 / n)
+    assert F.log_softmax(logits, dim=1).data[0, 0] == np.float16(-want)
+    assert logits.logsumexp(axis=1).data.tolist() == [np.float16(want)] * 2
+    assert logits.logsumexp(dim=1, keepdim=True).shape == (2, 1)
+    targets = np.array([3, 5])
+    for loss in (F.cross_entropy(logits, targets), F.nll_loss(F.log_softmax(logits, dim=1), targets),
+                 F.cross_entropy(logits, targets, reduction="sum") / 2):
+        assert loss.dtype == np.float16 and loss.item() == pytest.approx(want, rel=1e-3)
+    F.cross_entropy(logits, targets).backward()
+    assert logits.grad.dtype == np.float16
+    np.testing.assert_allclose(logits.grad.data[0, :3], [1 / n / 2] * 3, rtol=1e-2)
+    assert logits.grad.data[0, 3] == pytest.approx((1 / n - 1) / 2, rel=1e-3)
+    x = Tensor(np.zeros((1, n), np.float16), requires_grad=True)
+    F.log_softmax(x, dim=1).backward(Tensor(np.ones((1, n), np.float16)))  # grads sum to 70,000
+    np.testing.assert_allclose(x.grad.data, 0.0, atol=1e-3)  # inf - inf = NaN before

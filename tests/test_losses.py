@@ -113,6 +113,20 @@ def test_bce_with_logits_finite_at_huge_logits():
     np.testing.assert_allclose(x.grad.data, [0.0, 0.0, 1.0, -1.0])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_with_logits_keeps_the_precision_of_small_losses_for_both_labels(dtype):
+    """(1 - t) x + softplus(-x) is x - x + a tiny rest for t = 0 far left: the loss and the
+    gradient sigmoid(x) were exactly 0 from x = -17 (float32) and -37 (float64) on, while
+    t = 1 far right was exact."""
+    x = Tensor(np.array([-20.0, -40.0, 20.0, 40.0], dtype), requires_grad=True)
+    t = np.array([0.0, 0.0, 1.0, 1.0], dtype)
+    loss = F.binary_cross_entropy_with_logits(x, t, reduction="none")
+    loss.backward(Tensor(np.ones(4, dtype)))
+    tiny = np.exp([-20.0, -40.0, -20.0, -40.0])  # softplus(-|x|) and sigmoid(-|x|) to 1e-9
+    np.testing.assert_allclose(loss.data, tiny, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.data, tiny * [1, 1, -1, -1], rtol=1e-6)
+
+
 # ----- cross-entropy and nll --------------------------------------------------------------------
 def test_cross_entropy_of_known_logits():
     logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])

@@ -293,7 +293,7 @@ def mean(x, axis=None, keepdims=False):
     """Mean over ``axis``: the sum divided by the number of reduced elements. Float16 sums in
     float32, as NumPy's and PyTorch's means do (a float16 sum of 70,000 ones is inf)."""
     if x.dtype == np.float16:
-        return _in_float32(mean, x, axis, keepdims)
+        return in_float32(mean, x, axis, keepdims)
     axes = normalize_axis(axis, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes]))
     scale = 1.0 / max(count, 1) if count else np.nan
@@ -302,9 +302,9 @@ def mean(x, axis=None, keepdims=False):
 
 def var(x, axis=None, ddof=0, keepdims=False):
     """Variance over ``axis``: mean squared deviation with ``ddof`` degrees of freedom removed.
-    Float16 is computed in float32 (`_in_float32`)."""
+    Float16 is computed in float32 (`in_float32`)."""
     if x.dtype == np.float16:
-        return _in_float32(var, x, axis, ddof, keepdims)
+        return in_float32(var, x, axis, ddof, keepdims)
     axes = normalize_axis(axis, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes]))
     # NumPy and PyTorch divide by max(0, N - ddof): inf when N <= ddof (nan where the sum is 0)
@@ -354,16 +354,17 @@ class StdFromVar(Function):
 
 def std(x, axis=None, ddof=0, keepdims=False):
     """Standard deviation over ``axis``: the square root of `var`, with gradient 0 where it is
-    0. Float16 is computed in float32 (`_in_float32`)."""
+    0. Float16 is computed in float32 (`in_float32`)."""
     if x.dtype == np.float16:
-        return _in_float32(std, x, axis, ddof, keepdims)
+        return in_float32(std, x, axis, ddof, keepdims)
     return StdFromVar.apply(var(x, axis, ddof, keepdims))
 
 
-def _in_float32(reduction, x, *args):
+def in_float32(reduction, x, *args):
     """``reduction(x, *args)`` for a float16 ``x``, computed in float32 and rounded back, as
-    PyTorch's CPU kernels accumulate float16: a float16 sum of 70,000 ones is inf, and squares
-    of deviations from 256 on are, where the mean, variance or norm is a float16 number."""
+    PyTorch's CPU kernels accumulate float16: a float16 sum of 70,000 ones (or of the exps of
+    a softmax over 70,000 equal logits) is inf, and squares of deviations from 256 on are, where
+    the mean, variance, norm or softmax is a float16 number."""
     return reduction(x.astype(np.float32), *args).astype(np.float16)
 
 
@@ -396,7 +397,7 @@ def vector_norm(x, ord=None, axis=None, keepdims=False):
     if p == 1:
         return x.abs().sum(axes, keepdims)
     if x.dtype == np.float16:
-        return _in_float32(vector_norm, x, ord, axes, keepdims)
+        return in_float32(vector_norm, x, ord, axes, keepdims)
     return Norm.apply(x, p=p, axis=axes, keepdims=keepdims)
 
 

@@ -214,8 +214,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """Binary cross-entropy of ``sigmoid(input)``, computed from the logits without overflow.
 
     ``-(pos_weight * t * log sigmoid(x) + (1 - t) * log(1 - sigmoid(x)))`` rewritten as
-    ``(1 - t) * x + (1 + (pos_weight - 1) * t) * softplus(-x)``; ``pos_weight`` broadcasts
+    ``pos_weight * t * softplus(-x) + (1 - t) * softplus(x)``; ``pos_weight`` broadcasts
     along the last axis (one weight per class), ``weight`` rescales each element's loss.
+    (PyTorch's ``(1 - t) * x + (1 + (pos_weight - 1) * t) * softplus(-x)`` is the same sum, but
+    for t = 0 and x far below 0 it is x - x + a tiny rest: the loss and gradient were 0 from
+    x = -17 on in float32.)
     """
     reduction = legacy_reduction("binary_cross_entropy_with_logits", size_average, reduce,
                                  reduction)
@@ -229,8 +232,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if pos_weight is not None and not isinstance(pos_weight, (Tensor, np.ndarray)):
         # a list works as PyTorch's tensor would, in the input's dtype as a weight list does
         pos_weight = np.asarray(pos_weight, dtype=input.dtype)
-    log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
-    loss = (1 - target) * input + log_weight * (-input).softplus()
+    positive = target if pos_weight is None else pos_weight * target
+    loss = positive * (-input).softplus() + (1 - target) * input.softplus()
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
@@ -447,12 +450,14 @@ def _class_loss(op, name, input, target, weight, ignore_index, reduction, smooth
             f"{name}: the derivative for 'weight' is not implemented (as in PyTorch); pass "
             f"weight.detach() or a weight that does not require grad")
     rows, labels, shape = _rows(name, input, target)
-    scores = rows.data
-    if scores.dtype.kind != "f":
-        raise TypeError(f"{name}: input must be floating point, got dtype {scores.dtype}")
-    targets = _target_weights(name, scores.shape[1], labels, weight, ignore_index, smoothing,
-                              reduction, scores.dtype)
-    loss = op.apply(rows, targets=targets, reduce=reduction != "none")
+    dtype = rows.dtype
+    if dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {dtype}")
+    if dtype == np.float16:  # summed in float32, as PyTorch's CPU kernels (see in_float32)
+        rows = rows.astype(np.float32)
+    targets = _target_weights(name, rows.shape[1], labels, weight, ignore_index, smoothing,
+                              reduction, rows.dtype)
+    loss = op.apply(rows, targets=targets, reduce=reduction != "none").astype(dtype)
     if reduction == "mean" and _nothing_counted(targets, labels):
         loss = loss + float("nan")  # the mean of no targets is nan, as PyTorch's (0 / 0)
     return loss if reduction != "none" else loss.reshape(shape)
