@@ -20,6 +20,8 @@ from .ops.elementwise import (ceil, clone, exp, expm1, floor, log, log1p, maximu
                               sigmoid, sign, sqrt, square, tanh, where)
 from .ops.linalg import einsum, matmul
 from .ops.movement import cat, concatenate, stack
+from .ops.pieces import (chunk, flip, gather, index_select, masked_fill, narrow, split, tril, triu,
+                         unbind)
 from .ops.reductions import cumsum, norm, prod, sum
 from .tensor import Tensor, as_tensor
 from .value import Value
@@ -36,4 +38,6 @@ __all__ = [
     "maximum", "minimum", "where", "concatenate", "stack", "matmul", "einsum",
     "clone", "square", "log1p", "expm1", "sign", "floor", "ceil", "prod", "cumsum", "norm",
     "cat", "exp", "log", "sqrt", "tanh", "sigmoid",
+    "split", "chunk", "unbind", "narrow", "flip", "index_select", "gather", "masked_fill",
+    "tril", "triu",
 ]  # autodiff.round and autodiff.sum too, left out here: a star import would hide the builtins

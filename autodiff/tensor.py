@@ -21,6 +21,7 @@ from .grad_mode import STATE as _GRAD_MODE
 from .ops import elementwise as ew
 from .ops import linalg as la
 from .ops import movement as mv
+from .ops import pieces
 from .ops import reductions as rd
 
 _DEFAULT_FLOAT = np.dtype(np.float32)
@@ -1164,6 +1165,56 @@ class Tensor:
     def pad(self, pad_width):
         """Zero padding with NumPy's ``pad_width``."""
         return mv.Pad.apply(self, pad_width=mv.normalize_pad(pad_width, self.ndim))
+
+    # ----- parts, as PyTorch names them (autodiff.ops.pieces) -------------------------------
+    def split(self, split_size_or_sections, dim=0):
+        """Pieces along ``dim`` of ``split_size`` each, or of the listed sizes (`pieces.split`)."""
+        return pieces.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        """``chunks`` pieces of equal size along ``dim``, the last smaller (`pieces.chunk`)."""
+        return pieces.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        """The slices along ``dim``, each without that axis (`pieces.unbind`)."""
+        return pieces.unbind(self, dim)
+
+    def narrow(self, dim, start, length):
+        """``length`` elements along ``dim`` from ``start`` (`pieces.narrow`)."""
+        return pieces.narrow(self, dim, start, length)
+
+    def flip(self, dims):
+        """The elements in reverse order along ``dims`` (`pieces.flip`)."""
+        return pieces.flip(self, dims)
+
+    def index_select(self, dim, index):
+        """The entries at the 1-d integer positions ``index`` along ``dim`` (`pieces.index_select`)."""
+        return pieces.index_select(self, dim, index)
+
+    def gather(self, dim, index):
+        """``out[i][j] = self[index[i][j]][j]`` for ``dim=0``, and so on (`pieces.gather`)."""
+        return pieces.gather(self, dim, index)
+
+    def masked_fill(self, mask, value):
+        """``value`` wherever the boolean ``mask`` is true (`pieces.masked_fill`)."""
+        return pieces.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        """`masked_fill` in place (recorded when gradients flow); returns self."""
+        pieces.masked_fill(self.detach(), mask, value)  # the checks, before anything changes
+        mask = np.asarray(getattr(mask, "data", mask))
+        values = (value,) if isinstance(value, Tensor) else ()
+        return inplace.modify(self, values, lambda old: pieces.masked_fill(old, mask, value),
+                              lambda array: np.copyto(array, getattr(value, "data", value),
+                                                      where=mask, casting="unsafe"))
+
+    def tril(self, diagonal=0):
+        """Entries above the diagonal ``diagonal`` set to 0 (`pieces.tril`)."""
+        return pieces.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        """Entries below the diagonal ``diagonal`` set to 0 (`pieces.triu`)."""
+        return pieces.triu(self, diagonal)
 
 
 def as_tensor(data, dtype=None):

@@ -1,0 +1,185 @@
+"""Parts of a tensor, as PyTorch names them: ``split chunk unbind narrow flip index_select
+gather`` cut or reorder, ``masked_fill tril triu`` replace a part.
+
+Each is indexing or `where` underneath, so the gradient is theirs: every piece's gradient goes
+back into its place of the input (`GetItem` scatters it), and a replaced part gets none.
+Indices are checked before NumPy sees them: NumPy wraps a negative index around, where
+PyTorch's ``gather`` and ``index_select`` raise.
+"""
+import numpy as np
+
+from .elementwise import where
+from .movement import _checked_axis, concatenate, stack
+from .reductions import _is_int
+from .registry import register
+
+
+def _along(axis, item):
+    """An index that applies ``item`` to ``axis`` and takes everything of the axes before."""
+    return (slice(None),) * axis + (item,)
+
+
+def split(x, split_size_or_sections, dim=0):
+    """``x`` cut along ``dim`` into pieces of ``split_size`` (the last one smaller if the size
+    does not divide the axis) or of the listed sizes, which must add up to the axis' length;
+    a tuple of tensors, as ``torch.split``."""
+    axis = _checked_axis(dim, x, "split")
+    length = x.shape[axis]
+    if _is_int(split_size_or_sections):
+        size = int(split_size_or_sections)
+        if size <= 0:
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sizes = [size] * (length // size) + ([length % size] if length % size or not length
+                                             else [])
+    else:
+        sizes = list(split_size_or_sections)
+        if not all(_is_int(s) and s >= 0 for s in sizes) or sum(sizes) != length:
+            raise ValueError(f"split: the sizes {sizes} must be non-negative ints adding up to "
+                             f"{length}, the length of axis {dim} of a tensor of shape {x.shape}")
+    starts = np.cumsum([0] + sizes[:-1])
+    return tuple(x[_along(axis, slice(int(start), int(start) + int(size)))]
+                 for start, size in zip(starts, sizes))
+
+
+def chunk(x, chunks, dim=0):
+    """``x`` cut along ``dim`` into ``chunks`` pieces of equal size (the last one smaller), or
+    fewer when the axis is too short, as ``torch.chunk``: pieces of ceil(length / chunks)."""
+    if not _is_int(chunks) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    length = x.shape[_checked_axis(dim, x, "chunk")]
+    return split(x, max(-(-length // chunks), 1), dim)
+
+
+def unbind(x, dim=0):
+    """The slices of ``x`` along ``dim``, each without that axis, as ``torch.unbind``."""
+    axis = _checked_axis(dim, x, "unbind")
+    return tuple(x[_along(axis, i)] for i in range(x.shape[axis]))
+
+
+def narrow(x, dim, start, length):
+    """``length`` elements of ``x`` along ``dim`` from ``start`` (negative counts from the
+    end), as ``torch.narrow``; the range must lie inside the axis."""
+    axis = _checked_axis(dim, x, "narrow")
+    size = x.shape[axis]
+    begin = start + size if _is_int(start) and start < 0 else start
+    if not (_is_int(begin) and _is_int(length) and 0 <= begin and 0 <= length
+            and begin + length <= size):
+        raise ValueError(f"narrow: start {start} and length {length} do not fit axis {dim} "
+                         f"of a tensor of shape {x.shape} (its length is {size})")
+    return x[_along(axis, slice(begin, begin + length))]
+
+
+def flip(x, dims):
+    """``x`` with the order of its elements reversed along ``dims`` (an int or a sequence),
+    as ``torch.flip``."""
+    dims = (dims,) if _is_int(dims) else tuple(dims)
+    axes = [_checked_axis(d, x, "flip") for d in dims]
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"flip: dims {dims} name an axis twice")
+    return x[tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(x.ndim))]
+
+
+def _indices(name, index, size, what):
+    """``index`` as an integer array whose values lie in [0, ``size``); else a clear error."""
+    index = np.asarray(getattr(index, "data", index))
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{name}: index must hold integers, got dtype {index.dtype}")
+    if index.size and (index.min() < 0 or index.max() >= size):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise IndexError(f"{name}: index {bad} is out of range for {what} of length {size}")
+    return index
+
+
+def index_select(x, dim, index):
+    """The entries of ``x`` at the positions ``index`` (1-d, integers, repeats allowed) along
+    ``dim``, as ``torch.index_select``; repeated positions add their gradients."""
+    axis = _checked_axis(dim, x, "index_select")
+    index = _indices("index_select", index, x.shape[axis], f"axis {dim}")
+    if index.ndim != 1:
+        raise ValueError(f"index_select: index must be 1-d, got shape {index.shape}")
+    return x[_along(axis, index)]
+
+
+def gather(x, dim, index):
+    """``out[i][j] = x[index[i][j]][j]`` (``dim=0``; likewise for any axis and rank), as
+    ``torch.gather``: ``index`` has ``x``'s number of axes and no longer ones than ``x``
+    except along ``dim``; the result has ``index``'s shape."""
+    axis = _checked_axis(dim, x, "gather")
+    index = _indices("gather", index, x.shape[axis], f"axis {dim}")
+    if index.ndim != x.ndim or any(n > m for a, (n, m) in enumerate(zip(index.shape, x.shape))
+                                   if a != axis):
+        raise ValueError(f"gather: index of shape {index.shape} does not fit a tensor of shape "
+                         f"{x.shape} along axis {dim} (same number of axes, none longer than "
+                         f"the tensor's except axis {dim})")
+    places = list(np.ogrid[tuple(slice(n) for n in index.shape)])  # (x has an axis: checked)
+    places[axis] = index
+    return x[tuple(places)]
+
+
+def masked_fill(x, mask, value):
+    """``x`` with ``value`` (a number or a 0-d tensor) wherever the boolean ``mask``
+    (broadcastable to ``x``'s shape) is true, as ``torch.masked_fill``: attention's
+    ``scores.masked_fill(mask, float("-inf"))``. The filled places get no gradient."""
+    mask = np.asarray(getattr(mask, "data", mask))
+    if mask.dtype != np.bool_:
+        raise TypeError(f"masked_fill: mask must be boolean, got dtype {mask.dtype} (compare "
+                        f"it first, e.g. mask == 0)")
+    try:
+        fits = np.broadcast_shapes(mask.shape, x.shape) == x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"masked_fill: a mask of shape {mask.shape} does not broadcast to the "
+                         f"tensor's shape {x.shape}")
+    if np.ndim(getattr(value, "data", value)) != 0:
+        raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got shape "
+                         f"{np.shape(getattr(value, 'data', value))}")
+    return where(mask, value, x)
+
+
+def _triangle(name, x, keep_below, diagonal):
+    """``x`` with the entries of each matrix (the last two axes) on one side of the diagonal
+    ``diagonal`` replaced by zeros."""
+    if x.ndim < 2:
+        raise ValueError(f"{name}: needs a matrix or a stack of them, got shape {x.shape}")
+    if not _is_int(diagonal):
+        raise TypeError(f"{name}: diagonal must be an int, got {diagonal!r}")
+    rows, cols = x.shape[-2:]
+    below = np.tri(rows, cols, k=diagonal if keep_below else diagonal - 1, dtype=bool)
+    return where(below if keep_below else ~below, x, 0)
+
+
+def tril(x, diagonal=0):
+    """The lower triangle of each matrix (the last two axes): entries above the diagonal
+    ``diagonal`` (0 the main one, positive above it) set to 0, as ``torch.tril``."""
+    return _triangle("tril", x, True, diagonal)
+
+
+def triu(x, diagonal=0):
+    """The upper triangle of each matrix: entries below the diagonal ``diagonal`` set to 0,
+    as ``torch.triu``."""
+    return _triangle("triu", x, False, diagonal)
+
+
+def _checkerboard(shape):
+    """A boolean mask of ``shape``, true where the sum of the indices is even (a test input)."""
+    return np.indices(shape).sum(axis=0) % 2 == 0
+
+
+# Pieces are joined in reverse order and indices are not the identity, so that a gradient put
+# back in the wrong place changes the result.
+register("split", lambda x: concatenate(split(x, [1, x.shape[0] - 1])[::-1]), kind="shape",
+         params={"min_ndim": 1})
+register("chunk", lambda x: concatenate(chunk(x, 2, dim=-1)[::-1], axis=-1), kind="shape",
+         params={"min_ndim": 1})
+register("unbind", lambda x: stack(unbind(x, dim=-1)[::-1]), kind="shape",
+         params={"min_ndim": 1})
+register("narrow", lambda x: narrow(x, 0, -1, 1), kind="shape", params={"min_ndim": 1})
+register("flip", lambda x: flip(x, tuple(range(x.ndim))), kind="shape")
+register("index_select", lambda x: index_select(x, -1, np.array([x.shape[-1] - 1, 0, 0])),
+         kind="shape", params={"min_ndim": 1})
+register("gather", lambda x: gather(x, 0, (np.indices(x.shape).sum(axis=0) * 2 + 1)
+                                     % x.shape[0]), kind="shape", params={"min_ndim": 1})
+register("masked_fill", lambda x: masked_fill(x, _checkerboard(x.shape), 0.5), kind="shape")
+register("tril", lambda x: tril(x), kind="shape", params={"min_ndim": 2})
+register("triu", lambda x: triu(x, 1), kind="shape", params={"min_ndim": 2})
