@@ -18,6 +18,7 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from benchmarks.harness import (
     memory_growth,
     peak_memory,
     reexec_with_malloc_tunables,
+    rss_bytes,
     thread_sweep,
 )
 from benchmarks.numpy_baselines import MLPBaseline
@@ -136,11 +138,18 @@ def growth_line(steps: int, size: int = 32) -> str:
     x, y = bench_mlp.batch(size)
     step = bench_mlp.ours_step(bench_mlp.ours_mlp(MLPBaseline(bench_mlp.SIZES)), x, y)
     every = max(1, steps // 10)
+    for _ in range(10):  # warm-up before the resident size is read (memory_growth's own too)
+        step()
+    resident = rss_bytes() if os.path.exists("/proc/self/statm") else None
     growth = memory_growth(step, calls=steps, every=every)
     live = growth.samples
     samples = ", ".join(f"{s / 1024:.1f}" for s in live)
-    return (f"memory growth over {steps} MLP steps (batch {size}): {live[-1] - live[0]:+d} bytes "
+    line = (f"memory growth over {steps} MLP steps (batch {size}): {live[-1] - live[0]:+d} bytes "
             f"(live KiB every {every} steps: {samples})")
+    if resident is not None:  # also sees what tracemalloc does not (BLAS buffers, the allocator)
+        line += (f"; resident set size {rss_bytes() - resident:+d} bytes over the same steps "
+                 f"(from {resident / 2**20:.1f} MiB)")
+    return line
 
 
 def main(argv=None) -> None:
