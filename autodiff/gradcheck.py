@@ -194,13 +194,6 @@ def _grows(slope, finer_slope, atol):
     return abs(slope) > atol and abs(finer_slope) > 2 * abs(slope)
 
 
-def compare(analytic, numeric, index, atol, rtol, what="gradient"):
-    """Raise GradcheckError at the worst element where |a - n| > atol + rtol * |n|."""
-    order = _failing(analytic, numeric, atol, rtol)
-    if order:
-        raise _mismatch(analytic, numeric, index, order[0], atol, rtol, what)
-
-
 def _failing(analytic, numeric, atol, rtol):
     """Flat indices of the elements that disagree, worst first."""
     excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))

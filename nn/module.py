@@ -526,7 +526,7 @@ class Module:
                                          f"cast it to {target.dtype})")
                     values[key] = np.array(value)  # a copy, in its own dtype
                     continue
-                values[key] = _converted(key, value, target)
+                values[key] = value.astype(target.dtype, copy=False)  # (numeric: checked)
                 _check_writeable(key, target)
         if strict and (missing or unexpected):
             raise KeyError(_key_error_message(type(self).__name__, missing, unexpected))
@@ -748,19 +748,6 @@ def _check_shape(key, value, target):
             f"size mismatch for {key!r}: the checkpoint has shape {value.shape}, "
             f"the model has shape {target.shape}"
         )
-
-
-def _converted(key, value, target):
-    """``value`` cast to ``target``'s dtype, or a ValueError naming ``key``."""
-    try:
-        if value.dtype.kind not in "biuf":
-            raise TypeError(f"dtype {value.dtype} is not numeric")
-        return value.astype(target.dtype, copy=False)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"cannot load {key!r}: the checkpoint's value of dtype {value.dtype} does not "
-            f"convert to the model's {target.dtype} ({exc})"
-        ) from None
 
 
 def _check_state_dict_type(model_name, state_dict):

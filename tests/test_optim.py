@@ -853,3 +853,27 @@ def test_load_state_dict_assign_refuses_integer_values_for_trainable_parameters(
         layer.load_state_dict({"weight": np.array([[1, 2], [3, 4]]), "bias": np.zeros(2)},
                               assign=True)
     assert layer.weight.dtype == np.float32
+
+
+def test_a_pytorch_style_float_step_counter_loads_as_an_int():
+    """PyTorch keeps Adam's ``step`` as a 0-d float tensor; exported with ``.numpy()`` it was
+    taken for a buffer and refused with "has shape (), the parameter has shape (2, 3)"."""
+    uninterrupted = _fresh_params()
+    optimizer = nn.optim.Adam(uninterrupted, lr=0.1)
+    _train(uninterrupted, optimizer, 5)
+    resumed = _fresh_params()
+    optimizer = nn.optim.Adam(resumed, lr=0.1)
+    _train(resumed, optimizer, 2)
+    state = optimizer.state_dict()
+    for values in state["state"].values():
+        values["step"] = np.array(float(values["step"]), np.float32)
+    optimizer = nn.optim.Adam(resumed, lr=0.1)
+    optimizer.load_state_dict(state)
+    assert all(type(s["step"]) is int and s["step"] == 2 for s in optimizer.state.values())
+    _train(resumed, optimizer, 3)
+    for got, want in zip(resumed, uninterrupted):
+        np.testing.assert_array_equal(got.data, want.data)
+    for values in state["state"].values():
+        values["step"] = np.array(2.5)
+    with pytest.raises(ValueError, match="state 'step' of parameter 0 .* 2.5, not a whole number"):
+        nn.optim.Adam(resumed, lr=0.1).load_state_dict(state)

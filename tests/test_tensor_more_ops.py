@@ -644,3 +644,8 @@ def test_exact_gelu_keeps_its_relative_precision_far_left(dtype):
     for got, want in [(y.data, exact), (t.grad.data, slope)]:
         keep = np.abs(want) >= np.finfo(dtype).tiny  # (float16 underflows from x = -5.3)
         assert (np.abs(got - want) / np.abs(want) <= allowed)[keep].all()
+
+
+def test_sum_to_names_a_shape_that_does_not_broadcast():
+    with pytest.raises(ValueError, match=r"sum_to: shape \(2, 3\) does not broadcast from \(4,\)"):
+        ad.Tensor(np.zeros((2, 3))).sum_to((4,))  # NumPy's broadcast message before

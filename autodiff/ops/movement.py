@@ -78,7 +78,11 @@ class SumTo(Function):
 
 def sum_to_shape(x, shape):
     """The ndarray ``x`` summed over the axes that broadcasting ``shape`` to ``x.shape`` added."""
-    if len(shape) > x.ndim or np.broadcast_shapes(shape, x.shape) != x.shape:
+    try:
+        fits = len(shape) <= x.ndim and np.broadcast_shapes(shape, x.shape) == x.shape
+    except ValueError:  # (NumPy's own message would not say which call failed)
+        fits = False
+    if not fits:
         raise ValueError(f"sum_to: shape {x.shape} does not broadcast from {shape}")
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(

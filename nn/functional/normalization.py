@@ -53,11 +53,6 @@ class Normalize(Function):
         return ((grad - mean_grad - xhat * mean_grad_xhat) * inv_std,)
 
 
-def normalize(x, axes, eps=1e-5):
-    """``x`` standardized over ``axes`` (a tuple of non-negative ints): zero mean, unit variance."""
-    return Normalize.apply(x, axes=tuple(axes), eps=eps)
-
-
 def _data(buffer):
     """The ndarray behind a running-statistics buffer (an ndarray or a Tensor), or None."""
     return buffer.data if isinstance(buffer, Tensor) else buffer

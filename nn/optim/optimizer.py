@@ -395,6 +395,12 @@ def _restore_state(values, param, index, group_index):
         if isinstance(value, Tensor):
             value = value.data
         kind = value.dtype.kind if isinstance(value, (np.ndarray, np.generic)) else None
+        if name == "step" and kind == "f" and np.ndim(value) == 0:
+            # PyTorch keeps the counter as a 0-d float tensor: a whole number, taken as an int
+            if not float(value).is_integer():
+                raise ValueError(f"state 'step' of parameter {index} (group {group_index}) is "
+                                 f"{float(value)}, not a whole number of steps")
+            kind, value = "i", np.int64(value)
         if kind == "f":  # a buffer shaped like the parameter
             value = np.asarray(value)
             if value.shape != param.shape:
