@@ -744,3 +744,70 @@ def test_depthwise_input_gradient_matches_the_same_conv_written_dense(stride, pa
     assert gradgradcheck(lambda t, u: F.conv2d(t, u, stride=stride, padding=padding,
                                                dilation=dilation, groups=3),
                             [Tensor(x[:1, :, :5, :4]), Tensor(w)])
+
+
+# ----- F.pad and adaptive average pooling --------------------------------------------------------
+def _adaptive_reference(x, out_h, out_w):
+    """PyTorch's adaptive average pooling, bin by bin: floor(i H / h) to ceil((i + 1) H / h)."""
+    n, c, h, w = x.shape
+    out = np.empty((n, c, out_h, out_w))
+    for i in range(out_h):
+        r0, r1 = (i * h) // out_h, -(-(i + 1) * h // out_h)
+        for j in range(out_w):
+            c0, c1 = (j * w) // out_w, -(-(j + 1) * w // out_w)
+            out[:, :, i, j] = x[:, :, r0:r1, c0:c1].mean(axis=(2, 3))
+    return out
+
+
+@pytest.mark.parametrize("size, out", [((5, 7), (2, 3)), ((4, 4), (2, 2)), ((3, 5), (4, 6)),
+                                       ((6, 6), (1, 1)), ((5, 7), (None, 3))])
+def test_adaptive_avg_pool2d_matches_pytorchs_bins(size, out):
+    x = np.random.default_rng(0).standard_normal((2, 3) + size)
+    got = nn.AdaptiveAvgPool2d(out)(Tensor(x))
+    shape = tuple(s if o is None else o for o, s in zip(out, size))
+    np.testing.assert_allclose(got.data, _adaptive_reference(x, *shape), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(Tensor(x[0]), out).data,
+                               _adaptive_reference(x[:1], *shape)[0], rtol=1e-12, atol=1e-15)
+    t = Tensor(x, requires_grad=True)  # each input gets 1 / (its bin's size), summed over bins
+    F.adaptive_avg_pool2d(t, out).sum().backward()
+    np.testing.assert_allclose(t.grad.data.sum(), 2 * 3 * shape[0] * shape[1])
+
+
+def test_adaptive_avg_pool2d_refuses_bad_sizes():
+    with pytest.raises(ValueError, match="output_size must be a positive int or a pair"):
+        F.adaptive_avg_pool2d(Tensor(np.ones((1, 1, 4, 4))), (0, 2))
+    with pytest.raises(ValueError, match=r"shape \(N, C, H, W\) or \(C, H, W\), got shape \(4, 4\)"):
+        F.adaptive_avg_pool2d(Tensor(np.ones((4, 4))), 2)
+
+
+def test_pad_follows_pytorchs_last_axis_first_widths():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(F.pad(Tensor(x), (1, 2), value=-1.0).data,
+                                  np.pad(x, ((0, 0), (0, 0), (1, 2)), constant_values=-1.0))
+    np.testing.assert_array_equal(F.pad(Tensor(x), (0, 1, 2, 0)).data,
+                                  np.pad(x, ((0, 0), (2, 0), (0, 1))))
+    np.testing.assert_array_equal(F.pad(Tensor(x), (-1, 1, 1, -2)).data,  # negative widths crop
+                                  np.pad(x[:, :1, 1:], ((0, 0), (1, 0), (0, 1))))
+    for mode, numpy_mode in [("reflect", "reflect"), ("replicate", "edge"), ("circular", "wrap")]:
+        np.testing.assert_array_equal(F.pad(Tensor(x), (2, 1, 1, 2), mode=mode).data,
+                                      np.pad(x, ((0, 0), (1, 2), (2, 1)), mode=numpy_mode))
+    t = Tensor(x, requires_grad=True)
+    F.pad(t, (2, 2), mode="replicate").sum().backward()  # the edges are copied three times
+    np.testing.assert_array_equal(t.grad.data[0, 0], [3.0, 1.0, 1.0, 3.0])
+    t = Tensor(x, requires_grad=True)
+    F.pad(t, (1, 1), value=5.0).sum().backward()  # the filled places are constants
+    np.testing.assert_array_equal(t.grad.data, np.ones_like(x))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda t: F.pad(t, (1,)), "even number of int widths"),
+    (lambda t: F.pad(t, (1, 1) * 4), r"at most 6 for a tensor of shape \(2, 3, 4\)"),
+    (lambda t: F.pad(t, (4, 0), mode="reflect"), "reflect padding .* less than the input size"),
+    (lambda t: F.pad(t, (-1, 0), mode="replicate"), "non-negative in mode 'replicate'"),
+    (lambda t: F.pad(t, (1, 0), mode="reflect", value=2.0), "for mode 'constant' only"),
+    (lambda t: F.pad(t, (1, 0), mode="symmetric"), "mode must be 'constant'"),
+    (lambda t: F.pad(t, (-3, -2)), r"crop more than the shape \(2, 3, 4\) has"),
+])
+def test_pad_names_what_is_wrong(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(Tensor(np.arange(24.0).reshape(2, 3, 4)))

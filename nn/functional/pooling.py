@@ -1,5 +1,5 @@
 """Pooling over NCHW tensors: `max_pool2d`, `avg_pool2d` and their ops `MaxPool2d`,
-`MaxPool2dScatter`, `MaxPool2dGather`, `AvgPool2d`, `AvgPool2dGrad`.
+`MaxPool2dScatter`, `MaxPool2dGather`, `AvgPool2d`, `AvgPool2dGrad`; `adaptive_avg_pool2d`.
 
 Signatures, defaults and output sizes are PyTorch's (``floor((H + 2p - d*(k - 1) - 1) / s) + 1``
 with dilation d, or with ``ceil_mode`` the ceiling, dropping a last window that would start in
@@ -30,7 +30,7 @@ from autodiff.tensor import Tensor, as_tensor
 
 from ._spatial import hypothesis_modules, out_size, pair, positive_pair, to_nhwc
 
-__all__ = ["max_pool2d", "avg_pool2d", "MaxPool2d", "MaxPool2dScatter", "MaxPool2dGather",
+__all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "MaxPool2d", "MaxPool2dScatter", "MaxPool2dGather",
            "AvgPool2d", "AvgPool2dGrad"]
 
 
@@ -421,6 +421,49 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     return AvgPool2d.apply(x, window=window, scale=scale)
 
 
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling of ``input (N, C, H, W)`` or ``(C, H, W)`` to the spatial size
+    ``output_size`` (an int, or a pair whose None entries keep the input's size), as PyTorch's:
+    output row i averages input rows floor(i H / h) to ceil((i + 1) H / h), and so for columns
+    (the bins may overlap when the sizes do not divide). Written as two products with constant
+    averaging matrices, ``rows @ x @ columns.T``; ``output_size=1`` (a ResNet's global pooling)
+    is the mean over H and W.
+
+    >>> x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    >>> adaptive_avg_pool2d(x, (2, 1)).numpy()[0, 0]
+    array([[ 3.5],
+           [11.5]])
+    """
+    x = as_tensor(input)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"adaptive_avg_pool2d: expected an input of shape (N, C, H, W) or "
+                         f"(C, H, W), got shape {x.shape}")
+    if x.dtype.kind in "biu":  # averages of integers are float64, as in avg_pool2d
+        x = x.astype(np.float64)
+    sizes = (output_size, output_size) if not isinstance(output_size, (tuple, list)) \
+        else tuple(output_size)
+    height, width = x.shape[-2:]
+    out = [n if size is None else size for size, n in zip(sizes, (height, width))]
+    if len(sizes) != 2 or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+                                  and n > 0 for n in out):
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be a positive int or a pair "
+                         f"of them (None keeps the input's size), got {output_size!r}")
+    if out == [1, 1]:
+        return x.mean(axis=(-2, -1), keepdims=True)
+    rows = _averaging_matrix(height, out[0], x.dtype)
+    columns = _averaging_matrix(width, out[1], x.dtype)
+    return Tensor(rows) @ x @ Tensor(columns.T.copy())
+
+
+def _averaging_matrix(size, out, dtype):
+    """(out, size): row i averages PyTorch's adaptive bin i of an axis of ``size``."""
+    matrix = np.zeros((out, size), dtype)
+    for i in range(out):
+        start, stop = (i * size) // out, -(-(i + 1) * size // out)
+        matrix[i, start:stop] = 1.0 / (stop - start)
+    return matrix
+
+
 # ----- registry (see autodiff/ops/registry.py): inputs drawn by hypothesis ---------------------
 def _pool_cases(kernel, padding, dilation, distinct):
     """Strategy of ((x,), {}) for pooling; ``distinct`` draws well-separated, tie-free values."""
@@ -463,3 +506,7 @@ _register_pool("avg_pool2d_k32_s21_p11_ceil_exclude_pad", avg_pool2d, (3, 2), (2
                ceil_mode=True, count_include_pad=False)
 _register_pool("avg_pool2d_k2_s1_p1_divisor3", avg_pool2d, (2, 2), (1, 1), (1, 1),
                divisor_override=3)
+register("adaptive_avg_pool2d", lambda x: adaptive_avg_pool2d(x, (2, 3)), kind="pool2d",
+         params={"strategy": lambda: _pool_cases((3, 2), (0, 0), (1, 1), False)})
+register("adaptive_avg_pool2d_global", lambda x: adaptive_avg_pool2d(x, 1), kind="pool2d",
+         params={"strategy": lambda: _pool_cases((1, 1), (0, 0), (1, 1), False)})

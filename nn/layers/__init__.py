@@ -7,7 +7,7 @@ initialization reproducible. Every constructor that makes parameters also takes 
 float64), before ``rng``.
 """
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
-from .conv import AvgPool2d, Conv2d, MaxPool2d
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
 from .dropout import Dropout
 from .embedding import Embedding
 from .linear import MLP, Flatten, Identity, Layer, Linear, Neuron
@@ -19,7 +19,7 @@ from .recurrent import LSTM, RNN
 __all__ = [
     "Linear", "Identity", "Flatten", "Neuron", "Layer", "MLP",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
-    "Conv2d", "MaxPool2d", "AvgPool2d",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm",
     "Dropout", "Embedding", "RNN", "LSTM",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",

@@ -1,4 +1,4 @@
-"""Convolution and pooling over images: ``Conv2d MaxPool2d AvgPool2d``.
+"""Convolution and pooling over images: ``Conv2d MaxPool2d AvgPool2d AdaptiveAvgPool2d``.
 
 Inputs are ``(N, C, H, W)`` (or an unbatched ``(C, H, W)``), weights ``(out, in / groups, kh,
 kw)``; constructor arguments, their order and defaults are PyTorch's. The arithmetic (im2col and
@@ -13,7 +13,7 @@ from ..module import Module
 from ._common import (_is_int, check_sizes, empty_parameter, factory_dtype, fan_in_init,
                       pair, positive_pair)
 
-__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
+__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
 
 
 def _check_image(module, x, channels=None):
@@ -208,3 +208,23 @@ class AvgPool2d(_Pool2d):
             lambda b: F.avg_pool2d(b, self.kernel_size, self.stride, self.padding,
                                    self.ceil_mode, self.count_include_pad,
                                    self.divisor_override), x)
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to the spatial size ``output_size`` whatever the input's
+    (`nn.functional.adaptive_avg_pool2d`); ``AdaptiveAvgPool2d(1)`` is a ResNet's global
+    average pooling.
+
+    >>> AdaptiveAvgPool2d((None, 7))
+    AdaptiveAvgPool2d(output_size=(None, 7))
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x):
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
