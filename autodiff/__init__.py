@@ -7,9 +7,9 @@ Two engines share the same ideas: `Value`, a scalar engine compatible with micro
 __version__ = "0.1.0"  # the package's version, read by setup.cfg too
 
 from .anomaly import detect_anomaly
-from .creation import (allclose, arange, default_generator, eye, full, linspace, manual_seed,
-                       multinomial, ones, ones_like, rand, rand_like, randint, randn, randn_like,
-                       tensor, zeros, zeros_like)
+from .creation import (allclose, arange, default_generator, eye, full, get_rng_state, linspace,
+                       manual_seed, multinomial, ones, ones_like, rand, rand_like, randint, randn,
+                       randn_like, set_rng_state, tensor, zeros, zeros_like)
 from .function import Function
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -34,7 +34,7 @@ __all__ = [
     "NondeterministicFunctionError",
     "tensor", "as_tensor", "zeros", "ones", "full", "arange", "eye", "zeros_like", "ones_like",
     "randn", "rand", "randn_like", "rand_like", "randint", "multinomial", "linspace",
-    "allclose", "manual_seed", "default_generator",
+    "allclose", "manual_seed", "default_generator", "get_rng_state", "set_rng_state",
     "maximum", "minimum", "where", "concatenate", "stack", "matmul", "einsum",
     "clone", "square", "log1p", "expm1", "sign", "floor", "ceil", "prod", "cumsum", "norm",
     "cat", "exp", "log", "sqrt", "tanh", "sigmoid",

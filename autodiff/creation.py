@@ -2,6 +2,8 @@
 
 Random functions take ``rng=`` (a ``numpy.random.Generator`` or an int seed); without it they draw
 from the global generator, which ``manual_seed(s)`` resets, so that runs are reproducible.
+``get_rng_state()`` and ``set_rng_state(state)`` save and restore where it is, for resuming a
+run from a checkpoint with the same shuffles and dropout masks.
 """
 import numpy as np
 
@@ -11,15 +13,38 @@ _global_generator = np.random.default_rng(0)
 
 
 def manual_seed(seed):
-    """Reset the global random generator used when no ``rng`` is passed."""
-    global _global_generator
-    _global_generator = np.random.default_rng(seed)
+    """Reseed the global random generator used when no ``rng`` is passed, and return it.
+
+    It is reseeded in place, as PyTorch's default generator: a generator taken before (a
+    ``DataLoader(rng=default_generator())``, ``rng=manual_seed(0)``) follows the new seed too.
+    The seed is an int; a negative one is taken modulo 2**64, as PyTorch does."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        hint = (" (None would seed from the operating system's randomness: a run that cannot "
+                "be repeated)" if seed is None else "")
+        raise TypeError(f"manual_seed: the seed must be an int, got {seed!r}{hint}")
+    fresh = np.random.default_rng(int(seed) % 2 ** 64)
+    _global_generator.bit_generator.state = fresh.bit_generator.state
     return _global_generator
 
 
 def default_generator():
     """The global ``numpy.random.Generator`` (see `manual_seed`)."""
     return _global_generator
+
+
+def get_rng_state():
+    """The global generator's state (a dict, as NumPy's ``bit_generator.state``), to save in a
+    checkpoint beside the model's and optimizer's ``state_dict`` (``torch.get_rng_state``)."""
+    return _global_generator.bit_generator.state
+
+
+def set_rng_state(state):
+    """Put the global generator back where `get_rng_state` found it (``torch.set_rng_state``),
+    so that a resumed run draws the shuffles and masks that the uninterrupted run drew."""
+    if not isinstance(state, dict) or "bit_generator" not in state:
+        raise TypeError(f"set_rng_state: expected a state from get_rng_state(), a dict with "
+                        f"'bit_generator', got {type(state).__name__}")
+    _global_generator.bit_generator.state = state
 
 
 def get_generator(rng=None):

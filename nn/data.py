@@ -16,6 +16,7 @@ import operator
 import numpy as np
 
 from autodiff import Tensor, default_generator
+from autodiff.creation import rng_or_generator
 
 __all__ = ["DataLoader"]
 
@@ -77,10 +78,13 @@ class DataLoader:
     ``shuffle=True`` every epoch (every ``iter(loader)``) visits the samples in a new random
     order drawn from ``rng``: a ``numpy.random.Generator``, an int seed for a reproducible
     sequence of epochs, or None for autodiff's global generator (``autodiff.manual_seed``),
-    looked up at the start of each epoch. Without ``shuffle`` the order is the arrays' order.
+    looked up at the start of each epoch (``generator=`` is PyTorch's name for ``rng``).
+    Without ``shuffle`` the order is the arrays' order.
     """
 
-    def __init__(self, *arrays, batch_size=1, shuffle=False, drop_last=False, rng=None):
+    def __init__(self, *arrays, batch_size=1, shuffle=False, drop_last=False, rng=None,
+                 generator=None):
+        rng = rng_or_generator(rng, generator, "DataLoader")  # (generator=: PyTorch's name)
         if not arrays:
             raise ValueError("DataLoader needs at least one array")
         if (len(arrays) == 1 and isinstance(arrays[0], tuple) and len(arrays[0]) > 1

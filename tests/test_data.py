@@ -1,5 +1,7 @@
 """Tests for nn/data.py: DataLoader batching, shuffling, dtypes and argument checks."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -231,3 +233,39 @@ def test_dataloader_names_pytorch_style_positional_batch_size_and_a_list_of_arra
         nn.DataLoader(X, y, 32)
     samples = [np.full(3, i) for i in range(100)]  # a list of samples is a dataset, as PyTorch's
     assert next(iter(nn.DataLoader(samples, batch_size=10)))[0].shape == (10, 3)
+
+
+def test_manual_seed_reseeds_the_generator_that_loaders_already_hold():
+    """manual_seed replaced the global generator: a loader given default_generator() (or
+    rng=manual_seed(0), PyTorch's generator=torch.manual_seed(0) idiom) kept the old one, and
+    two runs after manual_seed(0) shuffled differently."""
+    orders = []
+    for _ in range(2):
+        loader = DataLoader(np.arange(10), batch_size=10, shuffle=True,
+                            generator=autodiff.manual_seed(0))
+        next(iter(loader))  # the first run's draws must not carry over into the second
+        autodiff.manual_seed(0)
+        orders.append(next(iter(loader))[0].numpy().tolist())
+    assert orders[0] == orders[1]
+    assert autodiff.manual_seed(7).random() == np.random.default_rng(7).random()
+    assert autodiff.manual_seed(-1).random() == np.random.default_rng(2 ** 64 - 1).random()
+    for bad in (None, True, 1.5):
+        with pytest.raises(TypeError, match="manual_seed: the seed must be an int"):
+            autodiff.manual_seed(bad)
+    with pytest.raises(TypeError, match="either rng or generator, not both"):
+        DataLoader(np.arange(3), rng=1, generator=2)
+
+
+def test_rng_state_resumes_shuffles_and_dropout_masks():
+    autodiff.manual_seed(3)
+    loader = DataLoader(np.arange(8), batch_size=8, shuffle=True)
+    next(iter(loader))
+    state = autodiff.get_rng_state()
+    expected = (next(iter(loader))[0].numpy().tolist(),
+                nn.Dropout(0.5)(autodiff.ones(6)).numpy().tolist())
+    autodiff.manual_seed(99)
+    autodiff.set_rng_state(json.loads(json.dumps(state)))  # a checkpoint keeps it as JSON
+    assert (next(iter(loader))[0].numpy().tolist(),
+            nn.Dropout(0.5)(autodiff.ones(6)).numpy().tolist()) == expected
+    with pytest.raises(TypeError, match="expected a state from get_rng_state"):
+        autodiff.set_rng_state([1, 2])
