@@ -13,6 +13,7 @@ from ..function import Function
 from ..grad_mode import STATE
 from .erf import erf as erf_array
 from .erf import erfc as erfc_array
+from .erf import gaussian
 from .registry import register
 
 
@@ -489,6 +490,15 @@ class Erf(Function):
         with np.errstate(over="ignore"):  # x * x = inf far out: exp(-inf) = 0 is exact there
             return (grad * (-(x * x)).exp() * (2 / math.sqrt(math.pi)),)
 
+    _overwrites_grad = True
+    _slope = 2 / math.sqrt(math.pi)
+
+    def _backward_arrays(self, grad, private):
+        # first order: exp(-x^2) without the rounding of x^2 magnified (see erf.gaussian)
+        slope = gaussian(self.inputs[0].data)
+        slope *= self._slope
+        return (scaled_in_place(grad, slope, private),)
+
 
 class Erfc(Function):
     """The complementary error function 1 - erf(x), with the relative precision of its small
@@ -501,6 +511,10 @@ class Erfc(Function):
         (x,) = self.inputs
         with np.errstate(over="ignore"):  # as Erf's
             return (grad * (-(x * x)).exp() * (-2 / math.sqrt(math.pi)),)
+
+    _overwrites_grad = True
+    _slope = -2 / math.sqrt(math.pi)
+    _backward_arrays = Erf._backward_arrays
 
 
 _MINUS_SQRT_HALF = -math.sqrt(0.5)
