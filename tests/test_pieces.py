@@ -133,3 +133,24 @@ def test_masked_fill_in_place_checks_before_writing():
     with pytest.raises(ValueError, match="does not broadcast"):
         x.masked_fill_(np.ones((3, 3, 4), bool), 0.0)
     np.testing.assert_array_equal(x.data, X)
+
+
+def test_tril_triu_and_masked_fill_keep_the_tensors_dtype():
+    """A boolean causal mask, as Hugging Face's GPT-2 builds it: tril gave int64, so ~mask was
+    a bitwise NOT (-1, -2) and scores[~mask] = -inf filled whole rows; masked_fill promoted an
+    int32 tensor to float64 where PyTorch keeps int32 (2.5 becomes 2)."""
+    T = 4
+    mask = ad.tril(ad.ones(T, T, dtype=bool))
+    assert mask.dtype == np.bool_ and ad.triu(ad.ones(T, T, dtype=bool), 1).dtype == np.bool_
+    scores = ad.zeros(T, T)
+    scores[~mask] = float("-inf")
+    np.testing.assert_allclose(scores.softmax(-1).data[1], [0.5, 0.5, 0.0, 0.0])
+    filled = ad.ones(2, dtype=np.int32).masked_fill(np.array([True, False]), 2.5)
+    assert filled.dtype == np.int32 and filled.data.tolist() == [2, 1]
+    value = Tensor(np.float64(3.0), requires_grad=True)
+    out = ad.ones(3).masked_fill(np.array([True, False, True]), value)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert value.grad.item() == 2.0
+    with pytest.raises(ValueError, match="-inf cannot be written into a tensor of dtype int32"):
+        ad.ones(2, dtype=np.int32).masked_fill(np.array([True, False]), float("-inf"))

@@ -8,6 +8,7 @@ PyTorch's ``gather`` and ``index_select`` raise.
 """
 import numpy as np
 
+from .. import tensor as _tensor  # circular by design: tensor.py imports this module
 from .elementwise import where
 from .movement import _checked_axis, concatenate, stack
 from .reductions import _is_int
@@ -134,7 +135,18 @@ def masked_fill(x, mask, value):
     if np.ndim(getattr(value, "data", value)) != 0:
         raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got shape "
                          f"{np.shape(getattr(value, 'data', value))}")
-    return where(mask, value, x)
+    return where(mask, _in_dtype_of(x, value, "masked_fill"), x)
+
+
+def _in_dtype_of(x, value, name):
+    """``value`` (a number or a 0-d Tensor, whose gradient is kept) in ``x``'s dtype, as
+    PyTorch's fills keep the tensor's dtype (2.5 into int32 is 2); a non-finite number cannot
+    go into an integer tensor."""
+    if x.dtype.kind in "biu" and not np.isfinite(getattr(value, "data", value)):
+        raise ValueError(f"{name}: {value!r} cannot be written into a tensor of dtype {x.dtype}")
+    if isinstance(value, _tensor.Tensor):
+        return value.astype(x.dtype)
+    return _tensor.Tensor._make(np.asarray(value).astype(x.dtype), False)
 
 
 def _triangle(name, x, keep_below, diagonal):
@@ -146,7 +158,7 @@ def _triangle(name, x, keep_below, diagonal):
         raise TypeError(f"{name}: diagonal must be an int, got {diagonal!r}")
     rows, cols = x.shape[-2:]
     below = np.tri(rows, cols, k=diagonal if keep_below else diagonal - 1, dtype=bool)
-    return where(below if keep_below else ~below, x, 0)
+    return where(below if keep_below else ~below, x, _in_dtype_of(x, 0, name))
 
 
 def tril(x, diagonal=0):
