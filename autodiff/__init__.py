@@ -6,6 +6,8 @@ Two engines share the same ideas: `Value`, a scalar engine compatible with micro
 """
 __version__ = "0.1.0"  # the package's version, read by setup.cfg too
 
+import numpy as _np
+
 from .anomaly import detect_anomaly
 from .creation import (allclose, arange, default_generator, eye, full, get_rng_state, linspace,
                        manual_seed, multinomial, ones, ones_like, rand, rand_like, randint, randn,
@@ -20,11 +22,21 @@ from .ops.elementwise import (ceil, clone, exp, expm1, floor, log, log1p, maximu
                               sigmoid, sign, sqrt, square, tanh, where)
 from .ops.linalg import einsum, matmul
 from .ops.movement import cat, concatenate, stack
-from .ops.pieces import (chunk, flip, gather, index_select, masked_fill, narrow, split, tril, triu,
-                         unbind)
-from .ops.reductions import cumsum, norm, prod, sum
+from .ops.pieces import (chunk, flip, gather, index_select, masked_fill, narrow, split, topk, tril,
+                         triu, unbind)
+from .ops.reductions import cumsum, log_softmax, logsumexp, mean, norm, prod, softmax, sum
 from .tensor import Tensor, as_tensor
 from .value import Value
+
+from_numpy = as_tensor  # torch.from_numpy: a Tensor sharing the array's memory
+# PyTorch's dtype names, as NumPy dtypes (float, int and bool stay Python's in a star import)
+float16 = half = _np.dtype(_np.float16)
+float32 = float = _np.dtype(_np.float32)  # noqa: A001
+float64 = double = _np.dtype(_np.float64)
+int8, int16, int32, uint8 = (_np.dtype(t) for t in (_np.int8, _np.int16, _np.int32, _np.uint8))
+int64 = long = _np.dtype(_np.int64)
+bool = _np.dtype(_np.bool_)  # noqa: A001
+int = int32  # noqa: A001 - torch.int is int32
 
 __all__ = [
     "Tensor", "Value", "Function", "GradcheckError",
@@ -39,5 +51,7 @@ __all__ = [
     "clone", "square", "log1p", "expm1", "sign", "floor", "ceil", "prod", "cumsum", "norm",
     "cat", "exp", "log", "sqrt", "tanh", "sigmoid",
     "split", "chunk", "unbind", "narrow", "flip", "index_select", "gather", "masked_fill",
-    "tril", "triu",
-]  # autodiff.round and autodiff.sum too, left out here: a star import would hide the builtins
+    "tril", "triu", "topk", "mean", "softmax", "log_softmax", "logsumexp", "from_numpy",
+    "float16", "half", "float32", "float64", "double", "int8", "int16", "int32", "int64", "long",
+    "uint8",
+]  # autodiff.round, sum, float, int and bool too, left out: a star import would hide the builtins

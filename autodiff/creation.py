@@ -1,12 +1,14 @@
 """Functions that create tensors, and the global random generator behind ``manual_seed``.
 
-Random functions take ``rng=`` (a ``numpy.random.Generator`` or an int seed); without it they draw
-from the global generator, which ``manual_seed(s)`` resets, so that runs are reproducible.
+Every one takes PyTorch's ``device=`` (the CPU only: `autodiff.device`). Random functions take
+``rng=`` (a ``numpy.random.Generator`` or an int seed); without it they draw from the global
+generator, which ``manual_seed(s)`` resets, so that runs are reproducible.
 ``get_rng_state()`` and ``set_rng_state(state)`` save and restore where it is, for resuming a
 run from a checkpoint with the same shuffles and dropout masks.
 """
 import numpy as np
 
+from .device import check_device
 from .tensor import Tensor
 
 _global_generator = np.random.default_rng(0)
@@ -66,12 +68,13 @@ def _float(dtype):
     return np.dtype(np.float32 if dtype is None else dtype)
 
 
-def tensor(data, requires_grad=False, dtype=None, name=None):
+def tensor(data, requires_grad=False, dtype=None, name=None, device=None):
     """A new leaf Tensor with a copy of ``data`` (see `Tensor` for the dtype rules).
 
     As ``torch.tensor``, it never shares memory with ``data`` (an ndarray or a Tensor): use
     `as_tensor` to share an ndarray, ``t.detach()`` to share a Tensor's array.
     """
+    check_device(device, "tensor")
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, np.ndarray):
@@ -79,49 +82,58 @@ def tensor(data, requires_grad=False, dtype=None, name=None):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
-def zeros(*shape, dtype=None, requires_grad=False):
+def zeros(*shape, dtype=None, requires_grad=False, device=None):
     """A tensor of zeros (float32 unless ``dtype`` says otherwise)."""
+    check_device(device, "zeros")
     return Tensor(np.zeros(_shape(shape), _float(dtype)), requires_grad=requires_grad)
 
 
-def ones(*shape, dtype=None, requires_grad=False):
+def ones(*shape, dtype=None, requires_grad=False, device=None):
     """A tensor of ones."""
+    check_device(device, "ones")
     return Tensor(np.ones(_shape(shape), _float(dtype)), requires_grad=requires_grad)
 
 
-def full(shape, fill_value, dtype=None, requires_grad=False):
+def full(shape, fill_value, dtype=None, requires_grad=False, device=None):
     """A tensor of ``shape`` filled with ``fill_value``."""
+    check_device(device, "full")
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     return Tensor(np.full(shape, fill_value, _float(dtype)), requires_grad=requires_grad)
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
+def zeros_like(t, dtype=None, requires_grad=False, device=None):
     """Zeros with the shape (and dtype, unless given) of ``t``."""
+    check_device(device, "zeros_like")
     return Tensor(np.zeros_like(np.asarray(t), dtype=dtype), requires_grad=requires_grad)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
+def ones_like(t, dtype=None, requires_grad=False, device=None):
     """Ones with the shape (and dtype, unless given) of ``t``."""
+    check_device(device, "ones_like")
     return Tensor(np.ones_like(np.asarray(t), dtype=dtype), requires_grad=requires_grad)
 
 
-def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
+def arange(start, stop=None, step=1, dtype=None, requires_grad=False, device=None):
     """Evenly spaced values in [start, stop) as ``np.arange`` (float32 unless ``dtype``)."""
+    check_device(device, "arange")
     values = np.arange(start, stop, step) if stop is not None else np.arange(0, start, step)
     return Tensor(values.astype(_float(dtype)), requires_grad=requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
+def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive, as
     ``torch.linspace`` (float32 unless ``dtype``)."""
+    check_device(device, "linspace")
     values = np.linspace(start, end, steps)
     return Tensor(values.astype(_float(dtype)), requires_grad=requires_grad)
 
 
-def randint(*args, low=None, high=None, size=None, rng=None, generator=None, dtype=np.int64):
+def randint(*args, low=None, high=None, size=None, rng=None, generator=None, dtype=np.int64,
+            device=None):
     """Random integers in [low, high), as ``torch.randint(low=0, high, size)``: called
     ``randint(high, size)``, ``randint(low, high, size)`` or with keywords (``size`` a tuple
     or an int). int64 unless ``dtype``."""
+    check_device(device, "randint")
     args = list(args)
     if size is None and args:
         size = args.pop()
@@ -136,10 +148,11 @@ def randint(*args, low=None, high=None, size=None, rng=None, generator=None, dty
     return Tensor(values.astype(dtype))
 
 
-def multinomial(input, num_samples, replacement=False, *, rng=None, generator=None):
+def multinomial(input, num_samples, replacement=False, *, rng=None, generator=None, device=None):
     """``num_samples`` indices drawn from each row of the non-negative weights ``input`` (1-d
     or 2-d), as ``torch.multinomial``: int64, of shape (num_samples,) or (rows,
     num_samples); without ``replacement`` an index is drawn at most once per row."""
+    check_device(device, "multinomial")
     weights = np.asarray(input, dtype=np.float64)
     if weights.ndim not in (1, 2) or (weights < 0).any() or not np.isfinite(weights).all():
         raise ValueError(f"multinomial: input must be 1-d or 2-d finite non-negative weights, "
@@ -165,34 +178,39 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
                             equal_nan=equal_nan))
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
+def eye(n, m=None, dtype=None, requires_grad=False, device=None):
     """The identity matrix (n by m)."""
+    check_device(device, "eye")
     return Tensor(np.eye(n, m, dtype=_float(dtype)), requires_grad=requires_grad)
 
 
-def randn(*shape, rng=None, dtype=None, requires_grad=False, generator=None):
+def randn(*shape, rng=None, dtype=None, requires_grad=False, generator=None, device=None):
     """Standard normal samples (a floating ``dtype``: float32 unless given); ``generator`` is
     PyTorch's name for ``rng``."""
+    check_device(device, "randn")
     values = get_generator(rng_or_generator(rng, generator, "randn")).standard_normal(_shape(shape))
     return Tensor(values.astype(_random_float("randn", dtype)), requires_grad=requires_grad)
 
 
-def rand(*shape, rng=None, dtype=None, requires_grad=False, generator=None):
+def rand(*shape, rng=None, dtype=None, requires_grad=False, generator=None, device=None):
     """Uniform samples in [0, 1) (a floating ``dtype``: float32 unless given); ``generator``
     is PyTorch's name for ``rng``."""
+    check_device(device, "rand")
     values = get_generator(rng_or_generator(rng, generator, "rand")).random(_shape(shape))
     return Tensor(values.astype(_random_float("rand", dtype)), requires_grad=requires_grad)
 
 
-def randn_like(t, rng=None, dtype=None, requires_grad=False, generator=None):
+def randn_like(t, rng=None, dtype=None, requires_grad=False, generator=None, device=None):
     """Standard normal samples with the shape (and floating dtype, unless given) of ``t``."""
+    check_device(device, "randn_like")
     array = np.asarray(t)
     return randn(*array.shape, rng=rng_or_generator(rng, generator, "randn_like"),
                  dtype=dtype or _like_float(array), requires_grad=requires_grad)
 
 
-def rand_like(t, rng=None, dtype=None, requires_grad=False, generator=None):
+def rand_like(t, rng=None, dtype=None, requires_grad=False, generator=None, device=None):
     """Uniform samples in [0, 1) with the shape (and floating dtype, unless given) of ``t``."""
+    check_device(device, "rand_like")
     array = np.asarray(t)
     return rand(*array.shape, rng=rng_or_generator(rng, generator, "rand_like"),
                 dtype=dtype or _like_float(array), requires_grad=requires_grad)

@@ -17,6 +17,7 @@ import weakref
 import numpy as np
 
 from . import engine, hooks, inplace
+from .device import CPU, check_device
 from .grad_mode import STATE as _GRAD_MODE
 from .ops import elementwise as ew
 from .ops import linalg as la
@@ -380,14 +381,17 @@ class Tensor:
                 device = arg if device is None else device
             else:
                 dtype = arg if dtype is None else dtype
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise ValueError(f"to(): device {device!r} is not available: autodiff runs on the "
-                             f"CPU only")
+        check_device(device, "to()")
         return self if dtype is None else self.astype(dtype)
 
     def cpu(self):
         """The tensor itself: it is on the CPU already (PyTorch's ``cpu()``)."""
         return self
+
+    @property
+    def device(self):
+        """Where the data is: the CPU (`autodiff.device.CPU`, equal to ``'cpu'``)."""
+        return CPU
 
     def contiguous(self):
         """The tensor with its data in C order (row-major): itself when it is already, else a
@@ -949,7 +953,7 @@ class Tensor:
 
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Mean over ``axis``."""
-        return rd.mean(self, _axis(axis, dim), _keep(keepdims, keepdim))
+        return rd.mean_over(self, _axis(axis, dim), _keep(keepdims, keepdim))
 
     def var(self, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None, unbiased=None,
             correction=None):
@@ -1194,6 +1198,10 @@ class Tensor:
     def gather(self, dim, index):
         """``out[i][j] = self[index[i][j]][j]`` for ``dim=0``, and so on (`pieces.gather`)."""
         return pieces.gather(self, dim, index)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
+        """The ``k`` largest (smallest) entries along ``dim`` and their indices (`pieces.topk`)."""
+        return pieces.topk(self, k, dim, largest, sorted)
 
     def masked_fill(self, mask, value):
         """``value`` wherever the boolean ``mask`` is true (`pieces.masked_fill`)."""

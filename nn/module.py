@@ -29,6 +29,7 @@ from sys import getrefcount
 import numpy as np
 
 from autodiff import Tensor, inplace
+from autodiff.device import check_device
 from autodiff.grad_mode import HOOKS, STATE
 from autodiff.hooks import RemovableHandle
 from autodiff.temporaries import LOCAL_ONLY, overwritable
@@ -672,14 +673,6 @@ def _hook_name(hook):
     return repr(getattr(hook, "__qualname__", hook))
 
 
-def check_device(device, owner):
-    """Raise ValueError naming ``owner`` and ``device`` unless ``device`` is None or the CPU
-    (anything whose str() is 'cpu'): this library computes with NumPy, on the CPU only."""
-    if device is not None and str(device) != "cpu":
-        raise ValueError(f"{owner}: device={device!r} is not available, this library runs on "
-                         f"the CPU only (use device=None or 'cpu')")
-
-
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -938,6 +931,82 @@ class ModuleList(_ListEdits, Module):
 
     def __iter__(self):
         return (module for _, module in self._registered_children())
+
+
+class ModuleDict(Module):
+    """Modules by name, registered (their parameters are the container's, named
+    ``<key>.<parameter>``), as PyTorch's ``nn.ModuleDict``: indexed like a dict, in the order
+    the keys were added; ``keys items values update pop clear``.
+
+    >>> blocks = ModuleDict({"encoder": Sequential(), "head": Sequential()})
+    >>> list(blocks), "head" in blocks, len(blocks)
+    (['encoder', 'head'], True, 2)
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key):
+        if key not in self._module_names:
+            raise KeyError(f"ModuleDict has no module {key!r} (it has {self._module_names})")
+        return self.__dict__[key]
+
+    def __setitem__(self, key, module):
+        _check_item("ModuleDict", repr(key), module)
+        if isinstance(key, str) and key not in self._module_names and hasattr(type(self), key):
+            raise KeyError(f"ModuleDict: {key!r} is the name of a ModuleDict attribute; "
+                           f"it cannot also name a module")
+        if key in self._module_names:
+            setattr(self, key, module)  # same key, same place
+        else:
+            self.add_module(key, module)
+
+    def __delitem__(self, key):
+        self[key]  # noqa: B018 - the KeyError for a missing key
+        delattr(self, key)
+
+    def __len__(self):
+        return len(self._module_names)
+
+    def __iter__(self):
+        return iter(list(self._module_names))
+
+    def __contains__(self, key):
+        return key in self._module_names
+
+    def keys(self):
+        """The keys, in order."""
+        return list(self._module_names)
+
+    def values(self):
+        """The modules, in order."""
+        return [self.__dict__[key] for key in self._module_names]
+
+    def items(self):
+        """(key, module) pairs, in order."""
+        return [(key, self.__dict__[key]) for key in self._module_names]
+
+    def update(self, modules):
+        """Add (or replace) modules from a mapping or an iterable of (key, module) pairs."""
+        pairs = modules.items() if isinstance(modules, (Mapping, ModuleDict)) else modules
+        for pair in pairs:
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError(f"ModuleDict.update takes a mapping or (key, module) pairs, "
+                                f"got an item {pair!r}")
+            self[pair[0]] = pair[1]
+
+    def pop(self, key):
+        """Remove the module at ``key`` and return it."""
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self):
+        """Remove every module."""
+        for key in list(self._module_names):
+            del self[key]
 
 
 def _child_at(container, index):

@@ -151,8 +151,8 @@ def test_the_cpu_is_accepted_as_device(name, device):
 
 @pytest.mark.parametrize("name", LAYERS)
 def test_another_device_is_refused_naming_layer_and_device(name):
-    with pytest.raises(ValueError, match=rf"^{name}: device='cuda' is not available, this "
-                                         r"library runs on the CPU only"):
+    with pytest.raises(ValueError, match=rf"^{name}: device='cuda' is not available: autodiff "
+                                         r"runs on the CPU only"):
         build(name, device="cuda")
 
 

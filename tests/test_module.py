@@ -733,3 +733,27 @@ def test_container_indexing_looks_up_one_module():
         assert container[np.int64(2)] is layers[2]
         with pytest.raises(IndexError, match="index 5 is out of range for .* of 5 modules"):
             container[5]
+
+
+def test_module_dict_registers_its_modules_under_their_keys():
+    """nanoGPT's self.transformer = nn.ModuleDict(dict(wte=..., h=nn.ModuleList(...), ln_f=...))."""
+    blocks = nn.ModuleDict(dict(wte=nn.Embedding(5, 3), h=nn.ModuleList([nn.Linear(3, 3)]),
+                                ln_f=nn.LayerNorm(3)))
+    assert list(blocks.state_dict()) == ["wte.weight", "h.0.weight", "h.0.bias", "ln_f.weight",
+                                         "ln_f.bias"]
+    assert len(list(blocks.parameters())) == 5 and blocks["ln_f"] is blocks.ln_f
+    blocks["head"] = nn.Linear(3, 2)
+    blocks.update([("wte", nn.Embedding(7, 3))])  # replaced in its place
+    assert blocks.keys() == ["wte", "h", "ln_f", "head"] and blocks["wte"].weight.shape == (7, 3)
+    assert [k for k, _ in blocks.items()] == list(blocks) and len(blocks.values()) == 4
+    assert isinstance(blocks.pop("head"), nn.Linear) and "head" not in blocks
+    del blocks["h"]
+    assert blocks.keys() == ["wte", "ln_f"] and len(list(blocks.parameters())) == 3
+    with pytest.raises(KeyError, match="has no module 'h'"):
+        blocks["h"]
+    with pytest.raises(KeyError, match="'update' is the name of a ModuleDict attribute"):
+        blocks["update"] = nn.ReLU()
+    with pytest.raises(TypeError, match="item 'x' is NoneType, not a Module"):
+        blocks["x"] = None
+    blocks.clear()
+    assert len(blocks) == 0 and not list(blocks.parameters())

@@ -154,3 +154,22 @@ def test_tril_triu_and_masked_fill_keep_the_tensors_dtype():
     assert value.grad.item() == 2.0
     with pytest.raises(ValueError, match="-inf cannot be written into a tensor of dtype int32"):
         ad.ones(2, dtype=np.int32).masked_fill(np.array([True, False]), float("-inf"))
+
+
+def test_topk_values_indices_and_gradient_as_pytorch():
+    """nanoGPT's top-k sampling: v, _ = torch.topk(logits, k); logits[logits < v[:, [-1]]] = -inf."""
+    x = Tensor(np.array([[1.0, 5.0, 3.0, np.nan], [2.0, 9.0, 7.0, 0.0]]), requires_grad=True)
+    values, indices = ad.topk(x, 2)
+    assert indices.dtype == np.int64 and indices.data.tolist() == [[3, 1], [1, 2]]  # NaN largest
+    np.testing.assert_array_equal(values.data, [[np.nan, 5.0], [9.0, 7.0]])
+    smallest = x.topk(1, dim=0, largest=False)
+    assert smallest.indices.data.tolist() == [[0, 0, 0, 1]]
+    t = Tensor(np.array([[1.0, 5.0, 3.0], [2.0, 9.0, 7.0]]), requires_grad=True)
+    (t.topk(2).values * Tensor([[1.0, 10.0], [100.0, 1000.0]])).sum().backward()
+    np.testing.assert_array_equal(t.grad.data, [[0, 1, 10], [0, 100, 1000]])
+    logits = Tensor(np.arange(10.0).reshape(2, 5))
+    kth = logits.topk(3).values[:, [-1]]
+    logits[logits < kth] = float("-inf")
+    assert np.isfinite(logits.data).sum(axis=1).tolist() == [3, 3]
+    with pytest.raises(ValueError, match=r"topk: k must be an int from 0 to 4 .* got 5"):
+        x.topk(5)

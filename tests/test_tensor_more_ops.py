@@ -670,3 +670,37 @@ def test_erf_and_erfc_gradients_do_not_magnify_the_rounding_of_x_squared():
         normal = expected >= np.finfo(np.float64).tiny
         ulps = np.abs(sign * t.grad.data - expected)[normal] / np.spacing(expected[normal])
         assert ulps.max() <= 4
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: ad.tensor([1.0], device=d), lambda d: ad.zeros((1, 2), device=d),
+    lambda d: ad.ones(2, device=d), lambda d: ad.full((2,), 3.0, device=d),
+    lambda d: ad.zeros_like(np.ones(2), device=d), lambda d: ad.ones_like(np.ones(2), device=d),
+    lambda d: ad.arange(3, device=d), lambda d: ad.linspace(0, 1, 3, device=d),
+    lambda d: ad.randint(0, 5, (2,), device=d), lambda d: ad.multinomial([1.0, 1.0], 1, device=d),
+    lambda d: ad.eye(2, device=d), lambda d: ad.randn(2, device=d), lambda d: ad.rand(2, device=d),
+    lambda d: ad.randn_like(np.ones(2), device=d), lambda d: ad.rand_like(np.ones(2), device=d),
+])
+def test_creation_functions_take_pytorchs_device_keyword(make):
+    """gpt.py's torch.arange(T, device=device) and nanoGPT's idx.device raised TypeError."""
+    t = make("cpu")
+    assert t.device == "cpu" and t.device.type == "cpu" and make(t.device).device == "cpu"
+    assert make("cpu:0").device.index is None  # (a tensor's device is plain 'cpu')
+    with pytest.raises(ValueError, match="device='cuda' is not available: autodiff runs on the "
+                                         "CPU only"):
+        make("cuda")
+
+
+def test_pytorch_module_level_spellings():
+    """gpt.py's dtype=torch.long, nanoGPT's torch.from_numpy, a lecture's torch.softmax(x, dim)."""
+    assert ad.zeros(2, dtype=ad.long).dtype == np.int64 and ad.int == np.int32
+    assert ad.float == ad.float32 == np.float32 and ad.double == np.float64 and ad.bool == bool
+    array = np.zeros(2)
+    shared = ad.from_numpy(array)
+    array[0] = 5.0
+    assert shared.data[0] == 5.0  # shares memory, as torch.from_numpy
+    x = ad.Tensor(np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]))
+    assert ad.mean(x, 1).data.tolist() == [2.0, 0.0]
+    np.testing.assert_allclose(ad.softmax(x, dim=1).data, x.softmax(1).data)
+    np.testing.assert_allclose(ad.log_softmax(x, 0).data, x.log_softmax(0).data)
+    assert ad.logsumexp(x, 1, True).shape == (2, 1)

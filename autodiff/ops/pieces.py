@@ -1,11 +1,13 @@
 """Parts of a tensor, as PyTorch names them: ``split chunk unbind narrow flip index_select
-gather`` cut or reorder, ``masked_fill tril triu`` replace a part.
+gather topk`` cut, reorder or pick, ``masked_fill tril triu`` replace a part.
 
 Each is indexing or `where` underneath, so the gradient is theirs: every piece's gradient goes
 back into its place of the input (`GetItem` scatters it), and a replaced part gets none.
 Indices are checked before NumPy sees them: NumPy wraps a negative index around, where
 PyTorch's ``gather`` and ``index_select`` raise.
 """
+from collections import namedtuple
+
 import numpy as np
 
 from .. import tensor as _tensor  # circular by design: tensor.py imports this module
@@ -117,6 +119,26 @@ def gather(x, dim, index):
     return x[tuple(places)]
 
 
+TopK = namedtuple("TopK", "values indices")
+
+
+def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
+    """The ``k`` largest (or, with ``largest=False``, smallest) entries along ``dim`` and their
+    positions, as ``torch.topk``: a named tuple ``(values, indices)``, largest (smallest) first;
+    the values are differentiable (each gradient goes to its entry), the indices int64. NaN
+    counts as the largest, as in PyTorch. ``sorted=False`` is accepted; the order stays sorted."""
+    axis = _checked_axis(dim, x, "topk")
+    size = x.shape[axis]
+    if not _is_int(k) or not 0 <= k <= size:
+        raise ValueError(f"topk: k must be an int from 0 to {size} (the length of axis {dim} "
+                         f"of a tensor of shape {x.shape}), got {k!r}")
+    order = np.argsort(x.data, axis=axis, kind="stable")  # (NaN last: the largest)
+    if largest:
+        order = np.flip(order, axis=axis)
+    index = np.take(order, np.arange(k), axis=axis).astype(np.int64)
+    return TopK(gather(x, axis, index), _tensor.Tensor._make(index, False))
+
+
 def masked_fill(x, mask, value):
     """``x`` with ``value`` (a number or a 0-d tensor) wherever the boolean ``mask``
     (broadcastable to ``x``'s shape) is true, as ``torch.masked_fill``: attention's
@@ -195,3 +217,7 @@ register("gather", lambda x: gather(x, 0, (np.indices(x.shape).sum(axis=0) * 2 +
 register("masked_fill", lambda x: masked_fill(x, _checkerboard(x.shape), 0.5), kind="shape")
 register("tril", lambda x: tril(x), kind="shape", params={"min_ndim": 2})
 register("triu", lambda x: triu(x, 1), kind="shape", params={"min_ndim": 2})
+register("topk", lambda x: topk(x, min(2, x.shape[-1])).values, kind="shape", distinct=True,
+         params={"min_ndim": 1})
+register("topk_smallest_first_axis", lambda x: topk(x, 1, dim=0, largest=False).values,
+         kind="shape", distinct=True, params={"min_ndim": 1})

@@ -289,11 +289,12 @@ class LogSoftmax(Function):
         return (grad - y.exp() * grad.sum(self.axis, keepdims=True),)
 
 
-def mean(x, axis=None, keepdims=False):
-    """Mean over ``axis``: the sum divided by the number of reduced elements. Float16 sums in
-    float32, as NumPy's and PyTorch's means do (a float16 sum of 70,000 ones is inf)."""
+def mean_over(x, axis=None, keepdims=False):
+    """Mean of the Tensor ``x`` over ``axis``: the sum divided by the number of reduced
+    elements. Float16 sums in float32, as NumPy's and PyTorch's means do (a float16 sum of
+    70,000 ones is inf)."""
     if x.dtype == np.float16:
-        return in_float32(mean, x, axis, keepdims)
+        return in_float32(mean_over, x, axis, keepdims)
     axes = normalize_axis(axis, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes]))
     scale = 1.0 / max(count, 1) if count else np.nan
@@ -414,6 +415,27 @@ def _norm_order(ord):
 def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001 (torch.sum)
     """Sum over ``axis`` (``torch.sum``); see `Tensor.sum`."""
     return _tensor.as_tensor(x).sum(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Mean over ``axis`` (``torch.mean``); see `Tensor.mean`."""
+    return _tensor.as_tensor(x).mean(axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def softmax(x, dim=None, *, axis=None):
+    """exp(x) / sum(exp(x)) along ``dim`` (``torch.softmax``; the last axis by default)."""
+    return _tensor.as_tensor(x).softmax(axis, dim=dim)
+
+
+def log_softmax(x, dim=None, *, axis=None):
+    """x - logsumexp(x) along ``dim`` (``torch.log_softmax``; the last axis by default)."""
+    return _tensor.as_tensor(x).log_softmax(axis, dim=dim)
+
+
+def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """log(sum(exp(x))) over ``axis`` (``torch.logsumexp(x, dim, keepdim)``); see
+    `Tensor.logsumexp`."""
+    return _tensor.as_tensor(x).logsumexp(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
 def prod(x, axis=None, keepdims=False, *, dim=None, keepdim=None):

@@ -1,0 +1,34 @@
+"""The one device there is, the CPU: ``Tensor.device`` and the ``device=`` keyword that PyTorch
+code passes to layers, creation functions and ``to()``."""
+
+
+class Device(str):
+    """A device name, as ``torch.device``: ``'cpu'``, which is also a plain string (so
+    ``device == 'cpu'`` and ``'cuda' in device`` work), with PyTorch's ``type`` and ``index``.
+
+    >>> CPU.type, CPU.index, CPU == "cpu"
+    ('cpu', None, True)
+    """
+
+    @property
+    def type(self):
+        """The kind of device: ``'cpu'``."""
+        return self.split(":")[0]
+
+    @property
+    def index(self):
+        """The device's number (``'cpu:0'`` is 0), None when not given."""
+        _, _, number = self.partition(":")
+        return int(number) if number else None
+
+
+CPU = Device("cpu")
+
+
+def check_device(device, owner):
+    """Raise ValueError naming ``owner`` and ``device`` unless ``device`` is None or the CPU
+    (``'cpu'``, ``'cpu:0'``, or anything whose str() is one of those): this library computes
+    with NumPy, on the CPU only."""
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise ValueError(f"{owner}: device={device!r} is not available: autodiff runs on the "
+                         f"CPU only (use device=None or 'cpu')")
