@@ -21,7 +21,7 @@ from .gradcheck import (GradcheckError, LowPrecisionGradientError,
 from .ops.elementwise import (ceil, clone, exp, expm1, floor, log, log1p, maximum, minimum, round,
                               sigmoid, sign, sqrt, square, tanh, where)
 from .ops.linalg import einsum, matmul
-from .ops.movement import cat, concatenate, stack
+from .ops.movement import cat, concatenate, flatten, stack
 from .ops.pieces import (chunk, flip, gather, index_select, masked_fill, narrow, split, topk, tril,
                          triu, unbind)
 from .ops.reductions import cumsum, log_softmax, logsumexp, mean, norm, prod, softmax, sum
@@ -51,7 +51,7 @@ __all__ = [
     "clone", "square", "log1p", "expm1", "sign", "floor", "ceil", "prod", "cumsum", "norm",
     "cat", "exp", "log", "sqrt", "tanh", "sigmoid",
     "split", "chunk", "unbind", "narrow", "flip", "index_select", "gather", "masked_fill",
-    "tril", "triu", "topk", "mean", "softmax", "log_softmax", "logsumexp", "from_numpy",
+    "tril", "triu", "topk", "flatten", "mean", "softmax", "log_softmax", "logsumexp", "from_numpy",
     "float16", "half", "float32", "float64", "double", "int8", "int16", "int32", "int64", "long",
     "uint8",
 ]  # autodiff.round, sum, float, int and bool too, left out: a star import would hide the builtins

@@ -546,18 +546,27 @@ class Module:
         (RNN and LSTM take PyTorch's ``weight_ih_l0``); empty for most modules."""
         return {}
 
+    def _state_dict_defaults(self):
+        """{own name: value} for entries that older checkpoints may lack, loaded as that value
+        when missing (BatchNorm's ``num_batches_tracked``, as PyTorch's); empty for most."""
+        return {}
+
     def _with_own_names(self, state_dict):
         """``state_dict`` with aliased keys renamed to this model's names (an alias whose own
-        name is also given is left alone, so it shows up as unexpected)."""
-        renames = {}
+        name is also given is left alone, so it shows up as unexpected), and the defaults of
+        entries it lacks (`_state_dict_defaults`) added."""
+        renames, defaults = {}, {}
         for name, module in self._state_modules():
             prefix = f"{name}." if name else ""
             for alias, own in module._state_dict_aliases().items():
                 renames[prefix + alias] = prefix + own
-        if not any(key in renames for key in state_dict):
-            return state_dict
-        return {renames[key] if key in renames and renames[key] not in state_dict else key: value
-                for key, value in state_dict.items()}
+            for key, value in module._state_dict_defaults().items():
+                defaults[prefix + key] = value
+        if any(key in renames for key in state_dict):
+            state_dict = {renames[key] if key in renames and renames[key] not in state_dict
+                          else key: value for key, value in state_dict.items()}
+        missing = {key: value for key, value in defaults.items() if key not in state_dict}
+        return {**state_dict, **missing} if missing else state_dict
 
     def astype(self, dtype):
         """Convert every floating parameter and buffer to ``dtype`` in place; return self.

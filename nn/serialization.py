@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from autodiff import Tensor
+from autodiff.device import check_device
 
 __all__ = ["save", "load"]
 
@@ -319,7 +320,7 @@ def _fsync_directory(directory):
         os.close(fd)
 
 
-def load(path):
+def load(path, map_location=None, *, weights_only=True):
     """Read a checkpoint written by :func:`save` and return the object it holds.
 
     Tensors come back as ``Tensor`` with their dtype and ``requires_grad=False``. Raises
@@ -327,7 +328,12 @@ def load(path):
     file is truncated, corrupt, not an ``.npz`` archive, or an ``.npz`` not written by
     :func:`save`. Never unpickles, so loading an untrusted file cannot run code. ``path`` may
     also be a binary file object open for reading (``io.BytesIO``), as in ``torch.load``.
+    ``torch.load``'s ``map_location`` (None or the CPU: everything loads there) and
+    ``weights_only`` (always what this does: a checkpoint holds data, never code) are taken.
     """
+    check_device(map_location, "load: map_location")
+    if weights_only not in (True, False, None):
+        raise TypeError(f"load: weights_only must be a bool, got {weights_only!r}")
     if _is_file_object(path, "read"):
         name = getattr(path, "name", f"<{type(path).__name__}>")
         arrays, path = _read_arrays_from(path, name), name

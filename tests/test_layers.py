@@ -977,3 +977,36 @@ def test_kernel_sizes_strides_and_dilations_below_one_are_refused(make, message)
     """Conv2d(kernel_size=0) used to give an all-zero output larger than its input."""
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_group_norm_matches_its_formula_and_torchvisions_init_loop():
+    """torchvision's ResNet init loop tests isinstance(m, (nn.BatchNorm2d, nn.GroupNorm))."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 4, 5, 5)) * 3 + 1
+    layer = nn.GroupNorm(2, 4, dtype=np.float64)
+    layer.weight.data[...] = [1.0, 2.0, 3.0, 4.0]
+    layer.bias.data[...] = [0.0, -1.0, 0.5, 0.0]
+    grouped = x.reshape(3, 2, -1)
+    standard = ((grouped - grouped.mean(-1, keepdims=True))
+                / np.sqrt(grouped.var(-1, keepdims=True) + 1e-5)).reshape(x.shape)
+    expected = standard * layer.weight.data[:, None, None] + layer.bias.data[:, None, None]
+    np.testing.assert_allclose(layer(Tensor(x)).data, expected, rtol=1e-12, atol=1e-12)
+    assert repr(nn.GroupNorm(2, 8, affine=False)) == "GroupNorm(2, 8, eps=1e-05, affine=False)"
+    assert gradcheck(lambda t, w, b: F.group_norm(t, 2, w, b),
+                     [x[:2, :, :2, :3], layer.weight.data, layer.bias.data])
+    with pytest.raises(ValueError, match="num_channels=6 must be divisible by num_groups=4"):
+        nn.GroupNorm(4, 6)
+    with pytest.raises(ValueError, match=r"input of shape \(3, 5, 2\) should be \(N, 4, \.\.\.\)"):
+        layer(Tensor(np.ones((3, 5, 2))))
+
+
+def test_batch_norm_loads_a_checkpoint_without_num_batches_tracked():
+    """PyTorch fills in the counter that checkpoints before 0.4.1 (and hand-converted weights)
+    lack; loading raised KeyError here."""
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))
+    state = {k: v for k, v in model.state_dict().items() if "num_batches" not in k}
+    model[1].num_batches_tracked.data[...] = 5
+    assert model.load_state_dict(state) == ([], [])
+    assert model[1].num_batches_tracked.item() == 0
+    with pytest.raises(KeyError, match="missing keys '1.running_var'"):
+        model.load_state_dict({k: v for k, v in state.items() if "running_var" not in k})

@@ -521,3 +521,15 @@ def test_loading_from_a_pipe_says_to_buffer_it(tmp_path):
     with os.fdopen(read_end, "rb") as stream:
         with pytest.raises(ValueError, match=r"needs a file it can seek in .*io.BytesIO"):
             load(stream)
+
+
+def test_load_takes_torch_loads_map_location_and_weights_only(tmp_path):
+    """PyTorch's tutorial: net.load_state_dict(torch.load(PATH, weights_only=True))."""
+    path = tmp_path / "w.npz"
+    save({"w": np.arange(3.0)}, path)
+    for loaded in (load(path, weights_only=True),
+                   load(path, map_location="cpu"),
+                   load(path, "cpu", weights_only=False)):
+        np.testing.assert_array_equal(loaded["w"].data, np.arange(3.0))
+    with pytest.raises(ValueError, match="map_location: device='cuda:0' is not available"):
+        load(path, map_location="cuda:0")

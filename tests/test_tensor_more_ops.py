@@ -704,3 +704,9 @@ def test_pytorch_module_level_spellings():
     np.testing.assert_allclose(ad.softmax(x, dim=1).data, x.softmax(1).data)
     np.testing.assert_allclose(ad.log_softmax(x, 0).data, x.log_softmax(0).data)
     assert ad.logsumexp(x, 1, True).shape == (2, 1)
+
+
+def test_flatten_is_a_function_too():
+    """ResNet's forward: x = torch.flatten(x, 1)."""
+    assert ad.flatten(ad.ones((2, 3, 4)), 1).shape == (2, 12)
+    assert ad.flatten(np.ones((2, 3))).shape == (6,)

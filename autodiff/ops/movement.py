@@ -429,8 +429,10 @@ def _check_sequence(name, tensors):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
-    """Merge axes ``start_dim``..``end_dim`` into one; ``x`` itself when that merges nothing
-    (one axis), as PyTorch's ``flatten``."""
+    """Merge axes ``start_dim``..``end_dim`` of ``x`` (a tensor or an array) into one; ``x``
+    itself when that merges nothing (one axis), as PyTorch's ``flatten``: ResNet's
+    ``torch.flatten(x, 1)`` is ``autodiff.flatten(x, 1)``."""
+    x = _tensor.as_tensor(x)
     if x.ndim == 0:
         return x.reshape(1)
     start, end = _checked_axis(start_dim, x, "flatten"), _checked_axis(end_dim, x, "flatten")

@@ -1,6 +1,6 @@
-"""Batch and layer normalization.
+"""Batch, layer and group normalization.
 
-Both standardize over some axes, then scale and shift. The standardization is one `Normalize`
+Each standardizes over some axes, then scales and shifts. The standardization is one `Normalize`
 node with the closed-form backward
 
     dx = inv_std * (g - mean(g) - xhat * mean(g * xhat))      (means over the normalized axes)
@@ -154,6 +154,25 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return _affine(y, weight, bias, normalized_shape)
 
 
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Standardize each sample's channels in ``num_groups`` groups (over the group's channels
+    and all positions), then scale and shift per channel, as PyTorch's ``F.group_norm``:
+    ``input`` is (N, C, ...) with C divisible by ``num_groups``; ``weight`` and ``bias`` (C,).
+    One group is layer normalization over (C, ...); C groups, instance normalization."""
+    x = as_tensor(input)
+    if x.ndim < 2 or not isinstance(num_groups, (int, np.integer)) or num_groups <= 0 \
+            or x.shape[1] % num_groups:
+        raise ValueError(f"group_norm: the input of shape {x.shape} must be (N, C, ...) with "
+                         f"C divisible by num_groups={num_groups!r}")
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and tuple(np.shape(getattr(value, "data", value))) != x.shape[1:2]:
+            raise ValueError(f"group_norm: {name} must have one entry per channel, shape "
+                             f"{x.shape[1:2]}, got {np.shape(getattr(value, 'data', value))}")
+    grouped = x.reshape((x.shape[0], num_groups, -1))
+    y = Normalize.apply(grouped, axes=(2,), eps=eps).reshape(x.shape)
+    return _affine(y, weight, bias, x.shape[1:2] + (1,) * (x.ndim - 2))
+
+
 # ----- registry (see autodiff/ops/registry.py): inputs drawn by hypothesis -------------------
 def _norm_cases(kind):
     """Strategy of ((x, weight, bias), {}) float64 arrays for batch_norm / layer_norm."""
@@ -164,12 +183,12 @@ def _norm_cases(kind):
 
     @st.composite
     def cases(draw):
-        ndim = draw(st.sampled_from((2, 4)) if kind == "batch" else st.integers(1, 3))
+        ndim = draw(st.sampled_from((2, 4)) if kind != "layer" else st.integers(1, 3))
         shape = draw(hnp.array_shapes(min_dims=ndim, max_dims=ndim, min_side=2, max_side=3))
         x = draw(hnp.arrays(np.float64, shape, elements=elements))
         # Keep away from constant slices, where the standardization is singular.
         x = x + np.arange(x.size).reshape(shape) * 0.37
-        params_shape = (shape[1],) if kind == "batch" else shape[-1:]
+        params_shape = (shape[1],) if kind != "layer" else shape[-1:]
         weight = draw(hnp.arrays(np.float64, params_shape, elements=elements))
         bias = draw(hnp.arrays(np.float64, params_shape, elements=elements))
         return (x, weight, bias), {}
@@ -184,3 +203,6 @@ register("batch_norm_eval",
          arity=3, kind="strategy", params={"strategy": lambda: _norm_cases("batch")})
 register("layer_norm", lambda x, w, b: layer_norm(x, x.shape[-1:], w, b), arity=3,
          kind="strategy", params={"strategy": lambda: _norm_cases("layer")})
+register("group_norm", lambda x, w, b: group_norm(x, x.shape[1] // 2 if x.shape[1] % 2 == 0
+                                                  else 1, w, b), arity=3,
+         kind="strategy", params={"strategy": lambda: _norm_cases("group")})

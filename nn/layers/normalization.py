@@ -20,7 +20,7 @@ from .. import init
 from ..module import Module, Parameter
 from ._common import _is_int, check_sizes, factory_dtype
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
 
 
 class _BatchNorm(Module):
@@ -53,6 +53,11 @@ class _BatchNorm(Module):
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
+
+    def _state_dict_defaults(self):
+        """A checkpoint without ``num_batches_tracked`` (PyTorch before 0.4.1, or weights
+        converted by hand) loads it as 0, as PyTorch's BatchNorm does."""
+        return {"num_batches_tracked": np.array(0)} if self.track_running_stats else {}
 
     def reset_running_stats(self):
         """Running mean 0, running variance 1, no batches seen."""
@@ -182,3 +187,46 @@ def _reset_affine(layer):
         init.ones_(layer.weight)
     if layer.bias is not None:
         init.zeros_(layer.bias)
+
+
+class GroupNorm(Module):
+    """Normalizes each sample's channels in ``num_groups`` groups, then scales and shifts each
+    channel (``weight`` ones, ``bias`` zeros, shape (num_channels,)), as PyTorch's
+    (`nn.functional.group_norm`); input (N, C, ...). No running statistics: the same in
+    training and evaluation.
+
+    >>> GroupNorm(2, 8)
+    GroupNorm(2, 8, eps=1e-05, affine=True)
+    """
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        dtype = factory_dtype(device, dtype, type(self).__name__)
+        if not (_is_int(num_groups) and _is_int(num_channels) and num_groups > 0
+                and num_channels % num_groups == 0):
+            raise ValueError(f"GroupNorm: num_channels={num_channels!r} must be divisible by "
+                             f"num_groups={num_groups!r} (both positive ints)")
+        self.num_groups, self.num_channels = int(num_groups), int(num_channels)
+        self.eps = eps
+        self.affine = affine
+        if affine:
+            self.weight = Parameter(np.ones(self.num_channels, dtype=dtype))
+            self.bias = Parameter(np.zeros(self.num_channels, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, x):
+        x = as_tensor(x)
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ValueError(f"GroupNorm: input of shape {tuple(x.shape)} should be (N, "
+                             f"{self.num_channels}, ...)")
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+    def reset_parameters(self):
+        """Back to a new layer's state: weight 1 and bias 0."""
+        _reset_affine(self)
