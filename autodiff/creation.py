@@ -19,12 +19,16 @@ def manual_seed(seed):
 
     It is reseeded in place, as PyTorch's default generator: a generator taken before (a
     ``DataLoader(rng=default_generator())``, ``rng=manual_seed(0)``) follows the new seed too.
-    The seed is an int; a negative one is taken modulo 2**64, as PyTorch does."""
+    The seed is an int from -2**63 to 2**64 - 1; a negative one becomes 2**64 - 1 + seed, as
+    in PyTorch."""
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
         hint = (" (None would seed from the operating system's randomness: a run that cannot "
                 "be repeated)" if seed is None else "")
         raise TypeError(f"manual_seed: the seed must be an int, got {seed!r}{hint}")
-    fresh = np.random.default_rng(int(seed) % 2 ** 64)
+    seed = int(seed)
+    if not -2 ** 63 <= seed < 2 ** 64:
+        raise ValueError(f"manual_seed: the seed must be from -2**63 to 2**64 - 1, got {seed}")
+    fresh = np.random.default_rng(seed if seed >= 0 else 2 ** 64 - 1 + seed)
     _global_generator.bit_generator.state = fresh.bit_generator.state
     return _global_generator
 

@@ -1209,8 +1209,7 @@ class Tensor:
 
     def masked_fill_(self, mask, value):
         """`masked_fill` in place (recorded when gradients flow); returns self."""
-        pieces.masked_fill(self.detach(), mask, value)  # the checks, before anything changes
-        mask = np.asarray(getattr(mask, "data", mask))
+        mask = pieces.checked_fill(self, mask, value, "masked_fill_")  # before any change
         values = (value,) if isinstance(value, Tensor) else ()
         return inplace.modify(self, values, lambda old: pieces.masked_fill(old, mask, value),
                               lambda array: np.copyto(array, getattr(value, "data", value),

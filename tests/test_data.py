@@ -248,7 +248,6 @@ def test_manual_seed_reseeds_the_generator_that_loaders_already_hold():
         orders.append(next(iter(loader))[0].numpy().tolist())
     assert orders[0] == orders[1]
     assert autodiff.manual_seed(7).random() == np.random.default_rng(7).random()
-    assert autodiff.manual_seed(-1).random() == np.random.default_rng(2 ** 64 - 1).random()
     for bad in (None, True, 1.5):
         with pytest.raises(TypeError, match="manual_seed: the seed must be an int"):
             autodiff.manual_seed(bad)
@@ -269,3 +268,11 @@ def test_rng_state_resumes_shuffles_and_dropout_masks():
             nn.Dropout(0.5)(autodiff.ones(6)).numpy().tolist()) == expected
     with pytest.raises(TypeError, match="expected a state from get_rng_state"):
         autodiff.set_rng_state([1, 2])
+
+
+def test_manual_seed_takes_pytorchs_range_of_seeds():
+    assert autodiff.manual_seed(-1).random() == np.random.default_rng(2 ** 64 - 2).random()
+    assert autodiff.manual_seed(2 ** 64 - 1).random() == np.random.default_rng(2 ** 64 - 1).random()
+    for seed in (2 ** 64, -2 ** 63 - 1):  # folded onto other seeds' streams before
+        with pytest.raises(ValueError, match="the seed must be from -2\\*\\*63 to 2\\*\\*64 - 1"):
+            autodiff.manual_seed(seed)

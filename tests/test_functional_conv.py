@@ -811,3 +811,14 @@ def test_pad_follows_pytorchs_last_axis_first_widths():
 def test_pad_names_what_is_wrong(call, message):
     with pytest.raises(ValueError, match=message):
         call(Tensor(np.arange(24.0).reshape(2, 3, 4)))
+
+
+def test_pad_and_adaptive_pooling_refuse_what_pytorch_refuses():
+    with pytest.raises(ValueError, match=r"pad: 300 cannot be written into a tensor of dtype int8"):
+        F.pad(Tensor(np.zeros(3, np.int8)), (1, 1), value=300)  # NumPy would wrap it to 44
+    with pytest.raises(ValueError, match="pad: nan cannot be written into a tensor of dtype int32"):
+        F.pad(Tensor(np.zeros(3, np.int32)), (1, 1), value=float("nan"))
+    assert F.pad(Tensor(np.zeros(3, np.int8)), (1, 1), value=5).data.tolist() == [5, 0, 0, 0, 5]
+    for shape, size in (((1, 1, 0, 3), 2), ((1, 1, 0, 3), 1), ((1, 1, 2, 3), None)):
+        with pytest.raises(ValueError, match="needs a non-empty image and an output_size"):
+            F.adaptive_avg_pool2d(Tensor(np.zeros(shape)), size)  # ZeroDivisionError, NaN, x

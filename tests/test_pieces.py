@@ -173,3 +173,23 @@ def test_topk_values_indices_and_gradient_as_pytorch():
     assert np.isfinite(logits.data).sum(axis=1).tolist() == [3, 3]
     with pytest.raises(ValueError, match=r"topk: k must be an int from 0 to 4 .* got 5"):
         x.topk(5)
+
+
+def test_flip_is_a_copy_and_narrow_takes_a_tensor_start():
+    """torch.flip copies: x.flip(0).add_(10) changed x (a reversed view). torch.narrow takes
+    a 0-d integer tensor as start; it was refused as not fitting the axis."""
+    x = Tensor(np.arange(4.0))
+    flipped = x.flip(0)
+    flipped.add_(10.0)
+    assert x.data.tolist() == [0.0, 1.0, 2.0, 3.0] and flipped.data.tolist() == [13, 12, 11, 10]
+    assert Tensor(np.arange(6.0)).narrow(0, Tensor(np.array(2)), 2).data.tolist() == [2.0, 3.0]
+
+
+def test_masked_fill_in_place_checks_without_computing_the_result():
+    x = ad.ones(4, dtype=np.int8)
+    with pytest.raises(ValueError, match=r"masked_fill_: 1000 cannot be written into a tensor "
+                                         r"of dtype int8 \(from -128 to 127\)"):
+        x.masked_fill_(np.array([True, False, False, False]), 1000)
+    assert x.data.tolist() == [1, 1, 1, 1]
+    x.masked_fill_(np.array([True, False, False, True]), 7)
+    assert x.data.tolist() == [7, 1, 1, 7]

@@ -594,14 +594,15 @@ def test_log10_log2_exact_at_powers_one_hot_memory_and_randint_keywords():
 
 def test_vectorized_erfc_keeps_the_precision_of_its_small_values():
     """1 - erf(x) loses every digit of erfc from x = 6 on; erfc keeps them (float64 within 6
-    ulps of math.erfc, float32 within 4 of it rounded, where the result is a normal number)."""
+    ulps of math.erfc, float32 within 6 of it rounded, where the result is a normal number)."""
     import math
 
     from autodiff.ops.erf import STEP, TAIL_END, erfc
     rng = np.random.default_rng(1)
     x = np.concatenate([np.arange(-TAIL_END - 1, TAIL_END + 1, STEP / 8),
                         rng.uniform(-28, 28, 20000), np.logspace(-320, 1.45, 2000),
-                        -np.logspace(-320, 1.45, 2000), [0.0, -0.0]])
+                        -np.logspace(-320, 1.45, 2000), [0.0, -0.0],
+                        [0.5226177, 1.0958303, 1.7249144, 4.3311, 7.509789]])  # float32's worst
     expected = np.array([math.erfc(v) for v in x])
     got = erfc(x)
     assert got.dtype == np.float64 and got.shape == x.shape
@@ -612,7 +613,7 @@ def test_vectorized_erfc_keeps_the_precision_of_its_small_values():
     rounded = np.array([math.erfc(float(v)) for v in x.astype(np.float32)]).astype(np.float32)
     normal = rounded >= np.finfo(np.float32).tiny
     assert single.dtype == np.float32
-    assert (np.abs(single - rounded) <= 4 * np.spacing(rounded))[normal].all()
+    assert (np.abs(single - rounded) <= 6 * np.spacing(rounded))[normal].all()
     assert erfc(np.array([np.nan, np.inf, -np.inf, -0.0])).tolist()[1:] == [0.0, 2.0, 1.0]
     assert np.isnan(erfc(np.array(np.nan)))
     t = ad.Tensor(np.array([6.0, -1.0, 0.5]), requires_grad=True)

@@ -64,6 +64,7 @@ def narrow(x, dim, start, length):
     end), as ``torch.narrow``; the range must lie inside the axis."""
     axis = _checked_axis(dim, x, "narrow")
     size = x.shape[axis]
+    start, length = (_int_of(v) for v in (start, length))  # (0-d integer tensors too)
     begin = start + size if _is_int(start) and start < 0 else start
     if not (_is_int(begin) and _is_int(length) and 0 <= begin and 0 <= length
             and begin + length <= size):
@@ -72,14 +73,26 @@ def narrow(x, dim, start, length):
     return x[_along(axis, slice(begin, begin + length))]
 
 
+def _int_of(value):
+    """A 0-d integer tensor or array as an int (PyTorch's ``narrow`` takes one as ``start``);
+    anything else as it is."""
+    data = getattr(value, "data", value)
+    if isinstance(data, np.ndarray) and data.ndim == 0 and data.dtype.kind in "iu":
+        return int(data)
+    return value
+
+
 def flip(x, dims):
     """``x`` with the order of its elements reversed along ``dims`` (an int or a sequence),
-    as ``torch.flip``."""
+    as ``torch.flip``: a copy (a change to it in place leaves ``x`` alone), where the split,
+    chunk, unbind and narrow pieces are views, as PyTorch's."""
     dims = (dims,) if _is_int(dims) else tuple(dims)
     axes = [_checked_axis(d, x, "flip") for d in dims]
     if len(set(axes)) != len(axes):
         raise ValueError(f"flip: dims {dims} name an axis twice")
-    return x[tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(x.ndim))]
+    reversed_view = x[tuple(slice(None, None, -1) if a in axes else slice(None)
+                            for a in range(x.ndim))]
+    return reversed_view.clone()
 
 
 def _indices(name, index, size, what):
@@ -143,29 +156,48 @@ def masked_fill(x, mask, value):
     """``x`` with ``value`` (a number or a 0-d tensor) wherever the boolean ``mask``
     (broadcastable to ``x``'s shape) is true, as ``torch.masked_fill``: attention's
     ``scores.masked_fill(mask, float("-inf"))``. The filled places get no gradient."""
+    mask = checked_fill(x, mask, value)
+    return where(mask, _in_dtype_of(x, value), x)
+
+
+def checked_fill(x, mask, value, name="masked_fill"):
+    """``mask`` as a boolean array, after PyTorch's checks of a masked fill of ``x``: a
+    boolean mask that broadcasts to ``x``'s shape, a value that is a number or a 0-d tensor
+    and fits ``x``'s dtype (`check_fill_value`)."""
     mask = np.asarray(getattr(mask, "data", mask))
     if mask.dtype != np.bool_:
-        raise TypeError(f"masked_fill: mask must be boolean, got dtype {mask.dtype} (compare "
+        raise TypeError(f"{name}: mask must be boolean, got dtype {mask.dtype} (compare "
                         f"it first, e.g. mask == 0)")
     try:
         fits = np.broadcast_shapes(mask.shape, x.shape) == x.shape
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(f"masked_fill: a mask of shape {mask.shape} does not broadcast to the "
+        raise ValueError(f"{name}: a mask of shape {mask.shape} does not broadcast to the "
                          f"tensor's shape {x.shape}")
     if np.ndim(getattr(value, "data", value)) != 0:
-        raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got shape "
+        raise ValueError(f"{name}: value must be a number or a 0-d tensor, got shape "
                          f"{np.shape(getattr(value, 'data', value))}")
-    return where(mask, _in_dtype_of(x, value, "masked_fill"), x)
+    check_fill_value(x.dtype, value, name)
+    return mask
 
 
-def _in_dtype_of(x, value, name):
+def check_fill_value(dtype, value, name):
+    """Raise ValueError when the number (or 0-d tensor) ``value`` cannot be written into an
+    integer ``dtype``: NaN, an infinity, or out of its range (NumPy would write INT_MIN or
+    wrap 300 to 44 in int8; PyTorch raises)."""
+    if dtype.kind not in "iu":
+        return
+    number = getattr(value, "data", value)
+    limits = np.iinfo(dtype)
+    if not (np.isfinite(number) and limits.min <= number <= limits.max):
+        raise ValueError(f"{name}: {value!r} cannot be written into a tensor of dtype {dtype} "
+                         f"(from {limits.min} to {limits.max})")
+
+
+def _in_dtype_of(x, value):
     """``value`` (a number or a 0-d Tensor, whose gradient is kept) in ``x``'s dtype, as
-    PyTorch's fills keep the tensor's dtype (2.5 into int32 is 2); a non-finite number cannot
-    go into an integer tensor."""
-    if x.dtype.kind in "biu" and not np.isfinite(getattr(value, "data", value)):
-        raise ValueError(f"{name}: {value!r} cannot be written into a tensor of dtype {x.dtype}")
+    PyTorch's fills keep the tensor's dtype (2.5 into int32 is 2)."""
     if isinstance(value, _tensor.Tensor):
         return value.astype(x.dtype)
     return _tensor.Tensor._make(np.asarray(value).astype(x.dtype), False)
@@ -180,7 +212,7 @@ def _triangle(name, x, keep_below, diagonal):
         raise TypeError(f"{name}: diagonal must be an int, got {diagonal!r}")
     rows, cols = x.shape[-2:]
     below = np.tri(rows, cols, k=diagonal if keep_below else diagonal - 1, dtype=bool)
-    return where(below if keep_below else ~below, x, _in_dtype_of(x, 0, name))
+    return where(below if keep_below else ~below, x, _in_dtype_of(x, 0))
 
 
 def tril(x, diagonal=0):

@@ -7,6 +7,7 @@ gradient of every copy of an element back to it. Both are differentiable to any 
 """
 import numpy as np
 
+from autodiff.ops.pieces import check_fill_value
 from autodiff.ops.registry import register
 from autodiff.tensor import as_tensor
 
@@ -88,7 +89,9 @@ def pad(input, pad, mode="constant", value=None):
     x = as_tensor(input)
     widths = _widths(x.shape, pad)
     if mode == "constant":
-        return _pad_constant(x, widths, 0.0 if value is None else value)
+        value = 0 if value is None else value
+        check_fill_value(x.dtype, value, "pad")
+        return _pad_constant(x, widths, value)
     if value is not None and value != 0:
         raise ValueError(f"pad: value={value!r} is for mode 'constant' only, not {mode!r}")
     if mode not in PADDING_MODES[1:]:

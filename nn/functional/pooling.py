@@ -443,6 +443,9 @@ def adaptive_avg_pool2d(input, output_size):
     sizes = (output_size, output_size) if not isinstance(output_size, (tuple, list)) \
         else tuple(output_size)
     height, width = x.shape[-2:]
+    if not height or not width or output_size is None:
+        raise ValueError(f"adaptive_avg_pool2d: needs a non-empty image and an output_size, "
+                         f"got an input of shape {x.shape} and output_size={output_size!r}")
     out = [n if size is None else size for size, n in zip(sizes, (height, width))]
     if len(sizes) != 2 or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
                                   and n > 0 for n in out):
