@@ -450,14 +450,18 @@ def _class_loss(op, name, input, target, weight, ignore_index, reduction, smooth
             f"{name}: the derivative for 'weight' is not implemented (as in PyTorch); pass "
             f"weight.detach() or a weight that does not require grad")
     rows, labels, shape = _rows(name, input, target)
-    dtype = rows.dtype
-    if dtype.kind != "f":
-        raise TypeError(f"{name}: input must be floating point, got dtype {dtype}")
-    if dtype == np.float16:  # summed in float32, as PyTorch's CPU kernels (see in_float32)
+    scores = rows.data
+    half = scores.dtype == np.float16
+    if scores.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {scores.dtype}")
+    if half:  # summed in float32, as PyTorch's CPU kernels (see in_float32)
         rows = rows.astype(np.float32)
-    targets = _target_weights(name, rows.shape[1], labels, weight, ignore_index, smoothing,
-                              reduction, rows.dtype)
-    loss = op.apply(rows, targets=targets, reduce=reduction != "none").astype(dtype)
+        scores = rows.data
+    targets = _target_weights(name, scores.shape[1], labels, weight, ignore_index, smoothing,
+                              reduction, scores.dtype)
+    loss = op.apply(rows, targets=targets, reduce=reduction != "none")
+    if half:
+        loss = loss.astype(np.float16)
     if reduction == "mean" and _nothing_counted(targets, labels):
         loss = loss + float("nan")  # the mean of no targets is nan, as PyTorch's (0 / 0)
     return loss if reduction != "none" else loss.reshape(shape)
