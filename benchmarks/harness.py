@@ -17,8 +17,9 @@ reference cycles should pay for collecting them, as it would in a real training 
 
 glibc hands freed blocks above its mmap threshold back to the kernel, so a step that allocates
 megabyte-sized arrays page-faults them in again on every call (a third of the CNN step here).
-`reexec_with_malloc_tunables()` restarts the script once with the allocator told to keep them;
-it applies to every implementation in the process alike, and `environment()` records it.
+`reexec_with_malloc_tunables()` restarts the script once with the allocator told to keep them,
+and `environment()` records it. It speeds up the NumPy columns (the floor and ours), not
+PyTorch, which keeps its own memory: see "Allocator" in benchmarks/README.md.
 """
 
 from __future__ import annotations
