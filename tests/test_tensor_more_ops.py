@@ -711,3 +711,14 @@ def test_flatten_is_a_function_too():
     """ResNet's forward: x = torch.flatten(x, 1)."""
     assert ad.flatten(ad.ones((2, 3, 4)), 1).shape == (2, 12)
     assert ad.flatten(np.ones((2, 3))).shape == (6,)
+
+
+def test_log10_and_log2_gradients_do_not_overflow_before_dividing():
+    """grad / (x * ln 10): x * ln 10 overflowed float16 from x = 28,443, giving 0."""
+    x = ad.Tensor(np.array([30000.0, 60000.0], np.float16), requires_grad=True)
+    x.log10().sum().backward()
+    np.testing.assert_allclose(x.grad.data, 1 / (np.array([30000.0, 60000.0]) * np.log(10)),
+                               rtol=1e-2)  # (subnormal float16s: 2 digits)
+    y = ad.Tensor(np.array([1e308]), requires_grad=True)
+    y.log2().sum().backward()
+    assert y.grad.item() == pytest.approx(1 / 1e308 / np.log(2), rel=1e-12)
