@@ -9,9 +9,9 @@ __version__ = "0.1.0"  # the package's version, read by setup.cfg too
 import numpy as _np
 
 from .anomaly import detect_anomaly
-from .creation import (allclose, arange, default_generator, eye, full, get_rng_state, linspace,
-                       manual_seed, multinomial, ones, ones_like, rand, rand_like, randint, randn,
-                       randn_like, set_rng_state, tensor, zeros, zeros_like)
+from .creation import (Generator, allclose, arange, default_generator, eye, full, get_rng_state,
+                       linspace, manual_seed, multinomial, ones, ones_like, rand, rand_like,
+                       randint, randn, randn_like, set_rng_state, tensor, zeros, zeros_like)
 from .function import Function
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -47,6 +47,7 @@ __all__ = [
     "tensor", "as_tensor", "zeros", "ones", "full", "arange", "eye", "zeros_like", "ones_like",
     "randn", "rand", "randn_like", "rand_like", "randint", "multinomial", "linspace",
     "allclose", "manual_seed", "default_generator", "get_rng_state", "set_rng_state",
+    "Generator",
     "maximum", "minimum", "where", "concatenate", "stack", "matmul", "einsum",
     "clone", "square", "log1p", "expm1", "sign", "floor", "ceil", "prod", "cumsum", "norm",
     "cat", "exp", "log", "sqrt", "tanh", "sigmoid",

@@ -221,12 +221,62 @@ def rand_like(t, rng=None, dtype=None, requires_grad=False, generator=None, devi
 
 
 def rng_or_generator(rng, generator, name):
-    """``rng``, or PyTorch's ``generator=`` spelling of it (not both)."""
+    """``rng``, or PyTorch's ``generator=`` spelling of it (not both). A generator must be a
+    Generator, as PyTorch's: an int there would start the same stream on every call (a
+    sampling loop printing one name over and over), where ``rng=`` takes int seeds knowingly."""
     if generator is None:
         return rng
     if rng is not None:
         raise TypeError(f"{name}: pass either rng or generator, not both")
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(f"{name}: generator must be a Generator (autodiff.Generator()"
+                        f".manual_seed(s), or numpy.random.default_rng(s)), got "
+                        f"{type(generator).__name__}; an int seed is rng=, which starts the "
+                        f"same stream anew on every call")
     return generator
+
+
+class Generator(np.random.Generator):
+    """A random generator with PyTorch's ``torch.Generator`` methods: ``manual_seed(s)``
+    (returns itself, so ``g = Generator().manual_seed(2147483647)`` works), ``initial_seed()``,
+    ``seed()``, ``get_state()`` and ``set_state(state)``. It is a ``numpy.random.Generator``
+    (``g.random()``, ``g.normal()``), accepted wherever ``rng=`` or ``generator=`` is. The
+    streams are NumPy's, not PyTorch's: the same seed draws other numbers than in PyTorch."""
+
+    def __init__(self, device=None):
+        check_device(device, "Generator")
+        super().__init__(np.random.PCG64(_DEFAULT_SEED))
+        self._initial_seed = _DEFAULT_SEED
+
+    def manual_seed(self, seed):
+        """Reseed (as `manual_seed` does for the global generator) and return self."""
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"Generator.manual_seed: the seed must be an int, got {seed!r}")
+        self.bit_generator.state = np.random.PCG64(int(seed) % 2 ** 64).state
+        self._initial_seed = int(seed)
+        return self
+
+    def initial_seed(self):
+        """The seed given last to `manual_seed` (or the default one)."""
+        return self._initial_seed
+
+    def seed(self):
+        """Reseed from the operating system's randomness and return the new seed."""
+        seed = int(np.random.SeedSequence().entropy % 2 ** 64)
+        self.manual_seed(seed)
+        return seed
+
+    def get_state(self):
+        """Where the stream is (a dict), for `set_state`."""
+        return self.bit_generator.state
+
+    def set_state(self, state):
+        """Put the stream back where `get_state` found it; returns self."""
+        self.bit_generator.state = state
+        return self
+
+
+_DEFAULT_SEED = 67280421310721  # torch.Generator()'s default seed
 
 
 def _like_float(array):

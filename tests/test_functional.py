@@ -484,3 +484,9 @@ def test_softplus_keeps_float32_and_is_differentiable_twice():
     x = np.array([-1.3, -0.2, 0.4, 1.7])
     assert gradcheck(lambda t: F.softplus(t, beta=1.5, threshold=2.0), [x])
     assert gradgradcheck(lambda t: F.softplus(t, beta=1.5, threshold=2.0), [x])
+
+
+def test_one_hot_of_float_indices_says_why_they_are_float():
+    with pytest.raises(TypeError, match=r"one_hot: indices must be integers, got dtype float32 "
+                                        r"\(Tensor\(\[1, 2\]\) and arange\(n\) are float32"):
+        F.one_hot(Tensor([1, 2]), 3)

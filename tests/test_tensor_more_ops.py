@@ -722,3 +722,25 @@ def test_log10_and_log2_gradients_do_not_overflow_before_dividing():
     y = ad.Tensor(np.array([1e308]), requires_grad=True)
     y.log2().sum().backward()
     assert y.grad.item() == pytest.approx(1 / 1e308 / np.log(2), rel=1e-12)
+
+
+def test_generator_objects_as_in_pytorch_and_no_int_as_generator():
+    """makemore: g = torch.Generator().manual_seed(2147483647), then randn(..., generator=g)
+    and multinomial(p, 1, replacement=True, generator=g) in a loop. An int there started the
+    same stream on every call: the loop sampled one name over and over."""
+    g = ad.Generator().manual_seed(2147483647)
+    assert g.initial_seed() == 2147483647
+    weights = ad.Tensor([0.2, 0.5, 0.3])
+    draws = [ad.multinomial(weights, 1, replacement=True, generator=g).item() for _ in range(20)]
+    assert len(set(draws)) > 1
+    replay = ad.Generator().manual_seed(2147483647)
+    assert [ad.multinomial(weights, 1, replacement=True, generator=replay).item()
+            for _ in range(20)] == draws
+    state = g.get_state()
+    first = ad.randn(3, generator=g).data
+    np.testing.assert_array_equal(ad.randn(3, generator=g.set_state(state)).data, first)
+    for call in (lambda: ad.randn(2, generator=5), lambda: ad.multinomial(weights, 1, generator=5)):
+        with pytest.raises(TypeError, match="generator must be a Generator .* got int; an int "
+                                            "seed is rng="):
+            call()
+    assert ad.randn(2, rng=5).data.tolist() == ad.randn(2, rng=5).data.tolist()  # rng= knowingly
