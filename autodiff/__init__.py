@@ -10,8 +10,10 @@ import numpy as _np
 
 from .anomaly import detect_anomaly
 from .creation import (Generator, allclose, arange, default_generator, eye, full, get_rng_state,
-                       linspace, manual_seed, multinomial, ones, ones_like, rand, rand_like,
-                       randint, randn, randn_like, set_rng_state, tensor, zeros, zeros_like)
+                       linspace, manual_seed, multinomial, normal, ones, ones_like, rand,
+                       rand_like, randint, randn, randn_like, set_rng_state, tensor, zeros,
+                       zeros_like)
+from .devices import Device as device
 from .function import Function
 from .functional import grad, hessian, hvp, jacobian, jvp, value_and_grad
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -20,11 +22,13 @@ from .gradcheck import (GradcheckError, LowPrecisionGradientError,
                         gradgradcheck)
 from .ops.elementwise import (ceil, clone, exp, expm1, floor, log, log1p, maximum, minimum, round,
                               sigmoid, sign, sqrt, square, tanh, where)
-from .ops.linalg import einsum, matmul
+from .ops.linalg import dot, einsum, matmul, mm
 from .ops.movement import cat, concatenate, flatten, stack
 from .ops.pieces import (chunk, flip, gather, index_select, masked_fill, narrow, split, topk, tril,
                          triu, unbind)
 from .ops.reductions import cumsum, log_softmax, logsumexp, mean, norm, prod, softmax, sum
+from .ops.reductions import largest as max  # noqa: A004 - torch.max
+from .ops.reductions import smallest as min  # noqa: A004 - torch.min
 from .tensor import Tensor, as_tensor
 from .value import Value
 
@@ -38,6 +42,8 @@ int64 = long = _np.dtype(_np.int64)
 bool = _np.dtype(_np.bool_)  # noqa: A001
 int = int32  # noqa: A001 - torch.int is int32
 
+# autodiff.round, sum, max, min, float, int and bool exist too, left out of __all__: a star import
+# would hide the builtins
 __all__ = [
     "Tensor", "Value", "Function", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
@@ -47,7 +53,7 @@ __all__ = [
     "tensor", "as_tensor", "zeros", "ones", "full", "arange", "eye", "zeros_like", "ones_like",
     "randn", "rand", "randn_like", "rand_like", "randint", "multinomial", "linspace",
     "allclose", "manual_seed", "default_generator", "get_rng_state", "set_rng_state",
-    "Generator",
+    "Generator", "normal", "device", "mm", "dot",
     "maximum", "minimum", "where", "concatenate", "stack", "matmul", "einsum",
     "clone", "square", "log1p", "expm1", "sign", "floor", "ceil", "prod", "cumsum", "norm",
     "cat", "exp", "log", "sqrt", "tanh", "sigmoid",
@@ -55,4 +61,4 @@ __all__ = [
     "tril", "triu", "topk", "flatten", "mean", "softmax", "log_softmax", "logsumexp", "from_numpy",
     "float16", "half", "float32", "float64", "double", "int8", "int16", "int32", "int64", "long",
     "uint8",
-]  # autodiff.round, sum, float, int and bool too, left out: a star import would hide the builtins
+]

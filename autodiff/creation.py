@@ -1,6 +1,6 @@
 """Functions that create tensors, and the global random generator behind ``manual_seed``.
 
-Every one takes PyTorch's ``device=`` (the CPU only: `autodiff.device`). Random functions take
+Every one takes PyTorch's ``device=`` (the CPU only: `autodiff.devices`). Random functions take
 ``rng=`` (a ``numpy.random.Generator`` or an int seed); without it they draw from the global
 generator, which ``manual_seed(s)`` resets, so that runs are reproducible.
 ``get_rng_state()`` and ``set_rng_state(state)`` save and restore where it is, for resuming a
@@ -8,7 +8,7 @@ run from a checkpoint with the same shuffles and dropout masks.
 """
 import numpy as np
 
-from .device import check_device
+from .devices import check_device
 from .tensor import Tensor
 
 _global_generator = np.random.default_rng(0)
@@ -62,7 +62,13 @@ def get_generator(rng=None):
     return np.random.default_rng(rng)
 
 
-def _shape(shape):
+def _shape(shape, size=None):
+    """A shape from ``*shape`` (ints, or one tuple or list) or PyTorch's ``size=`` keyword."""
+    if size is not None:
+        if shape:
+            raise TypeError(f"pass the shape either positionally or as size=, not both "
+                            f"(got {shape} and size={size})")
+        shape = (size,)
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
     return tuple(shape)
@@ -86,16 +92,16 @@ def tensor(data, requires_grad=False, dtype=None, name=None, device=None):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
-def zeros(*shape, dtype=None, requires_grad=False, device=None):
+def zeros(*shape, dtype=None, requires_grad=False, device=None, size=None):
     """A tensor of zeros (float32 unless ``dtype`` says otherwise)."""
     check_device(device, "zeros")
-    return Tensor(np.zeros(_shape(shape), _float(dtype)), requires_grad=requires_grad)
+    return Tensor(np.zeros(_shape(shape, size), _float(dtype)), requires_grad=requires_grad)
 
 
-def ones(*shape, dtype=None, requires_grad=False, device=None):
+def ones(*shape, dtype=None, requires_grad=False, device=None, size=None):
     """A tensor of ones."""
     check_device(device, "ones")
-    return Tensor(np.ones(_shape(shape), _float(dtype)), requires_grad=requires_grad)
+    return Tensor(np.ones(_shape(shape, size), _float(dtype)), requires_grad=requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False, device=None):
@@ -188,20 +194,43 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None):
     return Tensor(np.eye(n, m, dtype=_float(dtype)), requires_grad=requires_grad)
 
 
-def randn(*shape, rng=None, dtype=None, requires_grad=False, generator=None, device=None):
+def randn(*shape, rng=None, dtype=None, requires_grad=False, generator=None, device=None,
+          size=None):
     """Standard normal samples (a floating ``dtype``: float32 unless given); ``generator`` is
     PyTorch's name for ``rng``."""
     check_device(device, "randn")
-    values = get_generator(rng_or_generator(rng, generator, "randn")).standard_normal(_shape(shape))
+    values = get_generator(rng_or_generator(rng, generator, "randn")).standard_normal(
+        _shape(shape, size))
     return Tensor(values.astype(_random_float("randn", dtype)), requires_grad=requires_grad)
 
 
-def rand(*shape, rng=None, dtype=None, requires_grad=False, generator=None, device=None):
+def rand(*shape, rng=None, dtype=None, requires_grad=False, generator=None, device=None,
+         size=None):
     """Uniform samples in [0, 1) (a floating ``dtype``: float32 unless given); ``generator``
     is PyTorch's name for ``rng``."""
     check_device(device, "rand")
-    values = get_generator(rng_or_generator(rng, generator, "rand")).random(_shape(shape))
+    values = get_generator(rng_or_generator(rng, generator, "rand")).random(_shape(shape, size))
     return Tensor(values.astype(_random_float("rand", dtype)), requires_grad=requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, rng=None, generator=None, dtype=None,
+           requires_grad=False, device=None):
+    """Normal samples, as ``torch.normal``: of ``size`` for a number ``mean`` and ``std`` (d2l's
+    ``torch.normal(0, 0.01, size=(784, 10), requires_grad=True)``), or one per element of
+    ``mean`` and ``std`` (tensors or arrays, broadcast together) without ``size``. float32
+    unless ``dtype`` (or a float64 mean or std) says otherwise."""
+    check_device(device, "normal")
+    mean, std = (np.asarray(getattr(v, "data", v)) for v in (mean, std))
+    if size is not None and (mean.ndim or std.ndim):
+        raise TypeError("normal: size= goes with a number mean and std; tensors give the shape")
+    if (std < 0).any():
+        raise ValueError(f"normal: std must be non-negative, got {std.min()}")
+    shape = _shape((), size) if size is not None else np.broadcast_shapes(mean.shape, std.shape)
+    draws = get_generator(rng_or_generator(rng, generator, "normal")).normal(mean, std, shape)
+    wide = np.result_type(mean, std) if max(mean.ndim, std.ndim) else np.float32
+    dtype = _random_float("normal", dtype if dtype is not None else
+                          (wide if np.dtype(wide).kind == "f" else None))
+    return Tensor(np.asarray(draws).astype(dtype), requires_grad=requires_grad)
 
 
 def randn_like(t, rng=None, dtype=None, requires_grad=False, generator=None, device=None):

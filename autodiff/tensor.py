@@ -17,7 +17,7 @@ import weakref
 import numpy as np
 
 from . import engine, hooks, inplace
-from .device import CPU, check_device
+from .devices import CPU, check_device
 from .grad_mode import STATE as _GRAD_MODE
 from .ops import elementwise as ew
 from .ops import linalg as la
@@ -344,6 +344,17 @@ class Tensor:
         """A new leaf sharing the data, cut from the graph."""
         return Tensor._make(self.data, False)
 
+    def detach_(self):
+        """This tensor cut from the graph in place: a leaf that does not require grad (PyTorch's
+        ``detach_``, as an RNN's state between truncated backpropagation windows); returns self."""
+        self._ctx, self.requires_grad = None, False
+        return self
+
+    def type(self, dtype=None):
+        """PyTorch's ``type``: the tensor converted to ``dtype`` (as `astype`), or without one
+        the name of its dtype (``'float32'``; PyTorch's would be ``'torch.FloatTensor'``)."""
+        return str(self.dtype) if dtype is None else self.astype(dtype)
+
     def astype(self, dtype):
         """The tensor converted to ``dtype`` (differentiable between floating dtypes)."""
         dtype = np.dtype(dtype)
@@ -390,7 +401,7 @@ class Tensor:
 
     @property
     def device(self):
-        """Where the data is: the CPU (`autodiff.device.CPU`, equal to ``'cpu'``)."""
+        """Where the data is: the CPU (`autodiff.devices.CPU`, equal to ``'cpu'``)."""
         return CPU
 
     def contiguous(self):
@@ -478,12 +489,17 @@ class Tensor:
         return f"Tensor({body}, {', '.join(extras)})"
 
     # ----- autograd -----------------------------------------------------------------------------
-    def backward(self, grad=None, retain_graph=False, create_graph=False):
+    def backward(self, grad=None, retain_graph=False, create_graph=False, *, gradient=None):
         """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
 
         ``grad`` is the gradient of some scalar with respect to this tensor (a Tensor or an
         array of this shape); it may be omitted only when the tensor has one element.
+        ``gradient`` is PyTorch's name for it.
         """
+        if gradient is not None:
+            if grad is not None:
+                raise TypeError("backward(): pass either grad or gradient, not both")
+            grad = gradient
         if not self.requires_grad:
             raise RuntimeError(
                 "backward() on a tensor that does not require grad: no input of the computation "

@@ -29,7 +29,7 @@ from sys import getrefcount
 import numpy as np
 
 from autodiff import Tensor, inplace
-from autodiff.device import check_device
+from autodiff.devices import check_device
 from autodiff.grad_mode import HOOKS, STATE
 from autodiff.hooks import RemovableHandle
 from autodiff.temporaries import LOCAL_ONLY, overwritable

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from autodiff import Tensor
-from autodiff.device import check_device
+from autodiff.devices import check_device
 
 __all__ = ["save", "load"]
 

@@ -744,3 +744,41 @@ def test_generator_objects_as_in_pytorch_and_no_int_as_generator():
                                             "seed is rng="):
             call()
     assert ad.randn(2, rng=5).data.tolist() == ad.randn(2, rng=5).data.tolist()  # rng= knowingly
+
+
+def test_dive_into_deep_learning_spellings():
+    """d2l.ai's from-scratch code: torch.normal(0, 0.01, size=..., requires_grad=True),
+    .type(dtype), torch.device('cpu'), state.detach_(), backward(gradient=...), size=,
+    torch.max(X, zeros) as ReLU, torch.mm and torch.dot."""
+    ad.manual_seed(0)
+    w = ad.normal(0, 0.01, size=(784, 10), requires_grad=True)
+    assert w.shape == (784, 10) and w.dtype == np.float32 and w.requires_grad
+    assert 0.008 < float(w.data.std()) < 0.012
+    per_element = ad.normal(ad.Tensor([0.0, 100.0]), ad.Tensor([1e-6, 1e-6]))
+    np.testing.assert_allclose(per_element.data, [0.0, 100.0], atol=1e-3)
+    assert ad.normal(np.zeros(2), 1.0).dtype == np.float64
+    with pytest.raises(ValueError, match="std must be non-negative"):
+        ad.normal(0.0, -1.0, size=(2,))
+    labels = ad.Tensor(np.array([1, 0, 2]))
+    assert (ad.Tensor([1.0, 0.0, 2.0]).type(labels.dtype) == labels).all().item()
+    assert ad.Tensor([1.0]).type() == "float32"
+    assert ad.device("cpu") == "cpu" and ad.device("cpu", 0).index == 0
+    assert ad.zeros(size=(2, 3)).shape == ad.ones(size=[2, 3]).shape == (2, 3)
+    assert ad.randn(size=(4,)).shape == ad.rand(size=(4,)).shape == (4,)
+    with pytest.raises(TypeError, match="either positionally or as size="):
+        ad.zeros(2, size=(3,))
+    x = ad.Tensor([1.0, 2.0], requires_grad=True)
+    state = x * 3
+    assert state.detach_() is state and not state.requires_grad and state.is_leaf
+    (x * x).backward(gradient=ad.ones(2))
+    assert x.grad.data.tolist() == [2.0, 4.0]
+    relu = ad.max(ad.Tensor([-1.0, 2.0]), ad.zeros(2))
+    assert relu.data.tolist() == [0.0, 2.0] and ad.min(ad.Tensor([3.0, -4.0])).item() == -4.0
+    with pytest.raises(TypeError, match=r"autodiff.max\(x, dim\) is not offered: .* x.argmax"):
+        ad.max(ad.ones((2, 2)), 1)
+    assert ad.mm(ad.ones((2, 3)), ad.ones((3, 4))).shape == (2, 4)
+    assert ad.dot(ad.Tensor([1.0, 2.0]), ad.Tensor([3.0, 4.0])).item() == 11.0
+    with pytest.raises(ValueError, match=r"mm: expects two matrices, got shapes \(3,\) and"):
+        ad.mm(ad.ones(3), ad.ones((3, 1)))
+    with pytest.raises(ValueError, match=r"dot: expects two vectors of one length"):
+        ad.dot(ad.ones(3), ad.ones(2))

@@ -101,6 +101,24 @@ def matmul(a, b):
     return MatMul.apply(a, b)
 
 
+def mm(a, b):
+    """The product of two matrices, as ``torch.mm`` (2-d only: `matmul` for the rest)."""
+    a, b = _tensor.as_tensor(a), _tensor.as_tensor(b)
+    if a.ndim != 2 or b.ndim != 2:
+        raise ValueError(f"mm: expects two matrices, got shapes {a.shape} and {b.shape} (matmul "
+                         f"takes batches and vectors)")
+    return a @ b
+
+
+def dot(a, b):
+    """The inner product of two vectors of one length, as ``torch.dot`` (1-d only)."""
+    a, b = _tensor.as_tensor(a), _tensor.as_tensor(b)
+    if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
+        raise ValueError(f"dot: expects two vectors of one length, got shapes {a.shape} and "
+                         f"{b.shape}")
+    return a @ b
+
+
 def _explicit_subscripts(subscripts, shapes):
     """Parse einsum subscripts into (list of input label strings, output labels), with
     '...' expanded into explicit letters and the implicit output made explicit."""

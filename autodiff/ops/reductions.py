@@ -438,6 +438,34 @@ def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     return _tensor.as_tensor(x).logsumexp(axis, keepdims, dim=dim, keepdim=keepdim)
 
 
+def largest(x, other=None, *, dim=None, axis=None, keepdim=None, keepdims=None):
+    """``torch.max`` (exported as ``autodiff.max``): the largest element of ``x``, or with a
+    tensor ``other`` the elementwise maximum (`maximum`). ``torch.max(x, dim)`` returns
+    (values, indices) in PyTorch and is not offered here: ``x.max(dim)`` gives the values,
+    ``x.argmax(dim)`` the indices."""
+    return _extreme("max", "maximum", x, other, dim, axis, keepdim, keepdims)
+
+
+def smallest(x, other=None, *, dim=None, axis=None, keepdim=None, keepdims=None):
+    """``torch.min`` (exported as ``autodiff.min``): as `largest`, for the smallest."""
+    return _extreme("min", "minimum", x, other, dim, axis, keepdim, keepdims)
+
+
+def _extreme(name, elementwise, x, other, dim, axis, keepdim, keepdims):
+    """The body of `largest` and `smallest`."""
+    from . import elementwise as ew
+
+    if _is_int(other) or dim is not None or axis is not None:
+        raise TypeError(f"autodiff.{name}(x, dim) is not offered: PyTorch returns (values, "
+                        f"indices) there; use x.{name}(dim) for the values and "
+                        f"x.arg{name}(dim) for the indices")
+    if keepdim is not None or keepdims is not None:
+        raise TypeError(f"autodiff.{name}: keepdim goes with a dim (see x.{name}(dim, keepdim))")
+    if other is None:
+        return getattr(_tensor.as_tensor(x), name)()
+    return getattr(ew, elementwise)(x, other)
+
+
 def prod(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """Product over ``axis``; see `Tensor.prod`."""
     return _tensor.as_tensor(x).prod(axis, keepdims, dim=dim, keepdim=keepdim)

@@ -3,12 +3,18 @@ code passes to layers, creation functions and ``to()``."""
 
 
 class Device(str):
-    """A device name, as ``torch.device``: ``'cpu'``, which is also a plain string (so
-    ``device == 'cpu'`` and ``'cuda' in device`` work), with PyTorch's ``type`` and ``index``.
+    """A device name, as ``torch.device`` (``autodiff.device``): ``Device('cpu')``,
+    ``Device('cpu', 0)`` or ``Device('cpu:0')``, also a plain string (so ``device == 'cpu'``
+    and ``'cuda' in device`` work), with PyTorch's ``type`` and ``index``. Any name can be made,
+    as in PyTorch; only the CPU can be used (`check_device`).
 
-    >>> CPU.type, CPU.index, CPU == "cpu"
-    ('cpu', None, True)
+    >>> CPU.type, CPU.index, CPU == "cpu", Device("cpu", 0)
+    ('cpu', None, True, 'cpu:0')
     """
+
+    def __new__(cls, type, index=None):  # noqa: A002 - PyTorch's name
+        name = str(type) if index is None else f"{type}:{int(index)}"
+        return super().__new__(cls, name)
 
     @property
     def type(self):
