@@ -25,12 +25,17 @@ def manual_seed(seed):
         hint = (" (None would seed from the operating system's randomness: a run that cannot "
                 "be repeated)" if seed is None else "")
         raise TypeError(f"manual_seed: the seed must be an int, got {seed!r}{hint}")
+    _global_generator.bit_generator.state = _seeded_state(seed, "manual_seed")
+    return _global_generator
+
+
+def _seeded_state(seed, name):
+    """The PCG64 state that ``seed`` starts, by PyTorch's rules: an int from -2**63 to
+    2**64 - 1, a negative one taken as 2**64 - 1 + seed."""
     seed = int(seed)
     if not -2 ** 63 <= seed < 2 ** 64:
-        raise ValueError(f"manual_seed: the seed must be from -2**63 to 2**64 - 1, got {seed}")
-    fresh = np.random.default_rng(seed if seed >= 0 else 2 ** 64 - 1 + seed)
-    _global_generator.bit_generator.state = fresh.bit_generator.state
-    return _global_generator
+        raise ValueError(f"{name}: the seed must be from -2**63 to 2**64 - 1, got {seed}")
+    return np.random.PCG64(seed if seed >= 0 else 2 ** 64 - 1 + seed).state
 
 
 def default_generator():
@@ -220,17 +225,19 @@ def normal(mean=0.0, std=1.0, size=None, *, rng=None, generator=None, dtype=None
     ``mean`` and ``std`` (tensors or arrays, broadcast together) without ``size``. float32
     unless ``dtype`` (or a float64 mean or std) says otherwise."""
     check_device(device, "normal")
-    mean, std = (np.asarray(getattr(v, "data", v)) for v in (mean, std))
+    given = [v for v in (mean, std) if isinstance(v, (Tensor, np.ndarray))]  # (numbers: weak)
+    mean, std = (np.asarray(v.data if isinstance(v, Tensor) else v) for v in (mean, std))
     if size is not None and (mean.ndim or std.ndim):
         raise TypeError("normal: size= goes with a number mean and std; tensors give the shape")
     if (std < 0).any():
         raise ValueError(f"normal: std must be non-negative, got {std.min()}")
     shape = _shape((), size) if size is not None else np.broadcast_shapes(mean.shape, std.shape)
     draws = get_generator(rng_or_generator(rng, generator, "normal")).normal(mean, std, shape)
-    wide = np.result_type(mean, std) if max(mean.ndim, std.ndim) else np.float32
-    dtype = _random_float("normal", dtype if dtype is not None else
-                          (wide if np.dtype(wide).kind == "f" else None))
-    return Tensor(np.asarray(draws).astype(dtype), requires_grad=requires_grad)
+    if dtype is None and given:  # a tensor's floating dtype, as PyTorch's result takes
+        wide = np.result_type(*(v.data if isinstance(v, Tensor) else v for v in given))
+        dtype = wide if wide.kind == "f" else None
+    return Tensor(np.asarray(draws).astype(_random_float("normal", dtype)),
+                  requires_grad=requires_grad)
 
 
 def randn_like(t, rng=None, dtype=None, requires_grad=False, generator=None, device=None):
@@ -273,15 +280,22 @@ class Generator(np.random.Generator):
     streams are NumPy's, not PyTorch's: the same seed draws other numbers than in PyTorch."""
 
     def __init__(self, device=None):
+        if isinstance(device, np.random.BitGenerator):  # NumPy's own calls (spawn)
+            super().__init__(device)
+            self._initial_seed = None
+            return
         check_device(device, "Generator")
         super().__init__(np.random.PCG64(_DEFAULT_SEED))
         self._initial_seed = _DEFAULT_SEED
 
+    def __reduce__(self):  # copy, deepcopy and pickle keep the class, the seed and the state
+        return _restored_generator, (self.get_state(), self._initial_seed)
+
     def manual_seed(self, seed):
-        """Reseed (as `manual_seed` does for the global generator) and return self."""
+        """Reseed (by `manual_seed`'s rules for the global generator) and return self."""
         if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
             raise TypeError(f"Generator.manual_seed: the seed must be an int, got {seed!r}")
-        self.bit_generator.state = np.random.PCG64(int(seed) % 2 ** 64).state
+        self.bit_generator.state = _seeded_state(seed, "Generator.manual_seed")
         self._initial_seed = int(seed)
         return self
 
@@ -306,6 +320,13 @@ class Generator(np.random.Generator):
 
 
 _DEFAULT_SEED = 67280421310721  # torch.Generator()'s default seed
+
+
+def _restored_generator(state, initial_seed):
+    """A `Generator` at ``state`` (for pickle and copy)."""
+    generator = Generator().set_state(state)
+    generator._initial_seed = initial_seed
+    return generator
 
 
 def _like_float(array):

@@ -278,6 +278,28 @@ def _rebase(tensor, compute, keep_layout=True):
         _merge_released_versions(versions)
 
 
+def detach_in_place(tensor):
+    """PyTorch's ``detach_``: ``tensor`` becomes a leaf that does not require grad. Nodes
+    recorded before took it as an input and find its history through it, so, as after a
+    change, its old history moves to a stand-in that they backpropagate through (PyTorch's
+    edges point to nodes, not tensors, so they keep it there too). The tensor keeps its latest
+    stand-in alive; an earlier one lives as long as a node made since holds it. A view
+    refuses, as in PyTorch (its base's changes would bring the history back)."""
+    if getattr(tensor, "_view_of", None) is not None:
+        raise RuntimeError("detach_(): a view cannot be detached in place (as in PyTorch): "
+                           "use detach(), which makes a new tensor")
+    if tensor._ctx is not None:
+        old = tensor._make(tensor.data, tensor.requires_grad)
+        old._ctx = tensor._ctx
+        tensor._modified_at = stamp = _new_stamp()
+        versions = getattr(tensor, "_versions", None)
+        if versions is None:
+            tensor._versions = versions = []
+        versions.append((stamp, weakref.ref(old)))
+        tensor._detached_history = old
+    tensor._ctx, tensor.requires_grad = None, False
+
+
 def _gone():
     """The dereference of a stand-in that was released."""
     return None

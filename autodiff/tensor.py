@@ -154,10 +154,10 @@ class Tensor:
     """
 
     # Set on some tensors only (unset means none): _modified_at and _versions by in-place ops,
-    # _view_of on a view and _views on its base by view ops (autodiff.inplace), _hooks by
-    # register_hook on a leaf (autodiff.hooks).
+    # _view_of on a view and _views on its base by view ops, _detached_history by detach_()
+    # (autodiff.inplace), _hooks by register_hook on a leaf (autodiff.hooks).
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_modified_at", "_versions",
-                 "_view_of", "_views", "_hooks", "__weakref__")
+                 "_view_of", "_views", "_detached_history", "_hooks", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to the Tensor's reflected operator
     __hash__ = object.__hash__  # == is elementwise, but tensors stay usable as dict keys
 
@@ -346,14 +346,26 @@ class Tensor:
 
     def detach_(self):
         """This tensor cut from the graph in place: a leaf that does not require grad (PyTorch's
-        ``detach_``, as an RNN's state between truncated backpropagation windows); returns self."""
-        self._ctx, self.requires_grad = None, False
+        ``detach_``, as an RNN's state between truncated backpropagation windows); ops recorded
+        before still backpropagate through its old history (`inplace.detach_in_place`). A view
+        refuses, as in PyTorch. Returns self."""
+        inplace.detach_in_place(self)
         return self
 
     def type(self, dtype=None):
-        """PyTorch's ``type``: the tensor converted to ``dtype`` (as `astype`), or without one
-        the name of its dtype (``'float32'``; PyTorch's would be ``'torch.FloatTensor'``)."""
-        return str(self.dtype) if dtype is None else self.astype(dtype)
+        """PyTorch's ``type``: the tensor converted to ``dtype`` (as `astype`; PyTorch's names
+        such as ``'torch.FloatTensor'`` too), or without one its type's name in PyTorch's
+        spelling (``'torch.FloatTensor'`` for float32)."""
+        if dtype is None:
+            name = _TYPE_NAMES.get(self.dtype)
+            return f"torch.{name}" if name else str(self.dtype)
+        if isinstance(dtype, str) and dtype.startswith("torch."):
+            by_name = {name: key for key, name in _TYPE_NAMES.items()}
+            if dtype[len("torch."):] not in by_name:
+                raise TypeError(f"type(): unknown type {dtype!r} (known: "
+                                f"{', '.join('torch.' + n for n in by_name)})")
+            dtype = by_name[dtype[len("torch."):]]
+        return self.astype(dtype)
 
     def astype(self, dtype):
         """The tensor converted to ``dtype`` (differentiable between floating dtypes)."""
@@ -1238,6 +1250,12 @@ class Tensor:
     def triu(self, diagonal=0):
         """Entries below the diagonal ``diagonal`` set to 0 (`pieces.triu`)."""
         return pieces.triu(self, diagonal)
+
+
+_TYPE_NAMES = {np.dtype(t): name for t, name in (
+    (np.float16, "HalfTensor"), (np.float32, "FloatTensor"), (np.float64, "DoubleTensor"),
+    (np.int8, "CharTensor"), (np.uint8, "ByteTensor"), (np.int16, "ShortTensor"),
+    (np.int32, "IntTensor"), (np.int64, "LongTensor"), (np.bool_, "BoolTensor"))}
 
 
 def as_tensor(data, dtype=None):

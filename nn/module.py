@@ -548,7 +548,8 @@ class Module:
 
     def _state_dict_defaults(self):
         """{own name: value} for entries that older checkpoints may lack, loaded as that value
-        when missing (BatchNorm's ``num_batches_tracked``, as PyTorch's); empty for most."""
+        when missing (BatchNorm's ``num_batches_tracked``: its own, as PyTorch's); empty for
+        most."""
         return {}
 
     def _with_own_names(self, state_dict):

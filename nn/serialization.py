@@ -328,10 +328,13 @@ def load(path, map_location=None, *, weights_only=True):
     file is truncated, corrupt, not an ``.npz`` archive, or an ``.npz`` not written by
     :func:`save`. Never unpickles, so loading an untrusted file cannot run code. ``path`` may
     also be a binary file object open for reading (``io.BytesIO``), as in ``torch.load``.
-    ``torch.load``'s ``map_location`` (None or the CPU: everything loads there) and
+    ``torch.load``'s ``map_location`` (everything loads on the CPU: None, the CPU, a function
+    such as ``lambda storage, loc: storage``, or a dict whose targets are the CPU) and
     ``weights_only`` (always what this does: a checkpoint holds data, never code) are taken.
     """
-    check_device(map_location, "load: map_location")
+    for target in (map_location.values() if isinstance(map_location, dict)
+                   else () if callable(map_location) else (map_location,)):
+        check_device(target, "load: map_location")
     if weights_only not in (True, False, None):
         raise TypeError(f"load: weights_only must be a bool, got {weights_only!r}")
     if _is_file_object(path, "read"):

@@ -1001,12 +1001,13 @@ def test_group_norm_matches_its_formula_and_torchvisions_init_loop():
 
 
 def test_batch_norm_loads_a_checkpoint_without_num_batches_tracked():
-    """PyTorch fills in the counter that checkpoints before 0.4.1 (and hand-converted weights)
-    lack; loading raised KeyError here."""
+    """PyTorch keeps the layer's own counter when a checkpoint lacks it (before 0.4.1, or
+    weights converted by hand); loading raised KeyError here."""
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))
     state = {k: v for k, v in model.state_dict().items() if "num_batches" not in k}
     model[1].num_batches_tracked.data[...] = 5
     assert model.load_state_dict(state) == ([], [])
-    assert model[1].num_batches_tracked.item() == 0
+    assert model[1].num_batches_tracked.item() == 5
+    assert nn.GroupNorm(2, 4)(Tensor(np.zeros((0, 4, 3)))).shape == (0, 4, 3)  # empty batch
     with pytest.raises(KeyError, match="missing keys '1.running_var'"):
         model.load_state_dict({k: v for k, v in state.items() if "running_var" not in k})

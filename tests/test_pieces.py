@@ -193,3 +193,13 @@ def test_masked_fill_in_place_checks_without_computing_the_result():
     assert x.data.tolist() == [1, 1, 1, 1]
     x.masked_fill_(np.array([True, False, False, True]), 7)
     assert x.data.tolist() == [7, 1, 1, 7]
+
+
+
+def test_topk_breaks_ties_as_argmax_and_pieces_take_arrays():
+    x = Tensor([2.0, 2.0, 1.0])
+    assert ad.topk(x, 1).indices.item() == x.argmax().item() == 0
+    assert ad.topk(x, 3).indices.data.tolist() == [0, 1, 2]
+    assert ad.topk(Tensor([1.0, 1.0, 2.0]), 3, largest=False).indices.data.tolist() == [0, 1, 2]
+    assert ad.flip(np.arange(3), 0).data.tolist() == [2, 1, 0]
+    assert isinstance(ad.topk(np.array([1.0, 2.0, 3.0]), 2).values, Tensor)

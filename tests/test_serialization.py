@@ -531,5 +531,9 @@ def test_load_takes_torch_loads_map_location_and_weights_only(tmp_path):
                    load(path, map_location="cpu"),
                    load(path, "cpu", weights_only=False)):
         np.testing.assert_array_equal(loaded["w"].data, np.arange(3.0))
-    with pytest.raises(ValueError, match="map_location: device='cuda:0' is not available"):
-        load(path, map_location="cuda:0")
+    for everything_on_the_cpu in (lambda storage, loc: storage, {"cuda:0": "cpu"}):
+        np.testing.assert_array_equal(load(path, map_location=everything_on_the_cpu)["w"].data,
+                                      np.arange(3.0))
+    for elsewhere in ("cuda:0", {"cpu": "cuda:1"}):
+        with pytest.raises(ValueError, match="map_location: device='cuda:.' is not available"):
+            load(path, map_location=elsewhere)

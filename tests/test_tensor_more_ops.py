@@ -719,6 +719,10 @@ def test_log10_and_log2_gradients_do_not_overflow_before_dividing():
     x.log10().sum().backward()
     np.testing.assert_allclose(x.grad.data, 1 / (np.array([30000.0, 60000.0]) * np.log(10)),
                                rtol=1e-2)  # (subnormal float16s: 2 digits)
+    small = ad.Tensor(np.array([1e-5, 6.7e-6], np.float16), requires_grad=True)
+    small.log10().sum().backward()  # grad / x first overflowed to inf here
+    np.testing.assert_allclose(small.grad.data, 1 / (small.data.astype(float) * np.log(10)),
+                               rtol=2e-3)
     y = ad.Tensor(np.array([1e308]), requires_grad=True)
     y.log2().sum().backward()
     assert y.grad.item() == pytest.approx(1 / 1e308 / np.log(2), rel=1e-12)
@@ -761,7 +765,7 @@ def test_dive_into_deep_learning_spellings():
         ad.normal(0.0, -1.0, size=(2,))
     labels = ad.Tensor(np.array([1, 0, 2]))
     assert (ad.Tensor([1.0, 0.0, 2.0]).type(labels.dtype) == labels).all().item()
-    assert ad.Tensor([1.0]).type() == "float32"
+    assert ad.Tensor([1.0]).type() == "torch.FloatTensor"
     assert ad.device("cpu") == "cpu" and ad.device("cpu", 0).index == 0
     assert ad.zeros(size=(2, 3)).shape == ad.ones(size=[2, 3]).shape == (2, 3)
     assert ad.randn(size=(4,)).shape == ad.rand(size=(4,)).shape == (4,)
@@ -782,3 +786,46 @@ def test_dive_into_deep_learning_spellings():
         ad.mm(ad.ones(3), ad.ones((3, 1)))
     with pytest.raises(ValueError, match=r"dot: expects two vectors of one length"):
         ad.dot(ad.ones(3), ad.ones(2))
+
+
+
+def test_detach_in_place_keeps_the_history_of_ops_recorded_before():
+    """PyTorch's edges point to nodes: y and z, built before h.detach_(), still reach a
+    (they silently gave a.grad None); a view cannot be detached in place."""
+    a = ad.Tensor([1.0, 2.0], requires_grad=True)
+    h = a * 2
+    y, z = h * 3, (h ** 2).sum()
+    assert h.detach_() is h and h.is_leaf and not h.requires_grad
+    y.sum().backward(retain_graph=True)
+    assert a.grad.data.tolist() == [6.0, 6.0]
+    a.grad = None
+    z.backward()
+    assert a.grad.data.tolist() == [8.0, 16.0]
+    base = ad.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True) * 1
+    with pytest.raises(RuntimeError, match="a view cannot be detached in place"):
+        base[0].detach_()
+
+
+def test_normal_takes_the_dtype_of_its_tensors_and_generators_copy():
+    assert ad.normal(ad.zeros(2), 1.0).dtype == np.float32  # was float64
+    assert ad.normal(ad.zeros(2, dtype=np.float16), 1.0).dtype == np.float16
+    assert ad.normal(np.zeros(2), 1.0).dtype == np.float64
+    assert ad.normal(0.0, 1.0, size=(2,)).dtype == np.float32
+    import copy
+    import pickle
+    g = ad.Generator().manual_seed(5)
+    for twin in (copy.deepcopy(g), pickle.loads(pickle.dumps(g))):
+        assert type(twin) is ad.Generator and twin.initial_seed() == 5
+        assert twin.random() == copy.deepcopy(g).random()
+    assert all(type(child) is ad.Generator for child in g.spawn(2))
+    assert ad.Generator().manual_seed(-1).random() == ad.manual_seed(-1).random()
+    with pytest.raises(ValueError, match="Generator.manual_seed: the seed must be from"):
+        ad.Generator().manual_seed(2 ** 70)
+
+
+def test_type_takes_and_gives_pytorchs_type_names():
+    assert ad.Tensor([1.0]).type() == "torch.FloatTensor"
+    assert ad.Tensor([1.0]).type("torch.DoubleTensor").dtype == np.float64
+    assert ad.Tensor(np.array([1])).type() == "torch.LongTensor"
+    with pytest.raises(TypeError, match="unknown type 'torch.CudaTensor'"):
+        ad.Tensor([1.0]).type("torch.CudaTensor")

@@ -284,13 +284,14 @@ class Log(Function):
 class LogBase(Function):
     """Logarithm to the base ``base`` (2 or 10) by NumPy's own ``log2``/``log10``, exact at
     the base's powers (log(x) / log(10) gives 2.9999999999999996 at 1000); the gradient is
-    grad / x / ln(base) (x * ln(base) overflowed first: float16's gradient was 0 from 28,443)."""
+    grad / ln(base) / x, in that order: x * ln(base) overflowed float16 from 28,443 (a
+    gradient of 0), and grad / x first from 1 / 65504 down (inf where the answer fits)."""
 
     def forward(self, x):
         return (np.log10 if self.base == 10 else np.log2)(x)
 
     def backward(self, grad):
-        return (grad / self.inputs[0] * (1 / math.log(self.base)),)
+        return (grad * (1 / math.log(self.base)) / self.inputs[0],)
 
 
 class Sqrt(Function):

@@ -26,6 +26,7 @@ def split(x, split_size_or_sections, dim=0):
     """``x`` cut along ``dim`` into pieces of ``split_size`` (the last one smaller if the size
     does not divide the axis) or of the listed sizes, which must add up to the axis' length;
     a tuple of tensors, as ``torch.split``."""
+    x = _tensor.as_tensor(x)
     axis = _checked_axis(dim, x, "split")
     length = x.shape[axis]
     if _is_int(split_size_or_sections):
@@ -47,6 +48,7 @@ def split(x, split_size_or_sections, dim=0):
 def chunk(x, chunks, dim=0):
     """``x`` cut along ``dim`` into ``chunks`` pieces of equal size (the last one smaller), or
     fewer when the axis is too short, as ``torch.chunk``: pieces of ceil(length / chunks)."""
+    x = _tensor.as_tensor(x)
     if not _is_int(chunks) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
     length = x.shape[_checked_axis(dim, x, "chunk")]
@@ -55,6 +57,7 @@ def chunk(x, chunks, dim=0):
 
 def unbind(x, dim=0):
     """The slices of ``x`` along ``dim``, each without that axis, as ``torch.unbind``."""
+    x = _tensor.as_tensor(x)
     axis = _checked_axis(dim, x, "unbind")
     return tuple(x[_along(axis, i)] for i in range(x.shape[axis]))
 
@@ -62,6 +65,7 @@ def unbind(x, dim=0):
 def narrow(x, dim, start, length):
     """``length`` elements of ``x`` along ``dim`` from ``start`` (negative counts from the
     end), as ``torch.narrow``; the range must lie inside the axis."""
+    x = _tensor.as_tensor(x)
     axis = _checked_axis(dim, x, "narrow")
     size = x.shape[axis]
     start, length = (_int_of(v) for v in (start, length))  # (0-d integer tensors too)
@@ -86,6 +90,7 @@ def flip(x, dims):
     """``x`` with the order of its elements reversed along ``dims`` (an int or a sequence),
     as ``torch.flip``: a copy (a change to it in place leaves ``x`` alone), where the split,
     chunk, unbind and narrow pieces are views, as PyTorch's."""
+    x = _tensor.as_tensor(x)
     dims = (dims,) if _is_int(dims) else tuple(dims)
     axes = [_checked_axis(d, x, "flip") for d in dims]
     if len(set(axes)) != len(axes):
@@ -109,6 +114,7 @@ def _indices(name, index, size, what):
 def index_select(x, dim, index):
     """The entries of ``x`` at the positions ``index`` (1-d, integers, repeats allowed) along
     ``dim``, as ``torch.index_select``; repeated positions add their gradients."""
+    x = _tensor.as_tensor(x)
     axis = _checked_axis(dim, x, "index_select")
     index = _indices("index_select", index, x.shape[axis], f"axis {dim}")
     if index.ndim != 1:
@@ -120,6 +126,7 @@ def gather(x, dim, index):
     """``out[i][j] = x[index[i][j]][j]`` (``dim=0``; likewise for any axis and rank), as
     ``torch.gather``: ``index`` has ``x``'s number of axes and no longer ones than ``x``
     except along ``dim``; the result has ``index``'s shape."""
+    x = _tensor.as_tensor(x)
     axis = _checked_axis(dim, x, "gather")
     index = _indices("gather", index, x.shape[axis], f"axis {dim}")
     if index.ndim != x.ndim or any(n > m for a, (n, m) in enumerate(zip(index.shape, x.shape))
@@ -140,14 +147,17 @@ def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's nam
     positions, as ``torch.topk``: a named tuple ``(values, indices)``, largest (smallest) first;
     the values are differentiable (each gradient goes to its entry), the indices int64. NaN
     counts as the largest, as in PyTorch. ``sorted=False`` is accepted; the order stays sorted."""
+    x = _tensor.as_tensor(x)
     axis = _checked_axis(dim, x, "topk")
     size = x.shape[axis]
     if not _is_int(k) or not 0 <= k <= size:
         raise ValueError(f"topk: k must be an int from 0 to {size} (the length of axis {dim} "
                          f"of a tensor of shape {x.shape}), got {k!r}")
-    order = np.argsort(x.data, axis=axis, kind="stable")  # (NaN last: the largest)
-    if largest:
+    if largest:  # descending, ties first by position as argmax's (NaN first: the largest)
+        order = size - 1 - np.argsort(np.flip(x.data, axis=axis), axis=axis, kind="stable")
         order = np.flip(order, axis=axis)
+    else:
+        order = np.argsort(x.data, axis=axis, kind="stable")
     index = np.take(order, np.arange(k), axis=axis).astype(np.int64)
     return TopK(gather(x, axis, index), _tensor.Tensor._make(index, False))
 
@@ -156,6 +166,7 @@ def masked_fill(x, mask, value):
     """``x`` with ``value`` (a number or a 0-d tensor) wherever the boolean ``mask``
     (broadcastable to ``x``'s shape) is true, as ``torch.masked_fill``: attention's
     ``scores.masked_fill(mask, float("-inf"))``. The filled places get no gradient."""
+    x = _tensor.as_tensor(x)
     mask = checked_fill(x, mask, value)
     return where(mask, _in_dtype_of(x, value), x)
 
@@ -206,6 +217,7 @@ def _in_dtype_of(x, value):
 def _triangle(name, x, keep_below, diagonal):
     """``x`` with the entries of each matrix (the last two axes) on one side of the diagonal
     ``diagonal`` replaced by zeros."""
+    x = _tensor.as_tensor(x)
     if x.ndim < 2:
         raise ValueError(f"{name}: needs a matrix or a stack of them, got shape {x.shape}")
     if not _is_int(diagonal):

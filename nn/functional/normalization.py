@@ -168,7 +168,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         if value is not None and tuple(np.shape(getattr(value, "data", value))) != x.shape[1:2]:
             raise ValueError(f"group_norm: {name} must have one entry per channel, shape "
                              f"{x.shape[1:2]}, got {np.shape(getattr(value, 'data', value))}")
-    grouped = x.reshape((x.shape[0], num_groups, -1))
+    grouped = x.reshape((x.shape[0], num_groups, int(np.prod(x.shape[1:])) // num_groups))
     y = Normalize.apply(grouped, axes=(2,), eps=eps).reshape(x.shape)
     return _affine(y, weight, bias, x.shape[1:2] + (1,) * (x.ndim - 2))
 

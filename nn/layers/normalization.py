@@ -56,8 +56,10 @@ class _BatchNorm(Module):
 
     def _state_dict_defaults(self):
         """A checkpoint without ``num_batches_tracked`` (PyTorch before 0.4.1, or weights
-        converted by hand) loads it as 0, as PyTorch's BatchNorm does."""
-        return {"num_batches_tracked": np.array(0)} if self.track_running_stats else {}
+        converted by hand) leaves the layer's own count, as PyTorch's BatchNorm does."""
+        if not self.track_running_stats:
+            return {}
+        return {"num_batches_tracked": self.num_batches_tracked.data.copy()}
 
     def reset_running_stats(self):
         """Running mean 0, running variance 1, no batches seen."""
