@@ -282,9 +282,11 @@ def detach_in_place(tensor):
     """PyTorch's ``detach_``: ``tensor`` becomes a leaf that does not require grad. Nodes
     recorded before took it as an input and find its history through it, so, as after a
     change, its old history moves to a stand-in that they backpropagate through (PyTorch's
-    edges point to nodes, not tensors, so they keep it there too). The tensor keeps its latest
-    stand-in alive; an earlier one lives as long as a node made since holds it. A view
-    refuses, as in PyTorch (its base's changes would bring the history back)."""
+    edges point to nodes, not tensors, so they keep it there too). The tensor keeps its
+    latest stand-in alive, so a loop that detaches its state at every window holds one old
+    graph, not all of them: a node recorded before an earlier ``detach_`` of the same tensor
+    then raises, as a released graph does. A view refuses, as in PyTorch (its base's changes
+    would bring the history back)."""
     if getattr(tensor, "_view_of", None) is not None:
         raise RuntimeError("detach_(): a view cannot be detached in place (as in PyTorch): "
                            "use detach(), which makes a new tensor")

@@ -134,7 +134,7 @@ def _axis_error(name, axis, shape):
 # graph with the in-place bookkeeping that refers to it: a copy is a leaf, as PyTorch's pickle
 # makes it (a deep copy of the graph would send backward's gradients to copied parameters)
 _NOT_COPIED = ("_view_of", "_views", "_hooks", "_ctx", "_modified_at", "_versions",
-               "__weakref__", "__dict__")
+               "_detached_history", "__weakref__", "__dict__")
 
 
 class Tensor:

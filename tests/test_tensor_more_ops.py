@@ -804,6 +804,8 @@ def test_detach_in_place_keeps_the_history_of_ops_recorded_before():
     base = ad.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True) * 1
     with pytest.raises(RuntimeError, match="a view cannot be detached in place"):
         base[0].detach_()
+    import copy
+    assert copy.deepcopy(h).data.tolist() == [2.0, 4.0]  # a leaf now: its old graph not copied
 
 
 def test_normal_takes_the_dtype_of_its_tensors_and_generators_copy():
