@@ -300,7 +300,8 @@ class Generator(np.random.Generator):
         return self
 
     def initial_seed(self):
-        """The seed given last to `manual_seed` (or the default one)."""
+        """The seed given last to `manual_seed` (or the default one; None for a generator that
+        ``spawn`` made, which NumPy seeds from its parent's stream)."""
         return self._initial_seed
 
     def seed(self):

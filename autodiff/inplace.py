@@ -285,8 +285,8 @@ def detach_in_place(tensor):
     edges point to nodes, not tensors, so they keep it there too). The tensor keeps its
     latest stand-in alive, so a loop that detaches its state at every window holds one old
     graph, not all of them: a node recorded before an earlier ``detach_`` of the same tensor
-    then raises, as a released graph does. A view refuses, as in PyTorch (its base's changes
-    would bring the history back)."""
+    then raises the error of a tensor changed in place after it was used. A view refuses, as
+    in PyTorch (its base's changes would bring the history back)."""
     if getattr(tensor, "_view_of", None) is not None:
         raise RuntimeError("detach_(): a view cannot be detached in place (as in PyTorch): "
                            "use detach(), which makes a new tensor")

@@ -1258,8 +1258,9 @@ _TYPE_NAMES = {np.dtype(t): name for t, name in (
     (np.int32, "IntTensor"), (np.int64, "LongTensor"), (np.bool_, "BoolTensor"))}
 
 
-def as_tensor(data, dtype=None):
-    """``data`` as a Tensor, copying only when needed (as ``torch.as_tensor``).
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a Tensor, copying only when needed (as ``torch.as_tensor``; ``device`` the
+    CPU only).
 
     A Tensor comes back itself, or cast with `Tensor.astype` (which keeps the graph) when
     ``dtype`` differs; an ndarray of a suitable dtype is shared, not copied; anything else
@@ -1270,6 +1271,8 @@ def as_tensor(data, dtype=None):
     >>> as_tensor(x) is x, as_tensor(np.zeros(2)).dtype
     (True, dtype('float64'))
     """
+    if device is not None:
+        check_device(device, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None else data.astype(dtype)
     return Tensor(data, dtype=dtype)

@@ -1,4 +1,5 @@
-"""The module system: `Parameter`, `Module`, and the containers `Sequential` and `ModuleList`.
+"""The module system: `Parameter`, `Module`, and the containers `Sequential`, `ModuleList` and
+`ModuleDict`.
 
 A `Module` registers what is assigned to it: a `Parameter` becomes a parameter, a `Module` a
 submodule, and `register_buffer` adds state that is saved but not trained (BatchNorm's running

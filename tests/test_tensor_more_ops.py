@@ -593,7 +593,7 @@ def test_log10_log2_exact_at_powers_one_hot_memory_and_randint_keywords():
 
 
 def test_vectorized_erfc_keeps_the_precision_of_its_small_values():
-    """1 - erf(x) loses every digit of erfc from x = 6 on; erfc keeps them (float64 within 6
+    """1 - erf(x) loses every digit of erfc from x = 6 on; erfc keeps them (float64 within 7
     ulps of math.erfc, float32 within 6 of it rounded, where the result is a normal number)."""
     import math
 
@@ -602,12 +602,13 @@ def test_vectorized_erfc_keeps_the_precision_of_its_small_values():
     x = np.concatenate([np.arange(-TAIL_END - 1, TAIL_END + 1, STEP / 8),
                         rng.uniform(-28, 28, 20000), np.logspace(-320, 1.45, 2000),
                         -np.logspace(-320, 1.45, 2000), [0.0, -0.0],
-                        [0.5226177, 1.0958303, 1.7249144, 4.3311, 7.509789]])  # float32's worst
+                        [0.5226177, 1.0958303, 1.7249144, 4.3311, 7.509789],  # float32's
+                        [17.992640213112708, 15.888395535707119]])  # and float64's worst
     expected = np.array([math.erfc(v) for v in x])
     got = erfc(x)
     assert got.dtype == np.float64 and got.shape == x.shape
     normal = expected >= np.finfo(np.float64).tiny
-    assert (np.abs(got - expected) / np.spacing(expected))[normal].max() <= 6
+    assert (np.abs(got - expected) / np.spacing(expected))[normal].max() <= 7
     assert np.abs(got - expected)[~normal].max() <= 1e-323  # subnormals: a unit of the last place
     single = erfc(x.astype(np.float32))
     rounded = np.array([math.erfc(float(v)) for v in x.astype(np.float32)]).astype(np.float32)
@@ -831,3 +832,15 @@ def test_type_takes_and_gives_pytorchs_type_names():
     assert ad.Tensor(np.array([1])).type() == "torch.LongTensor"
     with pytest.raises(TypeError, match="unknown type 'torch.CudaTensor'"):
         ad.Tensor([1.0]).type("torch.CudaTensor")
+
+
+def test_device_names_are_checked_and_as_tensor_takes_a_device():
+    assert ad.device("cpu", 0) == "cpu:0" and ad.device("cuda").type == "cuda"
+    for bad in ("cuda:cpu", "cpu:abc"):
+        with pytest.raises(ValueError, match="device: expected a name such as 'cpu'"):
+            ad.device(bad)
+    with pytest.raises(ValueError, match="device='cpu:abc' is not available"):
+        ad.zeros(2, device="cpu:abc")  # was taken for the CPU
+    assert ad.as_tensor(np.ones(2), device="cpu").shape == (2,)
+    with pytest.raises(ValueError, match="as_tensor: device='cuda' is not available"):
+        ad.as_tensor(np.ones(2), device="cuda")

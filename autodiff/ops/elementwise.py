@@ -284,7 +284,7 @@ class Log(Function):
 class LogBase(Function):
     """Logarithm to the base ``base`` (2 or 10) by NumPy's own ``log2``/``log10``, exact at
     the base's powers (log(x) / log(10) gives 2.9999999999999996 at 1000); the gradient is
-    grad / ln(base) / x, in that order: x * ln(base) overflowed float16 from 28,443 (a
+    grad / ln(base) / x, in that order: x * ln(base) overflowed float16 from 28,464 (a
     gradient of 0), and grad / x first from 1 / 65504 down (inf where the answer fits)."""
 
     def forward(self, x):
