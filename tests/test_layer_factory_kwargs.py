@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from autodiff import Tensor
-from nn.layers import (LSTM, MLP, RNN, BatchNorm1d, BatchNorm2d, Conv2d, Embedding, Layer,
-                       LayerNorm, Linear, Neuron)
+from nn.layers import (GRU, LSTM, MLP, RNN, BatchNorm1d, BatchNorm2d, Conv2d, Embedding,
+                       GroupNorm, Layer, LayerNorm, Linear, Neuron)
 from nn.module import Sequential
 from test_layers import module_gradcheck
 
@@ -42,6 +42,8 @@ LAYERS = {
     "Embedding": (lambda **kw: Embedding(5, 3, padding_idx=0, **kw), lambda: indices(2, 4)),
     "RNN": (lambda **kw: RNN(3, 4, 2, bidirectional=True, **kw), lambda: floats(5, 2, 3)),
     "LSTM": (lambda **kw: LSTM(3, 4, proj_size=2, **kw), lambda: floats(5, 2, 3)),
+    "GRU": (lambda **kw: GRU(3, 4, 2, batch_first=True, **kw), lambda: floats(2, 5, 3)),
+    "GroupNorm": (lambda **kw: GroupNorm(2, 4, **kw), lambda: floats(2, 4, 3)),
     "Neuron": (lambda **kw: Neuron(3, **kw), lambda: floats(2, 3)),
     "Layer": (lambda **kw: Layer(3, 4, activation="tanh", **kw), lambda: floats(2, 3)),
     "MLP": (lambda **kw: MLP(3, [4, 2], **kw), lambda: floats(2, 3)),
@@ -169,6 +171,8 @@ def test_device_and_dtype_sit_where_pytorch_puts_them():
         Embedding(5, 3, None, None, 2.0, False, False, None, False, cpu, f64),
         RNN(3, 4, 1, "tanh", True, False, 0.0, False, cpu, f64),  # PyTorch's documented form
         LSTM(3, 4, 1, True, False, 0.0, False, 2, cpu, f64),
+        GRU(3, 4, 1, True, False, 0.0, False, cpu, f64),
+        GroupNorm(2, 4, 1e-5, True, cpu, f64),
     ]
     for layer in layers:
         assert {p.dtype for p in layer.parameters()} == {np.dtype(f64)}, type(layer).__name__

@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from autodiff import Tensor, concatenate
+import nn
+from autodiff import Tensor, concatenate, gradcheck
 from nn.layers import LSTM, RNN
 from test_layers import module_gradcheck
 
@@ -544,3 +545,54 @@ def test_the_time_loop_pauses_the_cycle_collector_and_restores_it(monkeypatch):
         assert not gc.isenabled()  # left off, as the caller had it
     finally:
         gc.enable()
+
+
+def _reference_gru(x, h, w_ih, w_hh, b_ih, b_hh):
+    """PyTorch's GRU equations for one layer and direction, in NumPy: outputs and last h."""
+    H = w_hh.shape[1]
+    sigmoid = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    outputs = []
+    for x_t in x:
+        gi, gh = x_t @ w_ih.T + b_ih, h @ w_hh.T + b_hh
+        r = sigmoid(gi[:, :H] + gh[:, :H])
+        z = sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
+        n = np.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])  # b_hn inside the reset gate's product
+        h = (1 - z) * n + z * h
+        outputs.append(h)
+    return np.stack(outputs), h
+
+
+@pytest.mark.parametrize("with_h0", [False, True])
+def test_gru_matches_pytorchs_equations_and_its_gradients_check(with_h0):
+    rng = np.random.default_rng(0)
+    gru = nn.GRU(3, 4, dtype=np.float64, rng=0)
+    x = rng.standard_normal((5, 2, 3))
+    h0 = rng.standard_normal((1, 2, 4)) if with_h0 else np.zeros((1, 2, 4))
+    out, h_n = gru(Tensor(x), Tensor(h0) if with_h0 else None)
+    expected, last = _reference_gru(x, h0[0], *(p.data for p in gru.parameters()))
+    np.testing.assert_allclose(out.data, expected, atol=1e-14)
+    np.testing.assert_allclose(h_n.data[0], last, atol=1e-14)
+    weights = rng.standard_normal(out.shape)
+    (out * Tensor(weights)).sum().backward()
+    for param in (gru.bias_hh, gru.weight_hh):  # b_hn and W_hn sit inside r's product
+        for index in [(9,), (11,)] if param.ndim == 1 else [(9, 1), (11, 3)]:
+            saved = param.data[index]
+            values = []
+            for step in (1e-6, -1e-6):
+                param.data[index] = saved + step
+                values.append((_reference_gru(x, h0[0], *(p.data for p in gru.parameters()))[0]
+                               * weights).sum())
+            param.data[index] = saved
+            assert param.grad.data[index] == pytest.approx((values[0] - values[1]) / 2e-6,
+                                                            rel=1e-6)
+
+
+def test_gru_layers_directions_and_names_are_rnns():
+    gru = nn.GRU(3, 8, 2, batch_first=True, bidirectional=True, rng=0)
+    out, h_n = gru(Tensor(np.zeros((4, 5, 3), np.float32)))
+    assert out.shape == (4, 5, 16) and h_n.shape == (4, 4, 8)
+    assert gru.weight_ih.shape == (24, 3) and gru.weight_hh_l1_reverse.shape == (24, 8)
+    assert repr(gru) == "GRU(3, 8, num_layers=2, batch_first=True, bidirectional=True)"
+    small = nn.GRU(2, 3, num_layers=2, bidirectional=True, dtype=np.float64, rng=1)
+    x = np.random.default_rng(2).standard_normal((3, 1, 2))
+    assert gradcheck(lambda t: small(t)[0], [x])

@@ -14,14 +14,14 @@ from .linear import MLP, Flatten, Identity, Layer, Linear, Neuron
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, L1Loss, MSELoss,
                    NLLLoss)
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
-from .recurrent import LSTM, RNN
+from .recurrent import GRU, LSTM, RNN
 
 __all__ = [
     "Linear", "Identity", "Flatten", "Neuron", "Layer", "MLP",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm",
-    "Dropout", "Embedding", "RNN", "LSTM",
+    "Dropout", "Embedding", "RNN", "LSTM", "GRU",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
     "HingeLoss",
 ]

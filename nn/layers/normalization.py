@@ -195,14 +195,15 @@ class GroupNorm(Module):
     """Normalizes each sample's channels in ``num_groups`` groups, then scales and shifts each
     channel (``weight`` ones, ``bias`` zeros, shape (num_channels,)), as PyTorch's
     (`nn.functional.group_norm`); input (N, C, ...). No running statistics: the same in
-    training and evaluation.
+    training and evaluation. ``rng`` is taken, as by every layer, and unused (the weights start
+    at 1 and 0).
 
     >>> GroupNorm(2, 8)
     GroupNorm(2, 8, eps=1e-05, affine=True)
     """
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None,
-                 dtype=None):
+                 dtype=None, rng=None):
         super().__init__()
         dtype = factory_dtype(device, dtype, type(self).__name__)
         if not (_is_int(num_groups) and _is_int(num_channels) and num_groups > 0

@@ -1,6 +1,7 @@
-"""Recurrent networks with PyTorch's arguments and layout: ``RNN`` (tanh or relu) and ``LSTM``.
+"""Recurrent networks with PyTorch's arguments and layout: ``RNN`` (tanh or relu), ``LSTM`` and
+``GRU``.
 
-Both stack ``num_layers`` layers (layer k > 0 reads the previous layer's output), run a second,
+Each stacks ``num_layers`` layers (layer k > 0 reads the previous layer's output), run a second,
 reversed direction when ``bidirectional`` (outputs concatenated on the feature axis, forward
 first), and apply ``dropout`` to the output of every layer but the last in training mode. LSTM
 can project h to ``proj_size`` features with ``weight_hr``. Inputs are ``(L, N, input_size)``
@@ -16,6 +17,8 @@ import math
 import numbers
 import warnings
 
+import numpy as np
+
 from autodiff import Tensor, concatenate, stack
 from autodiff.tensor import as_tensor
 from autodiff.creation import get_generator
@@ -25,7 +28,7 @@ from .. import init
 from ..module import Module
 from ._common import _is_int, check_sizes, empty_parameter, factory_dtype
 
-__all__ = ["RNN", "LSTM"]
+__all__ = ["RNN", "LSTM", "GRU"]
 
 _KINDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
 
@@ -85,10 +88,13 @@ def _check_arguments(name, input_size, hidden_size, num_layers, dropout, proj_si
 
 
 class _Recurrent(Module):
-    """Parameters, initialization, layer stacking and input/state handling of RNN and LSTM.
+    """Parameters, initialization, layer stacking and input/state handling of RNN, LSTM and
+    GRU.
 
-    Subclasses define ``_cell(projected_t, state, w_hh_t, w_hr_t)``, one time step from a state
-    (None for zeros) to the next, and ``_hidden(state)``, the h in a state.
+    Subclasses define ``_cell(projected_t, state, w_hh_t, w_hr_t, cell_bias)``, one time step
+    from a state (None for zeros) to the next, and ``_hidden(state)``, the h in a state; the
+    biases that can be added to the input projection before the loop are, by default, all of
+    them (`_split_biases`).
     """
 
     gates = 1
@@ -198,17 +204,25 @@ class _Recurrent(Module):
         """One layer and direction over x (L, N, features); outputs (L, N, size) in time order."""
         w_ih, w_hh, b_ih, b_hh, w_hr = (getattr(self, kind + suffix, None) for kind in _KINDS)
         projected = x @ w_ih.T
+        cell_bias = None
         if self.bias:
-            projected = projected + (b_ih + b_hh)
+            before_loop, cell_bias = self._split_biases(b_ih, b_hh)
+            projected = projected + before_loop
         w_hh_t = w_hh.T
         w_hr_t = None if w_hr is None else w_hr.T
         steps = range(x.shape[0])
         hs = [None] * len(steps)
         with _collector_paused(len(steps)):
             for t in reversed(steps) if reverse else steps:
-                state = self._cell(projected[t], state, w_hh_t, w_hr_t)
+                state = self._cell(projected[t], state, w_hh_t, w_hr_t, cell_bias)
                 hs[t] = self._hidden(state)
         return stack(hs, axis=0), state
+
+    @staticmethod
+    def _split_biases(b_ih, b_hh):
+        """(the bias added to every step's input projection, the part left for the cell): all
+        of it before the loop for RNN and LSTM."""
+        return b_ih + b_hh, None
 
     def _time_major(self, x):
         """``x`` as (L, N, input_size), and whether it came unbatched."""
@@ -313,7 +327,7 @@ class RNN(_Recurrent):
         out, finals = self._layers(x, states)
         return self._outputs(out, unbatched), self._stacked(finals, unbatched)
 
-    def _cell(self, pre, h, w_hh_t, w_hr_t):
+    def _cell(self, pre, h, w_hh_t, w_hr_t, cell_bias):
         """The next h from the projected input and the previous h (None for zeros)."""
         if h is not None:
             pre = pre + h @ w_hh_t
@@ -377,7 +391,7 @@ class LSTM(_Recurrent):
         c_n = self._stacked([c for _, c in finals], unbatched)
         return self._outputs(out, unbatched), (h_n, c_n)
 
-    def _cell(self, gates, state, w_hh_t, w_hr_t):
+    def _cell(self, gates, state, w_hh_t, w_hr_t, cell_bias):
         """The next (h, c) from the projected input and the previous (h, c) (None for zeros)."""
         H = self.hidden_size
         if state is not None:
@@ -393,3 +407,56 @@ class LSTM(_Recurrent):
     @staticmethod
     def _hidden(state):
         return state[0]
+
+
+class GRU(_Recurrent):
+    """Gated recurrent unit with gates r, z, n stacked in that order in each weight, as
+    PyTorch's::
+
+        r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)     z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + r * (W_hn h + b_hn))  h' = (1 - z) * n + z * h
+
+    (``b_hn`` stays inside the reset gate's product, so it is added in each step, the other
+    hidden biases before the loop). Arguments, layouts, states and parameter names are
+    `RNN`'s: ``forward(input, hx=None)`` returns ``(output, h_n)``.
+
+    >>> import numpy as np
+    >>> from autodiff import Tensor
+    >>> gru = GRU(3, 8, 2, batch_first=True, rng=0)
+    >>> out, h_n = gru(Tensor(np.zeros((4, 5, 3), np.float32)))
+    >>> out.shape, h_n.shape
+    ((4, 5, 8), (2, 4, 8))
+    """
+
+    gates = 3
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, device=None, dtype=None, rng=None):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device=device, dtype=dtype, rng=rng)
+
+    forward = RNN.forward
+
+    def _split_biases(self, b_ih, b_hh):
+        """b_ih and the r and z parts of b_hh before the loop; b_hn for the cell."""
+        H = self.hidden_size
+        no_n = Tensor(np.zeros(H, dtype=b_hh.dtype))
+        return b_ih + concatenate([b_hh[:2 * H], no_n]), b_hh[2 * H:]
+
+    def _cell(self, gates, h, w_hh_t, w_hr_t, b_hn):
+        """The next h from the projected input and the previous h (None for zeros)."""
+        H = self.hidden_size
+        if h is None:  # W_h h is 0: r only scales b_hn
+            r, z = gates[:, :H].sigmoid(), gates[:, H:2 * H].sigmoid()
+            n = gates[:, 2 * H:] if b_hn is None else gates[:, 2 * H:] + r * b_hn
+            return (1.0 - z) * n.tanh()
+        hidden = h @ w_hh_t
+        r = (gates[:, :H] + hidden[:, :H]).sigmoid()
+        z = (gates[:, H:2 * H] + hidden[:, H:2 * H]).sigmoid()
+        hidden_n = hidden[:, 2 * H:] if b_hn is None else hidden[:, 2 * H:] + b_hn
+        n = (gates[:, 2 * H:] + r * hidden_n).tanh()
+        return (1.0 - z) * n + z * h
+
+    @staticmethod
+    def _hidden(h):
+        return h
