@@ -144,12 +144,19 @@ def _integer_index(array, what):
     index is a float: NumPy's message prints the whole array and names no cure."""
     if array.dtype.kind in "biu" or (array.dtype.kind == "f" and array.size == 0):
         return array if array.dtype.kind != "f" else array.astype(np.intp)
-    hint = (" (Tensor([1, 2]) and arange(n) are float32, as every list and number given to "
-            "Tensor: build indices with np.array(...), arange(n, dtype=np.int64) or .long())"
-            if array.dtype == np.float32 else " (integers: .long() or astype(np.int64))"
-            if array.dtype.kind == "f" else "")
+    hint = float_index_hint(array.dtype) or (" (integers: .long() or astype(np.int64))"
+                                             if array.dtype.kind == "f" else "")
     raise IndexError(f"an index must hold integers or booleans; {what} of dtype {array.dtype} "
                      f"and shape {array.shape} cannot index{hint}")
+
+
+def float_index_hint(dtype):
+    """Why indices of ``dtype`` float32 are likely floats, and the cure, in parentheses (the
+    first error a port of PyTorch code meets); "" for any other dtype."""
+    if dtype != np.float32:
+        return ""
+    return (" (Tensor([1, 2]) and arange(n) are float32, as every list and number given to "
+            "Tensor: build indices with np.array(...), arange(n, dtype=np.int64) or .long())")
 
 
 def is_basic(index):

@@ -9,6 +9,7 @@ import numpy as np
 from autodiff.creation import get_generator
 from autodiff.function import Function
 from autodiff.ops.elementwise import where
+from autodiff.ops.movement import float_index_hint
 from autodiff.ops.registry import register
 from autodiff.tensor import Tensor, as_tensor
 
@@ -166,7 +167,7 @@ def one_hot(tensor, num_classes=-1):
     index = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
     if index.dtype.kind not in "iu":
         raise TypeError(f"one_hot: indices must be integers, got dtype {index.dtype}"
-                        f"{_float_index_hint(index)}")
+                        f"{float_index_hint(index.dtype)}")
     if index.size and index.min() < 0:
         raise ValueError(f"one_hot: indices must be non-negative, got {index.min()}")
     if num_classes == -1:
@@ -179,20 +180,11 @@ def one_hot(tensor, num_classes=-1):
     return Tensor(out)
 
 
-def _float_index_hint(index):
-    """Why float32 indices are likely, and the cure (the first error a makemore port meets)."""
-    if index.dtype != np.float32:
-        return ""
-    return (" (Tensor([1, 2]) and arange(n) are float32, as every list and number given to "
-            "Tensor: build indices with Tensor(np.array(indices)), arange(n, dtype=np.int64) "
-            "or .long())")
-
-
 def _check_embedding_inputs(index, weight):
     """Raise unless ``index`` holds integers within the rows of the 2-d ``weight``."""
     if index.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {index.dtype}"
-                        f"{_float_index_hint(index)}")
+                        f"{float_index_hint(index.dtype)}")
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-d (num_embeddings, dim), got {weight.shape}")
     count = weight.shape[0]
